@@ -1,0 +1,68 @@
+//! Argument definitions (clap derive). Kebab-case names live here and nowhere else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::provision::{BackendChoice, ProvisionOptions};
+
+#[derive(Debug, Parser)]
+#[command(name = "pgrehearse", version, about = "Rehearse PostgreSQL data migrations on disposable databases")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report which Postgres backends are available here, and why the others are not.
+    Doctor(DoctorArgs),
+    /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
+    Provision(ProvisionArgs),
+}
+
+/// Where disposable databases come from; shared by every command that needs one.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// Backend: auto picks an existing server if a URL is given, else native, else a container.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto, env = "PGREHEARSE_BACKEND")]
+    pub backend: BackendChoice,
+    /// An existing server on which to create (and drop) throwaway databases.
+    #[arg(long = "server-url", env = "PGREHEARSE_DATABASE_URL", hide_env_values = true)]
+    pub server_url: Option<String>,
+    /// Directory holding initdb and postgres, for the native backend.
+    #[arg(long, env = "PGREHEARSE_PG_BINDIR")]
+    pub pg_bindir: Option<PathBuf>,
+    /// Container image for the container backend (default: the official postgres:15).
+    #[arg(long, env = "PGREHEARSE_IMAGE")]
+    pub image: Option<String>,
+}
+
+impl BackendArgs {
+    pub fn provision_options(&self) -> ProvisionOptions {
+        ProvisionOptions {
+            backend: self.backend,
+            database_url: self.server_url.clone(),
+            pg_bindir: self.pg_bindir.clone(),
+            image: self.image.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// How many template clones to make.
+    #[arg(long, default_value_t = 3)]
+    pub clones: u32,
+}

@@ -1,0 +1,18 @@
+//! `pgrehearse doctor`.
+
+use super::args::DoctorArgs;
+use super::exit::{CliError, ExitCode};
+use crate::provision::doctor;
+
+pub async fn run(args: DoctorArgs) -> Result<ExitCode, CliError> {
+    let statuses = doctor::diagnose(&args.backend.provision_options()).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&statuses).map_err(anyhow::Error::from)?);
+    } else {
+        for status in &statuses {
+            let mark = if status.available { "ok " } else { "-- " };
+            println!("{mark} {:<10} {}", status.backend, status.detail);
+        }
+    }
+    Ok(if statuses.iter().any(|s| s.available) { ExitCode::Success } else { ExitCode::NoPostgres })
+}

@@ -1,0 +1,17 @@
+//! The command line: clap definitions, shared flags, and one handler per subcommand.
+
+mod args;
+mod doctor;
+mod exit;
+mod provision_demo;
+
+pub use args::{Cli, Command};
+pub use exit::{CliError, ExitCode};
+
+/// Runs the parsed command and returns the process exit code.
+pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::Provision(args) => provision_demo::run(args).await,
+    }
+}

@@ -1,0 +1,26 @@
+//! pgrehearse rehearses a PostgreSQL data migration on disposable databases before it
+//! reaches production: provision a throwaway server, seed it with data that carries known
+//! anomalies, migrate, verify every invariant, roll back, verify again, and report.
+//!
+//! # Layout
+//!
+//! Data flows provision → dataset → engine → verify → report, and the modules say so:
+//!
+//! - [`provision`]: disposable Postgres servers (native cluster, container, existing
+//!   server) and the template clones that make per-case databases cheap.
+//! - [`scenario`]: the scenario TOML as written, and the validated scenario.
+//! - [`dataset`]: schemas, value generators, anomalies with ground truth, COPY loading.
+//! - [`engine`]: the built-in migration engine: plan, batches, migrate, rollback, status.
+//! - [`verify`]: fingerprints and invariants; findings are data.
+//! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
+//! - [`cli`]: the command line; parsing and dispatch only.
+//! - [`quote`]: the one helper that quotes SQL identifiers.
+
+pub mod cli;
+pub mod dataset;
+pub mod engine;
+pub mod provision;
+pub mod quote;
+pub mod report;
+pub mod scenario;
+pub mod verify;

@@ -1,0 +1,29 @@
+//! The pgrehearse binary: parse arguments, dispatch, map errors to exit codes.
+
+use clap::Parser;
+use pgrehearse::cli::{self, Cli};
+use pgrehearse::provision::cleanup;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PGREHEARSE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return std::process::ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    cleanup::install_signal_handlers();
+    let code = match cli::dispatch(cli).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("pgrehearse: failed to {err}");
+            err.exit_code()
+        }
+    };
+    std::process::ExitCode::from(code as u8)
+}

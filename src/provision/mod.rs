@@ -1,0 +1,29 @@
+//! Disposable Postgres: a native ephemeral cluster, a container, or throwaway databases on
+//! an existing server, all behind [`Server`]; plus template clones for per-case databases.
+
+mod auto;
+mod binaries;
+pub mod cleanup;
+#[cfg(feature = "container")]
+mod container;
+mod database;
+pub mod doctor;
+mod error;
+pub mod existing;
+mod initdb_cache;
+mod native;
+pub mod os_user;
+mod server;
+mod stale;
+mod template;
+
+pub use auto::{provision, BackendChoice, ProvisionOptions};
+pub use binaries::PgBinaries;
+#[cfg(feature = "container")]
+pub use container::{ContainerOptions, DEFAULT_IMAGE};
+pub use database::Database;
+pub use error::ProvisionError;
+pub use existing::ExistingOptions;
+pub use native::NativeOptions;
+pub use server::{BackendKind, Endpoint, Server};
+pub use template::Template;

@@ -1,0 +1,222 @@
+//! A running Postgres that hands out databases, whichever backend started it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection, Executor};
+
+use super::cleanup::{self, Guard};
+use super::database::Database;
+use super::error::ProvisionError;
+use crate::quote::{quote_ident, quote_literal};
+
+/// Which kind of backend a [`Server`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    Native,
+    Container,
+    Existing,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendKind::Native => "native",
+            BackendKind::Container => "container",
+            BackendKind::Existing => "existing",
+        })
+    }
+}
+
+/// Where a server listens and who to log in as. The password never appears in `Debug`
+/// or [`Endpoint::display_url`], so it cannot leak into logs or reports.
+#[derive(Clone)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    password: Option<String>,
+    /// The database that always exists and that administrative statements run in.
+    pub maintenance_db: String,
+}
+
+impl Endpoint {
+    pub fn new(host: &str, port: u16, user: &str, password: Option<String>, maintenance_db: &str) -> Self {
+        Endpoint {
+            host: host.to_string(),
+            port,
+            user: user.to_string(),
+            password,
+            maintenance_db: maintenance_db.to_string(),
+        }
+    }
+
+    /// Connection options for one database on this server.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        let mut options = PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(&self.user)
+            .database(database)
+            .application_name("pgrehearse")
+            .log_statements(tracing::log::LevelFilter::Trace);
+        if let Some(password) = &self.password {
+            options = options.password(password);
+        }
+        options
+    }
+
+    /// A full URL, password included, for handing to tools such as `psql`. Never log it.
+    pub fn url(&self, database: &str) -> String {
+        let auth = match &self.password {
+            Some(p) => format!("{}:{}", encode(&self.user), encode(p)),
+            None => encode(&self.user),
+        };
+        format!("postgres://{auth}@{}:{}/{}", self.host, self.port, encode(database))
+    }
+
+    /// The URL with the password replaced by `***`: safe for logs and reports.
+    pub fn display_url(&self, database: &str) -> String {
+        let auth = match &self.password {
+            Some(_) => format!("{}:***", encode(&self.user)),
+            None => encode(&self.user),
+        };
+        format!("postgres://{auth}@{}:{}/{}", self.host, self.port, encode(database))
+    }
+}
+
+fn encode(part: &str) -> String {
+    part.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_url(&self.maintenance_db))
+    }
+}
+
+/// A running Postgres. Dropping it stops the server (or drops the databases it created on
+/// an existing server); the same teardown runs on Ctrl-C through [`cleanup`].
+pub struct Server {
+    kind: BackendKind,
+    endpoint: Endpoint,
+    /// `server_version_num`, e.g. 150018; decides whether `STRATEGY` is understood.
+    version_num: u32,
+    /// Databases this process created here, so teardown drops exactly those and no other.
+    created: Arc<Mutex<CreatedDatabases>>,
+    /// Runs the backend's teardown on drop, or from the signal handler.
+    _guard: Guard,
+}
+
+/// The databases a server handed out, and which of them a failed test asked to keep.
+#[derive(Default, Debug)]
+pub(crate) struct CreatedDatabases {
+    pub names: Vec<String>,
+    pub kept: Vec<String>,
+}
+
+static DATABASE_SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+impl Server {
+    /// Wraps a started backend. `teardown` receives the databases created (and kept) and
+    /// must release everything the backend owns.
+    pub(crate) async fn new(
+        kind: BackendKind,
+        endpoint: Endpoint,
+        teardown: impl FnOnce(&CreatedDatabases) + Send + 'static,
+    ) -> Result<Server, ProvisionError> {
+        let created = Arc::new(Mutex::new(CreatedDatabases::default()));
+        let for_teardown = Arc::clone(&created);
+        let guard = cleanup::register(format!("{kind} server {endpoint:?}"), move || {
+            let created = for_teardown.lock().unwrap_or_else(|e| e.into_inner());
+            teardown(&created);
+        });
+        let mut server = Server { kind, endpoint, version_num: 0, created, _guard: guard };
+        let mut conn = server.admin_connection().await?;
+        let version: String = sqlx::query_scalar("SHOW server_version_num")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|source| server.query_error("SHOW server_version_num", source))?;
+        server.version_num = version.trim().parse().unwrap_or(0);
+        Ok(server)
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub fn version_num(&self) -> u32 {
+        self.version_num
+    }
+
+    /// A connection to the maintenance database, for CREATE/DROP DATABASE.
+    pub async fn admin_connection(&self) -> Result<PgConnection, ProvisionError> {
+        let db = &self.endpoint.maintenance_db;
+        PgConnection::connect_with(&self.endpoint.connect_options(db))
+            .await
+            .map_err(|source| ProvisionError::Connect { endpoint: self.endpoint.display_url(db), source })
+    }
+
+    /// Creates a new, empty, uniquely named database owned by this process.
+    pub async fn create_database(&self) -> Result<Database, ProvisionError> {
+        self.create_database_from(None).await
+    }
+
+    /// Creates a uniquely named copy of `template` (`CREATE DATABASE ... TEMPLATE`).
+    pub(crate) async fn create_database_from(&self, template: Option<&str>) -> Result<Database, ProvisionError> {
+        let name = unique_database_name();
+        let mut statement = format!("CREATE DATABASE {}", quote_ident(&name));
+        if let Some(template) = template {
+            statement.push_str(&format!(" TEMPLATE {}", quote_ident(template)));
+            // FILE_COPY is 3x faster than PG15's default WAL_LOG for a throwaway clone
+            // (see PERF_NOTES); STRATEGY exists from PostgreSQL 15 on.
+            if self.version_num >= 150000 {
+                statement.push_str(" STRATEGY FILE_COPY");
+            }
+        }
+        let mut conn = self.admin_connection().await?;
+        conn.execute(statement.as_str()).await.map_err(|source| self.query_error(&statement, source))?;
+        self.created.lock().unwrap_or_else(|e| e.into_inner()).names.push(name.clone());
+        let comment = format!(
+            "COMMENT ON DATABASE {} IS {}",
+            quote_ident(&name),
+            quote_literal(&cleanup::owner_tag())
+        );
+        conn.execute(comment.as_str()).await.map_err(|source| self.query_error(&comment, source))?;
+        Ok(Database::new(name, self.endpoint.clone(), Arc::clone(&self.created)))
+    }
+
+    pub(crate) fn query_error(&self, statement: &str, source: sqlx::Error) -> ProvisionError {
+        ProvisionError::Query {
+            statement: statement.to_string(),
+            endpoint: self.endpoint.display_url(&self.endpoint.maintenance_db),
+            source,
+        }
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server").field("kind", &self.kind).field("endpoint", &self.endpoint).finish()
+    }
+}
+
+/// `pgrehearse_<pid>_<seq>_<random>`: unique across processes and hosts, and recognisable
+/// by the stale sweep, which also checks the owner tag in the database's comment.
+fn unique_database_name() -> String {
+    let seq = DATABASE_SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let random: u32 = rand::random();
+    format!("{}{}_{seq}_{random:08x}", cleanup::DATABASE_PREFIX, std::process::id())
+}

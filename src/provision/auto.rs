@@ -27,6 +27,13 @@ pub struct ProvisionOptions {
     pub image: Option<String>,
 }
 
+impl ProvisionOptions {
+    /// A native cluster with the binaries found on this machine: what tests use.
+    pub fn native() -> Self {
+        ProvisionOptions { backend: BackendChoice::Native, ..ProvisionOptions::default() }
+    }
+}
+
 pub async fn provision(options: &ProvisionOptions) -> Result<Server, ProvisionError> {
     let native_options = NativeOptions { bindir: options.pg_bindir.clone(), ..NativeOptions::default() };
     match options.backend {

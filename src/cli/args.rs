@@ -65,4 +65,17 @@ pub struct ProvisionArgs {
     /// How many template clones to make.
     #[arg(long, default_value_t = 3)]
     pub clones: u32,
+    /// How to end once everything is up (used by the cleanup tests): `exit` normally,
+    /// return an `error`, `panic`, or `wait` for a signal.
+    #[arg(long, value_enum, default_value_t = DemoEnding::Exit, hide = true)]
+    pub then: DemoEnding,
+}
+
+/// How `pgrehearse provision` ends, so tests can prove cleanup on every path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoEnding {
+    Exit,
+    Error,
+    Panic,
+    Wait,
 }

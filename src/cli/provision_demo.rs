@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use sqlx::Executor;
 
-use super::args::ProvisionArgs;
+use super::args::{DemoEnding, ProvisionArgs};
 use super::exit::{CliError, ExitCode};
-use crate::provision::{self, Template};
+use crate::provision::{self, Resource, Template};
 
 pub async fn run(args: ProvisionArgs) -> Result<ExitCode, CliError> {
     let started = Instant::now();
@@ -28,5 +28,26 @@ pub async fn run(args: ProvisionArgs) -> Result<ExitCode, CliError> {
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM demo").fetch_one(&mut conn).await.map_err(anyhow::Error::from)?;
         println!("cloned {} ({rows} rows) in {:.0?}", clone.name(), cloned_at.elapsed());
     }
-    Ok(ExitCode::Success)
+    print_resources(&server);
+    match args.then {
+        DemoEnding::Exit => Ok(ExitCode::Success),
+        DemoEnding::Error => Err(CliError::Other(anyhow::anyhow!("stop with an error, as asked (--then error)"))),
+        DemoEnding::Panic => panic!("stopping with a panic, as asked (--then panic)"),
+        DemoEnding::Wait => {
+            println!("waiting for a signal");
+            std::future::pending().await
+        }
+    }
+}
+
+/// One `resource ...` line per thing a cleanup test must later find gone.
+fn print_resources(server: &provision::Server) {
+    match server.resource() {
+        Resource::Native { workdir, pid } => println!("resource native dir={} pid={pid}", workdir.display()),
+        Resource::Container { id } => println!("resource container id={id}"),
+        Resource::Existing => {}
+    }
+    for name in server.created_databases() {
+        println!("resource database name={name}");
+    }
 }

@@ -11,7 +11,7 @@ use testcontainers::{GenericImage, ImageExt};
 
 use super::cleanup::{self, CONTAINER_LABEL};
 use super::error::ProvisionError;
-use super::server::{BackendKind, Endpoint, Server};
+use super::server::{BackendKind, Endpoint, Resource, Server};
 
 /// The official image a user would pull.
 pub const DEFAULT_IMAGE: &str = "postgres:15";
@@ -74,7 +74,8 @@ pub async fn start(options: &ContainerOptions) -> Result<Server, ProvisionError>
         remove_container(&id);
         return Err(fail(err));
     }
-    Server::new(BackendKind::Container, endpoint, move |_created| {
+    let resource = Resource::Container { id: id.clone() };
+    Server::new(BackendKind::Container, endpoint, resource, move |_created| {
         // Teardown may run in async code, after a panic, or from the signal handler: a
         // thread with its own runtime removes the container in all three.
         let removed = std::thread::spawn(move || {

@@ -14,11 +14,13 @@ pub struct Database {
     endpoint: Endpoint,
     /// Shared with the server's teardown, which drops what is not kept.
     created: Arc<Mutex<CreatedDatabases>>,
+    /// Keep this database if it is dropped during a panic (a failed test case).
+    keep_on_panic: bool,
 }
 
 impl Database {
     pub(crate) fn new(name: String, endpoint: Endpoint, created: Arc<Mutex<CreatedDatabases>>) -> Self {
-        Database { name, endpoint, created }
+        Database { name, endpoint, created, keep_on_panic: false }
     }
 
     pub fn name(&self) -> &str {
@@ -57,6 +59,13 @@ impl Database {
             .map_err(|source| ProvisionError::Connect { endpoint: self.display_url(), source })
     }
 
+    /// Asks for this database to be kept, and named on stderr, if it is dropped while a
+    /// test panics, as sqlx's test support does. Normal runs clean up even after a panic.
+    pub fn keep_on_panic(mut self) -> Self {
+        self.keep_on_panic = true;
+        self
+    }
+
     /// Keeps this database (and, for a native cluster, its data directory) after the
     /// server goes away, and says where it is. Called on its own when a test panics.
     pub fn keep(&self) {
@@ -70,7 +79,7 @@ impl Database {
 
 impl Drop for Database {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        if self.keep_on_panic && std::thread::panicking() {
             self.keep();
         }
     }

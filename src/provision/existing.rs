@@ -4,7 +4,7 @@
 use sqlx::Executor;
 
 use super::error::ProvisionError;
-use super::server::{BackendKind, CreatedDatabases, Endpoint, Server};
+use super::server::{BackendKind, CreatedDatabases, Endpoint, Resource, Server};
 use super::stale;
 use crate::quote::quote_ident;
 
@@ -18,7 +18,7 @@ pub struct ExistingOptions {
 pub async fn start(options: &ExistingOptions) -> Result<Server, ProvisionError> {
     let endpoint = parse_url(&options.url)?;
     let for_teardown = endpoint.clone();
-    let server = Server::new(BackendKind::Existing, endpoint, move |created| {
+    let server = Server::new(BackendKind::Existing, endpoint, Resource::Existing, move |created| {
         drop_created(&for_teardown, created)
     })
     .await?;

@@ -24,6 +24,6 @@ pub use container::{ContainerOptions, DEFAULT_IMAGE};
 pub use database::Database;
 pub use error::ProvisionError;
 pub use existing::ExistingOptions;
-pub use native::NativeOptions;
-pub use server::{BackendKind, Endpoint, Server};
+pub use native::{start as start_native, NativeOptions};
+pub use server::{BackendKind, Endpoint, Resource, Server};
 pub use template::Template;

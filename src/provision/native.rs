@@ -12,7 +12,7 @@ use super::cleanup::{self, DIRECTORY_PREFIX};
 use super::error::ProvisionError;
 use super::initdb_cache;
 use super::os_user::{self, RunAs};
-use super::server::{BackendKind, Endpoint, Server};
+use super::server::{BackendKind, Endpoint, Resource, Server};
 use super::stale;
 
 /// How to start a native cluster.
@@ -60,7 +60,8 @@ pub async fn start(options: &NativeOptions) -> Result<Server, ProvisionError> {
     };
     let endpoint = Endpoint::new("127.0.0.1", port, "postgres", None, "postgres");
     let postgres = binaries.postgres();
-    Server::new(BackendKind::Native, endpoint, move |created| {
+    let resource = Resource::Native { workdir: workdir.clone(), pid: child.id() };
+    Server::new(BackendKind::Native, endpoint, resource, move |created| {
         stop(child, &workdir, !created.kept.is_empty(), &postgres, port)
     })
     .await

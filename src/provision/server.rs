@@ -31,6 +31,17 @@ impl fmt::Display for BackendKind {
     }
 }
 
+/// What a backend holds on this machine, so a person (or a cleanup test) can find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// A native cluster: its temporary directory and the postmaster's pid.
+    Native { workdir: std::path::PathBuf, pid: u32 },
+    /// A container, by id.
+    Container { id: String },
+    /// Someone else's server: only the databases we create are ours.
+    Existing,
+}
+
 /// Where a server listens and who to log in as. The password never appears in `Debug`
 /// or [`Endpoint::display_url`], so it cannot leak into logs or reports.
 #[derive(Clone)]
@@ -108,6 +119,7 @@ impl fmt::Debug for Endpoint {
 pub struct Server {
     kind: BackendKind,
     endpoint: Endpoint,
+    resource: Resource,
     /// `server_version_num`, e.g. 150018; decides whether `STRATEGY` is understood.
     version_num: u32,
     /// Databases this process created here, so teardown drops exactly those and no other.
@@ -131,6 +143,7 @@ impl Server {
     pub(crate) async fn new(
         kind: BackendKind,
         endpoint: Endpoint,
+        resource: Resource,
         teardown: impl FnOnce(&CreatedDatabases) + Send + 'static,
     ) -> Result<Server, ProvisionError> {
         let created = Arc::new(Mutex::new(CreatedDatabases::default()));
@@ -139,7 +152,7 @@ impl Server {
             let created = for_teardown.lock().unwrap_or_else(|e| e.into_inner());
             teardown(&created);
         });
-        let mut server = Server { kind, endpoint, version_num: 0, created, _guard: guard };
+        let mut server = Server { kind, endpoint, resource, version_num: 0, created, _guard: guard };
         let mut conn = server.admin_connection().await?;
         let version: String = sqlx::query_scalar("SHOW server_version_num")
             .fetch_one(&mut conn)
@@ -155,6 +168,15 @@ impl Server {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+
+    /// Names of the databases created so far (and not yet dropped with the server).
+    pub fn created_databases(&self) -> Vec<String> {
+        self.created.lock().unwrap_or_else(|e| e.into_inner()).names.clone()
     }
 
     pub fn version_num(&self) -> u32 {

@@ -48,11 +48,13 @@ pub fn plan_anomalies(ctx: &AnomalyContext<'_>, this: &TablePlan, requests: &[Ta
     let mut used_shared_forms = BTreeSet::new();
     for request in &requests {
         for i in 0..request.rows {
+            if request.kind == AnomalyKind::CaseCollision && i % 2 == 1 {
+                continue; // the pair was placed at i - 1
+            }
             let row = rows.next().expect("sampled enough rows");
             let anomaly = match request.kind {
                 AnomalyKind::InvalidUuid => invalid_text(ctx, this, request, row, i, &mut used_shared_forms)?,
                 AnomalyKind::NoncanonicalUuid => noncanonical_text(ctx, this, request, row, i)?,
-                AnomalyKind::CaseCollision if i % 2 == 1 => continue,
                 AnomalyKind::CaseCollision => {
                     let twin = rows.next().expect("sampled enough rows");
                     let (first, second) = case_twin(ctx, this, request, row, twin, i)?;

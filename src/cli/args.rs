@@ -19,6 +19,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
     Provision(ProvisionArgs),
+    /// Seed a database with a scenario's dataset, its anomalies and their ground truth.
+    Seed(SeedArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.
@@ -78,4 +80,21 @@ pub enum DemoEnding {
     Error,
     Panic,
     Wait,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Seed this existing, empty database instead of a disposable one.
+    #[arg(long = "database-url", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Also write the ground truth as a JSON manifest to this file.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Keep the disposable database (and its server's data directory) and print where.
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }

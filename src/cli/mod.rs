@@ -4,6 +4,7 @@ mod args;
 mod doctor;
 mod exit;
 mod provision_demo;
+mod seed;
 
 pub use args::{Cli, Command};
 pub use exit::{CliError, ExitCode};
@@ -13,5 +14,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Provision(args) => provision_demo::run(args).await,
+        Command::Seed(args) => seed::run(args).await,
     }
 }

@@ -1,1 +1,23 @@
-//! placeholder
+//! Synthetic legacy datasets: schemas (built in or read from the catalog), a pure seed plan
+//! with anomalies placed on purpose, COPY loading at full speed, and the ground truth that
+//! records exactly where every anomaly is.
+
+pub mod anomaly;
+mod builtin;
+pub mod catalog;
+mod error;
+pub mod generate;
+pub mod keys;
+pub mod load;
+mod model;
+pub mod plan;
+pub mod seed;
+pub mod truth;
+
+pub use anomaly::AnomalyKind;
+pub use builtin::BuiltinSchema;
+pub use error::SeedError;
+pub use model::{BaseType, ColumnId, ColumnModel, ForeignKeyModel, Relation, SchemaModel, TableModel};
+pub use plan::SeedPlan;
+pub use seed::{seed, SeedObserver, SeedSummary};
+pub use truth::{GroundTruth, TruthRecord};

@@ -1,0 +1,111 @@
+//! `pgrehearse seed SCENARIO`: seed an existing database (`--database-url`) or a disposable
+//! one, with a progress bar in rows/s, and end with a summary of the anomalies injected.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::{Connection, PgConnection};
+
+use super::args::SeedArgs;
+use super::exit::{CliError, ExitCode};
+use crate::dataset::{self, SeedError, SeedObserver, SeedSummary};
+use crate::provision;
+use crate::scenario::Scenario;
+
+pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
+    let scenario = Scenario::load(&args.scenario).map_err(|err| CliError::Usage(err.to_string()))?;
+    let progress = Progress::new();
+    let summary = match &args.database_url {
+        Some(url) => {
+            let mut conn = PgConnection::connect(url).await.map_err(|err| CliError::Usage(format!("connect to --database-url: {err}")))?;
+            dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?
+        }
+        None => {
+            let server = provision::provision(&args.backend.provision_options()).await?;
+            let database = server.create_database().await?;
+            let mut conn = database.connect().await?;
+            let summary = dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?;
+            if args.keep {
+                database.keep();
+            } else {
+                eprintln!("seeded {} (disposable: dropped on exit; --keep keeps it)", database.display_url());
+            }
+            summary
+        }
+    };
+    progress.bar.finish_and_clear();
+    if let Some(path) = &args.manifest {
+        std::fs::write(path, summary.truth.to_manifest_json()).map_err(|err| CliError::Usage(format!("write manifest {}: {err}", path.display())))?;
+    }
+    print_summary(&scenario, &summary);
+    Ok(ExitCode::Success)
+}
+
+fn seed_error(err: SeedError) -> CliError {
+    if err.is_bad_scenario() {
+        CliError::Usage(err.to_string())
+    } else {
+        CliError::Other(anyhow::Error::new(err))
+    }
+}
+
+/// Prints rows per table, timings, and anomalies per (table, kind).
+fn print_summary(scenario: &Scenario, summary: &SeedSummary) {
+    let secs = summary.load_time.as_secs_f64().max(1e-9);
+    println!("seeded `{}` (seed {}): {} rows", scenario.name, scenario.seed, summary.total_rows);
+    println!(
+        "  plan {:.2?}, COPY {:.2?} ({:.0} rows/s), keys and indexes {:.2?}",
+        summary.plan_time,
+        summary.load_time,
+        summary.total_rows as f64 / secs,
+        summary.keys_time
+    );
+    println!("\n  {:<28} {:>10}", "table", "rows");
+    for (table, rows) in &summary.truth.row_counts {
+        println!("  {table:<28} {rows:>10}");
+    }
+    let counts = summary.truth.counts();
+    println!("\n  {:<28} {:<20} {:>6}", "table", "anomaly", "rows");
+    if counts.is_empty() {
+        println!("  (no anomalies requested)");
+    }
+    for ((table, kind), rows) in &counts {
+        println!("  {table:<28} {:<20} {rows:>6}", kind.as_str());
+    }
+}
+
+/// An indicatif bar over all rows, showing the current table and rows/s.
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress { bar }
+    }
+}
+
+impl SeedObserver for Progress {
+    fn planned(&self, total_rows: u64) {
+        self.bar.set_length(total_rows);
+    }
+
+    fn phase(&self, phase: &str) {
+        self.bar.set_message(phase.to_string());
+    }
+
+    fn table_started(&self, table: &str, _rows: u64) {
+        self.bar.set_message(table.to_string());
+    }
+
+    fn rows_loaded(&self, rows: u64) {
+        self.bar.inc(rows);
+    }
+}

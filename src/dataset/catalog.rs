@@ -1,0 +1,101 @@
+//! Reads any schema from the Postgres catalog into a [`SchemaModel`]: columns with types
+//! and nullability, primary keys (composite too), unique constraints and foreign keys
+//! (self-references too). System schemas and the ground-truth schema are left out.
+
+use std::collections::BTreeMap;
+
+use sqlx::postgres::PgConnection;
+use sqlx::Row;
+
+use super::error::SeedError;
+use super::model::{BaseType, ColumnModel, ForeignKeyModel, SchemaModel, TableModel};
+use super::truth::TRUTH_SCHEMA;
+
+const TABLES: &str = "SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r' AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> $1
+    ORDER BY n.nspname, c.relname";
+
+const COLUMNS: &str = "SELECT a.attrelid::int8 AS oid, a.attnum::int4 AS attnum, a.attname::text AS name,
+        format_type(a.atttypid, a.atttypmod) AS sql_type, t.typname::text AS typname,
+        a.atttypmod AS typmod, a.attnotnull AS not_null, a.attgenerated::text <> '' AS generated
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+    WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attrelid, a.attnum";
+
+const CONSTRAINTS: &str = "SELECT con.conrelid::int8 AS oid, con.contype::text AS kind,
+        con.conkey::int4[] AS columns, con.confrelid::int8 AS ref_oid, con.confkey::int4[] AS ref_columns
+    FROM pg_constraint con
+    WHERE con.conrelid = ANY($1) AND con.contype IN ('p', 'u', 'f')
+    ORDER BY con.conrelid, con.conname";
+
+/// Unique indexes that back no constraint still make a column unique.
+const UNIQUE_INDEXES: &str = "SELECT i.indrelid::int8 AS oid, i.indkey::int2[]::int4[] AS columns
+    FROM pg_index i
+    WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+    ORDER BY i.indrelid, i.indexrelid";
+
+/// Reads every user table of the connected database.
+pub async fn read_schema(conn: &mut PgConnection) -> Result<SchemaModel, SeedError> {
+    let rows = sqlx::query(TABLES).bind(TRUTH_SCHEMA).fetch_all(&mut *conn).await.map_err(SeedError::database("read tables from the catalog"))?;
+    let mut oids = Vec::new();
+    let mut tables = Vec::new();
+    for row in rows {
+        oids.push(row.get::<i64, _>("oid"));
+        tables.push(TableModel { schema: row.get("schema"), name: row.get("name"), columns: Vec::new(), primary_key: Vec::new(), uniques: Vec::new(), foreign_keys: Vec::new() });
+    }
+    let index_of: BTreeMap<i64, usize> = oids.iter().enumerate().map(|(i, &oid)| (oid, i)).collect();
+    let attnums = read_columns(conn, &oids, &index_of, &mut tables).await?;
+    read_constraints(conn, &oids, &index_of, &attnums, &mut tables).await?;
+    Ok(SchemaModel { tables })
+}
+
+/// Fills columns; returns per table the map from `attnum` to column index.
+async fn read_columns(conn: &mut PgConnection, oids: &[i64], index_of: &BTreeMap<i64, usize>, tables: &mut [TableModel]) -> Result<Vec<BTreeMap<i32, usize>>, SeedError> {
+    let rows = sqlx::query(COLUMNS).bind(oids).fetch_all(&mut *conn).await.map_err(SeedError::database("read columns from the catalog"))?;
+    let mut attnums = vec![BTreeMap::new(); tables.len()];
+    for row in rows {
+        let table = index_of[&row.get::<i64, _>("oid")];
+        let typname: String = row.get("typname");
+        let typmod: i32 = row.get("typmod");
+        let base = BaseType::from_typname(&typname);
+        let max_len = (matches!(typname.as_str(), "varchar" | "bpchar") && typmod > 4).then(|| (typmod - 4) as usize);
+        attnums[table].insert(row.get::<i32, _>("attnum"), tables[table].columns.len());
+        tables[table].columns.push(ColumnModel {
+            name: row.get("name"),
+            sql_type: row.get("sql_type"),
+            base,
+            max_len,
+            not_null: row.get("not_null"),
+            is_generated: row.get("generated"),
+        });
+    }
+    Ok(attnums)
+}
+
+async fn read_constraints(conn: &mut PgConnection, oids: &[i64], index_of: &BTreeMap<i64, usize>, attnums: &[BTreeMap<i32, usize>], tables: &mut [TableModel]) -> Result<(), SeedError> {
+    let to_columns = |table: usize, keys: Vec<i32>| -> Vec<usize> { keys.iter().filter_map(|k| attnums[table].get(k).copied()).collect() };
+    let rows = sqlx::query(CONSTRAINTS).bind(oids).fetch_all(&mut *conn).await.map_err(SeedError::database("read constraints from the catalog"))?;
+    for row in rows {
+        let table = index_of[&row.get::<i64, _>("oid")];
+        let columns = to_columns(table, row.get("columns"));
+        match row.get::<String, _>("kind").as_str() {
+            "p" => tables[table].primary_key = columns,
+            "u" => tables[table].uniques.push(columns),
+            _ => {
+                let Some(&ref_table) = index_of.get(&row.get::<i64, _>("ref_oid")) else { continue };
+                let ref_columns = to_columns(ref_table, row.get("ref_columns"));
+                tables[table].foreign_keys.push(ForeignKeyModel { columns, ref_table, ref_columns });
+            }
+        }
+    }
+    let rows = sqlx::query(UNIQUE_INDEXES).bind(oids).fetch_all(&mut *conn).await.map_err(SeedError::database("read unique indexes from the catalog"))?;
+    for row in rows {
+        let table = index_of[&row.get::<i64, _>("oid")];
+        let columns = to_columns(table, row.get("columns"));
+        tables[table].uniques.push(columns);
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! What can stop a seeding run. Messages are lowercase fragments that read after
+//! "failed to" and say what to do.
+
+use crate::scenario::ScenarioError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+
+    #[error("generate values for column {column} of type {sql_type}: pgrehearse has no generator for that type. Make the column nullable (it is then left NULL) or open an issue")]
+    UnsupportedColumn { column: String, sql_type: String },
+
+    #[error("follow the multi-column foreign key on {table} ({columns}): only single-column references are generated so far")]
+    MultiColumnForeignKey { table: String, columns: String },
+
+    #[error("reference {from} -> {to}: the target must be a key column (primary key or unique id) so children can point at its rows")]
+    RelationTargetNotKey { from: String, to: String },
+
+    #[error("generate {rows} rows for {table}: {reason}")]
+    RowCount { table: String, rows: u64, reason: String },
+
+    #[error("read the schema file {path}: {source}")]
+    SchemaFile { path: std::path::PathBuf, source: std::io::Error },
+
+    #[error("{action}: {source}")]
+    Database { action: String, source: sqlx::Error },
+
+    #[error("generate rows: the generator thread stopped: {0}")]
+    Generator(String),
+}
+
+impl SeedError {
+    /// Wraps a database error with what was being done.
+    pub fn database(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> SeedError {
+        let action = action.into();
+        move |source| SeedError::Database { action, source }
+    }
+
+    /// Whether the error is the scenario's fault (exit 2) rather than the environment's.
+    pub fn is_bad_scenario(&self) -> bool {
+        !matches!(self, SeedError::Database { .. } | SeedError::Generator(_))
+    }
+}

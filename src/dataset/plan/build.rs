@@ -1,0 +1,109 @@
+//! `SeedPlan::build`: from a scenario and a schema to the full plan, table by table in
+//! dependency order so each table sees its parents' rows and anomalies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::anomalies::{plan_anomalies, AnomalyContext, TableRequest};
+use super::columns::{plan_columns, ColumnContext};
+use super::order::{load_order, parents};
+use super::pick::CleanRows;
+use super::types::{ColumnGen, Pick, SeedPlan, TablePlan};
+use crate::dataset::error::SeedError;
+use crate::dataset::generate::rng::{mix, name_hash};
+use crate::dataset::model::{Relation, SchemaModel};
+use crate::scenario::Scenario;
+
+/// Rows for a table with no parents that the scenario does not size.
+const DEFAULT_ROOT_ROWS: u64 = 1000;
+/// Rows per parent row for a child table the scenario does not size.
+const DEFAULT_FAN_OUT: u64 = 2;
+
+impl SeedPlan {
+    pub fn build(scenario: &Scenario, model: &SchemaModel) -> Result<SeedPlan, SeedError> {
+        scenario.check_against(model)?;
+        let relations = scenario.relations(model)?;
+        let load_order = load_order(model.tables.len(), &relations);
+        let mut explicit_rows = BTreeMap::new();
+        for (table, rows) in &scenario.rows {
+            explicit_rows.insert(scenario.resolve_table(model, table)?, *rows);
+        }
+        let mut requests: BTreeMap<usize, Vec<(TableRequest, crate::scenario::Amount)>> = BTreeMap::new();
+        for request in &scenario.anomalies {
+            let id = scenario.resolve_column(model, &request.column)?;
+            let planned = TableRequest { kind: request.kind, column: id.column, rows: 0, written: request.column.clone() };
+            requests.entry(id.table).or_default().push((planned, request.amount));
+        }
+        let mut planned: Vec<Option<TablePlan>> = vec![None; model.tables.len()];
+        for &table in &load_order {
+            let table_requests = requests.remove(&table).unwrap_or_default();
+            let plan = plan_table(scenario, model, &relations, &planned, table, explicit_rows.get(&table).copied(), table_requests)?;
+            planned[table] = Some(plan);
+        }
+        Ok(SeedPlan {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            tables: planned.into_iter().map(|p| p.expect("every table is planned")).collect(),
+            load_order,
+        })
+    }
+}
+
+fn plan_table(
+    scenario: &Scenario,
+    model: &SchemaModel,
+    relations: &[Relation],
+    planned: &[Option<TablePlan>],
+    table: usize,
+    explicit_rows: Option<u64>,
+    requests: Vec<(TableRequest, crate::scenario::Amount)>,
+) -> Result<TablePlan, SeedError> {
+    let table_model = &model.tables[table];
+    let salt = mix(&[scenario.seed, name_hash(&table_model.schema), name_hash(&table_model.name)]);
+    let anomaly_columns: BTreeSet<usize> = requests.iter().map(|(r, _)| r.column).collect();
+    let ctx = ColumnContext { model, table, salt, relations, anomaly_columns: &anomaly_columns, planned };
+    let (columns, combo) = plan_columns(&ctx)?;
+    check_self_references(model, table, &columns)?;
+    let capacity = capacity(planned, &columns, combo.as_ref().map(|c| c.spread.n));
+    let rows = match explicit_rows {
+        Some(rows) if rows > capacity => {
+            return Err(SeedError::RowCount { table: table_model.display_name(), rows, reason: format!("its key admits only {capacity} distinct rows given its parents' rows") });
+        }
+        Some(rows) => rows,
+        None => default_rows(planned, relations, table).min(capacity),
+    };
+    let mut plan = TablePlan { rows, salt, columns, anomalies: BTreeMap::new(), clean: CleanRows::new(rows, Vec::new()), combo };
+    let requests: Vec<TableRequest> = requests.into_iter().map(|(r, amount)| TableRequest { rows: amount.rows_for(r.kind, rows), ..r }).collect();
+    let anomaly_ctx = AnomalyContext { scenario, model, relations, table, planned };
+    plan.anomalies = plan_anomalies(&anomaly_ctx, &plan, &requests)?;
+    plan.clean = CleanRows::new(rows, plan.anomalies.keys().copied().collect());
+    Ok(plan)
+}
+
+/// The most rows the table's keys can hold distinct.
+fn capacity(planned: &[Option<TablePlan>], columns: &[ColumnGen], combo_space: Option<u64>) -> u64 {
+    let one_to_one = columns.iter().filter_map(|gen| match gen {
+        ColumnGen::Reference { parent, pick: Pick::OneToOne { .. } } => planned[parent.table].as_ref().map(|p| p.clean.count()),
+        _ => None,
+    });
+    one_to_one.chain(combo_space).min().unwrap_or(u64::MAX)
+}
+
+fn default_rows(planned: &[Option<TablePlan>], relations: &[Relation], table: usize) -> u64 {
+    parents(table, relations)
+        .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows * DEFAULT_FAN_OUT))
+        .max()
+        .unwrap_or(DEFAULT_ROOT_ROWS)
+}
+
+fn check_self_references(model: &SchemaModel, table: usize, columns: &[ColumnGen]) -> Result<(), SeedError> {
+    for (column, gen) in columns.iter().enumerate() {
+        if let ColumnGen::Reference { parent, .. } = gen {
+            let is_key = matches!(columns[parent.column], ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey);
+            if parent.table == table && !is_key {
+                let from = model.column_name(crate::dataset::ColumnId { table, column });
+                return Err(SeedError::RelationTargetNotKey { from, to: model.column_name(*parent) });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Decides how each column of a table is filled: keys unique by construction, references
+//! that pick a parent, or values from `fake`. Parents must already be planned.
+
+use std::collections::BTreeSet;
+
+use super::pick::Affine;
+use super::types::{ColumnGen, Combo, Pick, TablePlan};
+use crate::dataset::error::SeedError;
+use crate::dataset::generate::rng::{mix, name_hash};
+use crate::dataset::generate::values::ValueKind;
+use crate::dataset::model::{BaseType, ColumnId, Relation, SchemaModel, TableModel};
+
+/// Share of NULLs in nullable value columns that no anomaly targets.
+const NATURAL_NULL_PER_MILLE: u64 = 80;
+
+pub struct ColumnContext<'a> {
+    pub model: &'a SchemaModel,
+    pub table: usize,
+    pub salt: u64,
+    pub relations: &'a [Relation],
+    /// Columns some anomaly targets: they get no natural NULLs, so every NULL is recorded.
+    pub anomaly_columns: &'a BTreeSet<usize>,
+    /// Plans of the tables already planned (the parents).
+    pub planned: &'a [Option<TablePlan>],
+}
+
+pub fn plan_columns(ctx: &ColumnContext<'_>) -> Result<(Vec<ColumnGen>, Option<Combo>), SeedError> {
+    let table = &ctx.model.tables[ctx.table];
+    if let Some(fk) = table.foreign_keys.iter().find(|fk| fk.columns.len() > 1) {
+        let columns = fk.columns.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(SeedError::MultiColumnForeignKey { table: table.display_name(), columns });
+    }
+    let combo_key = combo_key(ctx);
+    let mut columns = Vec::with_capacity(table.columns.len());
+    for column in 0..table.columns.len() {
+        columns.push(plan_column(ctx, column, combo_key.as_deref())?);
+    }
+    let combo = match combo_key {
+        Some(key) => Some(plan_combo(ctx, &key)?),
+        None => None,
+    };
+    Ok((columns, combo))
+}
+
+fn relation_from<'a>(ctx: &ColumnContext<'a>, column: usize) -> Option<&'a Relation> {
+    let id = ColumnId { table: ctx.table, column };
+    ctx.relations.iter().find(|r| r.from == id)
+}
+
+/// A primary key or unique constraint of two or more columns that are all references to
+/// other tables: its rows are distinct combinations of parents.
+fn combo_key(ctx: &ColumnContext<'_>) -> Option<Vec<usize>> {
+    let table = &ctx.model.tables[ctx.table];
+    std::iter::once(&table.primary_key)
+        .chain(table.uniques.iter())
+        .find(|key| key.len() >= 2 && key.iter().all(|&c| relation_from(ctx, c).is_some_and(|r| r.to.table != ctx.table)))
+        .cloned()
+}
+
+fn plan_combo(ctx: &ColumnContext<'_>, key: &[usize]) -> Result<Combo, SeedError> {
+    let sizes: Vec<u64> = key.iter().map(|&c| parent_clean_count(ctx, relation_from(ctx, c).expect("combo columns are references"))).collect::<Result<_, _>>()?;
+    let space = sizes.iter().fold(1u64, |acc, &s| acc.saturating_mul(s));
+    Ok(Combo { sizes, spread: Affine::new(space, mix(&[ctx.salt, name_hash("combo")])) })
+}
+
+fn parent_clean_count(ctx: &ColumnContext<'_>, relation: &Relation) -> Result<u64, SeedError> {
+    let parent = ctx.planned[relation.to.table].as_ref().expect("parents are planned first");
+    let count = parent.clean.count();
+    if count == 0 {
+        return Err(SeedError::RowCount {
+            table: ctx.model.tables[relation.to.table].display_name(),
+            rows: parent.rows,
+            reason: format!("{} references it but it has no rows without anomalies to point at", ctx.model.column_name(relation.from)),
+        });
+    }
+    Ok(count)
+}
+
+fn plan_column(ctx: &ColumnContext<'_>, column: usize, combo_key: Option<&[usize]>) -> Result<ColumnGen, SeedError> {
+    let table = &ctx.model.tables[ctx.table];
+    let model = &table.columns[column];
+    if model.is_generated {
+        return Ok(ColumnGen::Skip);
+    }
+    let column_salt = mix(&[ctx.salt, column as u64]);
+    if let Some(relation) = relation_from(ctx, column) {
+        let pick = if relation.to.table == ctx.table {
+            Pick::SelfRef { nullable: !model.not_null }
+        } else if let Some(digit) = combo_key.and_then(|key| key.iter().position(|&c| c == column)) {
+            Pick::ComboDigit { digit }
+        } else if table.is_single_unique(column) {
+            Pick::OneToOne { spread: Affine::new(parent_clean_count(ctx, relation)?, column_salt) }
+        } else {
+            Pick::Skewed { spread: Affine::new(parent_clean_count(ctx, relation)?, column_salt) }
+        };
+        if relation.to.table != ctx.table {
+            check_key_target(ctx, relation)?;
+        }
+        return Ok(ColumnGen::Reference { parent: relation.to, pick });
+    }
+    if table.is_in_unique(column) {
+        if let Some(key) = key_gen(table, column, column_salt) {
+            return Ok(key);
+        }
+    }
+    let unique = table.is_in_unique(column);
+    let null_per_mille = if !model.not_null && !ctx.anomaly_columns.contains(&column) { NATURAL_NULL_PER_MILLE } else { 0 };
+    match ValueKind::infer(model) {
+        Some(kind) => Ok(ColumnGen::Value { kind, max_len: model.max_len, null_per_mille, unique }),
+        None if !model.not_null => Ok(ColumnGen::Value { kind: ValueKind::Words, max_len: model.max_len, null_per_mille: 1000, unique: false }),
+        None => Err(SeedError::UnsupportedColumn { column: ctx.model.column_name(ColumnId { table: ctx.table, column }), sql_type: model.sql_type.clone() }),
+    }
+}
+
+/// A key column whose values are a pure function of the row number.
+fn key_gen(table: &TableModel, column: usize, salt: u64) -> Option<ColumnGen> {
+    let model = &table.columns[column];
+    let name = model.name.to_ascii_lowercase();
+    let is_uuid_like = name == "id" || name.ends_with("_id") || name.ends_with("uuid");
+    let is_pk = table.primary_key.contains(&column);
+    let fits_uuid = model.max_len.map_or(true, |len| len >= 36);
+    match model.base {
+        BaseType::Uuid => Some(ColumnGen::UuidKey { salt }),
+        BaseType::Text if fits_uuid && (is_uuid_like || is_pk) => Some(ColumnGen::UuidKey { salt }),
+        BaseType::Text if is_pk => Some(ColumnGen::TextKey),
+        BaseType::Int2 | BaseType::Int4 | BaseType::Int8 | BaseType::Numeric => Some(ColumnGen::IntKey),
+        _ => None,
+    }
+}
+
+/// A reference target must be a column whose value for any row can be recomputed.
+fn check_key_target(ctx: &ColumnContext<'_>, relation: &Relation) -> Result<(), SeedError> {
+    let parent = ctx.planned[relation.to.table].as_ref().expect("parents are planned first");
+    let is_key = match &parent.columns[relation.to.column] {
+        ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey => true,
+        ColumnGen::Reference { pick, .. } => matches!(pick, Pick::OneToOne { .. } | Pick::ComboDigit { .. }),
+        _ => false,
+    };
+    if is_key {
+        Ok(())
+    } else {
+        Err(SeedError::RelationTargetNotKey { from: ctx.model.column_name(relation.from), to: ctx.model.column_name(relation.to) })
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure planning: from a scenario and a schema model to what every cell of every table
+//! will hold. No I/O; generation and loading only read the plan.
+
+mod anomalies;
+mod build;
+mod columns;
+mod order;
+mod pick;
+mod types;
+mod values;
+
+pub use anomalies::TableRequest;
+pub use order::load_order;
+pub use pick::{skewed, Affine, CleanRows};
+pub use types::{Cell, ColumnGen, Combo, Pick, RowAnomaly, SeedPlan, TablePlan};

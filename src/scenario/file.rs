@@ -1,0 +1,83 @@
+//! The scenario TOML exactly as written: serde structures that refuse unknown keys and keep
+//! the spans of every name a person may have mistyped, so errors can point at the line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: Spanned<String>,
+    /// Same seed, same bytes.
+    pub seed: u64,
+    pub schema: Spanned<SchemaSection>,
+    /// Row counts per table; tables not listed get a fan-out from their parents.
+    #[serde(default)]
+    pub rows: BTreeMap<Spanned<String>, u64>,
+    #[serde(default, rename = "relation")]
+    pub relations: Vec<RelationEntry>,
+    #[serde(default, rename = "anomaly")]
+    pub anomalies: Vec<Spanned<AnomalyEntry>>,
+    pub migration: Option<Spanned<MigrationSection>>,
+    pub expect: Option<ExpectSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaSection {
+    pub builtin: Option<String>,
+    /// Relative to the scenario file.
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationEntry {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyEntry {
+    pub kind: Spanned<String>,
+    pub column: Spanned<String>,
+    pub rate: Option<f64>,
+    pub count: Option<u64>,
+}
+
+/// `[migration]`: the built-in engine (`engine = "uuid"`) or the user's own SQL.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationSection {
+    pub engine: Option<Spanned<String>>,
+    pub root: Option<Spanned<String>>,
+    pub batch_size: Option<u64>,
+    pub on_invalid: Option<Spanned<String>>,
+    pub on_orphan: Option<Spanned<String>>,
+    pub on_collision: Option<Spanned<String>>,
+    pub up: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+    /// A directory of sqlx-style `NNNN_name.up.sql` / `.down.sql` files.
+    pub migrations: Option<Spanned<String>>,
+    /// Where the user's migration keeps the rows it sets aside, e.g. `migration_quarantine.*`.
+    pub quarantine: Option<Vec<String>>,
+    /// Whether the engine's bookkeeping objects may remain after rollback.
+    #[serde(default)]
+    pub keep_bookkeeping: bool,
+}
+
+/// `[expect]`: for a scenario whose migration is meant to fail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSection {
+    pub up: Option<Spanned<String>>,
+    pub down: Option<Spanned<String>>,
+}
+
+/// Parses scenario text into the raw structures.
+pub fn parse(text: &str) -> Result<ScenarioFile, toml::de::Error> {
+    toml::from_str(text)
+}

@@ -19,6 +19,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
     Provision(ProvisionArgs),
+    /// Run a step of the built-in migration engine against a database.
+    Migrate(super::migrate_args::MigrateArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

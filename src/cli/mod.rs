@@ -3,6 +3,10 @@
 mod args;
 mod doctor;
 mod exit;
+mod migrate;
+mod migrate_args;
+mod migrate_print;
+mod migrate_scenario;
 mod provision_demo;
 
 pub use args::{Cli, Command};
@@ -13,5 +17,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Provision(args) => provision_demo::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
     }
 }

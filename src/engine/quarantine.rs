@@ -44,6 +44,8 @@ pub async fn prepare(conn: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
 
 /// Applies `policies` to the data as it is inside the caller's transaction. Returns every
 /// row touched, cascades included. Blocking findings are returned without changes.
+/// Rows are first copied into quarantine (cascading through every reference), then
+/// deleted children first, so no foreign key ever sees a parent vanish under a child.
 pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
     let mut first = preflight::invalid(tx, plan, policies.invalid).await?;
     first.extend(preflight::collisions(tx, plan, policies.collision).await?);
@@ -51,19 +53,26 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
         return Ok(first);
     }
     let mut touched = Vec::new();
-    move_rows(tx, run, plan, &first).await?;
+    copy_rows(tx, run, plan, &first).await?;
     touched.extend(first);
     touched.extend(cascade(tx, run, plan).await?);
+    delete_copied(tx, plan).await?;
     let orphans = preflight::orphans(tx, plan, policies.orphan).await?;
     if orphans.iter().any(Finding::blocks) {
         touched.extend(orphans);
         return Ok(touched);
     }
-    move_rows(tx, run, plan, &orphans).await?;
+    copy_rows(tx, run, plan, &orphans).await?;
+    touched.extend(cascade(tx, run, plan).await?);
+    delete_copied(tx, plan).await?;
     nullify(tx, run, plan, &orphans).await?;
     touched.extend(orphans);
-    touched.extend(cascade(tx, run, plan).await?);
     Ok(touched)
+}
+
+/// `NOT EXISTS` a copy of row `alias` in the quarantine table of `table`.
+fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
+    format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_json("x", table), pk_json(alias, table))
 }
 
 async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) -> Result<(), EngineError> {
@@ -87,7 +96,7 @@ async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) 
     Ok(())
 }
 
-async fn move_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
+async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
     let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Quarantine).collect();
     record_reasons(tx, run, &chosen).await?;
     for table in &plan.tables {
@@ -96,30 +105,34 @@ async fn move_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Fin
             continue;
         }
         let sql = format!(
-            "WITH moved AS (DELETE FROM {src} t WHERE {pk} = ANY($1::jsonb[]) RETURNING {cols}) INSERT INTO {q} SELECT * FROM moved",
+            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {pk} = ANY($1::jsonb[]) AND {fresh}",
             src = table.qualified(),
             pk = pk_json("t", table),
             cols = columns(tx, table, "t").await?,
             q = quarantine_table(table),
+            fresh = not_yet_copied(table, "t"),
         );
         sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
     }
     Ok(())
 }
 
-async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
-    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
-    record_reasons(tx, run, &chosen).await?;
-    for f in &chosen {
-        let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };
-        let sets: Vec<String> = f.column.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();
-        let sql = format!("UPDATE {} t SET {} WHERE {} = $1", table.qualified(), sets.join(", "), pk_json("t", table));
-        sqlx::query(&sql).bind(&f.pk).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+/// Deletes the copied rows from the live tables, children first.
+async fn delete_copied(tx: &mut PgConnection, plan: &Plan) -> Result<(), EngineError> {
+    for table in plan.tables.iter().rev() {
+        let sql = format!(
+            "DELETE FROM {} t WHERE EXISTS (SELECT 1 FROM {} x WHERE {} = {})",
+            table.qualified(),
+            quarantine_table(table),
+            pk_json("x", table),
+            pk_json("t", table)
+        );
+        sqlx::query(&sql).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
     }
     Ok(())
 }
 
-/// Moves rows referencing quarantined rows until nothing more moves.
+/// Copies rows referencing quarantined rows until nothing more is copied.
 async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
     let mut all = Vec::new();
     loop {
@@ -131,14 +144,14 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
             let cols = reference.child_columns.join(",");
             let values: Vec<String> = reference.child_columns.iter().map(|c| format!("m.{}::text", quote_ident(c))).collect();
             let sql = format!(
-                "WITH moved AS (DELETE FROM {ct} c WHERE EXISTS (SELECT 1 FROM {qp} p WHERE {m_c}) RETURNING {cols_c}),
-                      kept AS (INSERT INTO {qc} SELECT * FROM moved)
+                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE EXISTS (SELECT 1 FROM {qp} p WHERE {m_c}) AND {fresh} RETURNING *)
                  INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
                  SELECT $2, {label}, {pk_m}, {col}, 'cascade', 'quarantine', concat_ws(',', {values}), {plabel},
                         (SELECT {pk_p} FROM {qp} p WHERE {m_m} LIMIT 1)
                  FROM moved m RETURNING pk, value, related_pk",
                 ct = child.qualified(),
                 cols_c = columns(tx, child, "c").await?,
+                fresh = not_yet_copied(child, "c"),
                 qp = quarantine_table(parent),
                 qc = quarantine_table(child),
                 m_c = preflight::matches(plan, reference, "p", "c"),
@@ -172,4 +185,16 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
             return Ok(all);
         }
     }
+}
+
+async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
+    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
+    record_reasons(tx, run, &chosen).await?;
+    for f in &chosen {
+        let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };
+        let sets: Vec<String> = f.column.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();
+        let sql = format!("UPDATE {} t SET {} WHERE {} = $1", table.qualified(), sets.join(", "), pk_json("t", table));
+        sqlx::query(&sql).bind(&f.pk).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+    }
+    Ok(())
 }

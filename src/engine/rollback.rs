@@ -113,6 +113,13 @@ async fn schema_exists(tx: &mut PgConnection, schema: &str) -> Result<bool, Engi
 /// backup. Returns (rows restored, references restored).
 async fn restore_rows(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<(i64, i64), EngineError> {
     let mut rows = 0;
+    // Orphans of a NOT VALID foreign key existed before it was added and cannot be written
+    // back while it exists: lift it for the restore and add it back as it was.
+    let not_valid: Vec<_> = plan.foreign_keys.iter().filter(|f| !f.validated).collect();
+    for fk in &not_valid {
+        let sql = ddl::drop_constraint(fk);
+        tx.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    }
     if schema_exists(tx, QUARANTINE_SCHEMA).await? {
         for table in &plan.tables {
             let q = quarantine_table(table);
@@ -147,6 +154,10 @@ async fn restore_rows(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<(i
             );
             references += sqlx::query(&sql).bind(&pk).execute(&mut *tx).await.map_err(EngineError::query(&sql))?.rows_affected() as i64;
         }
+    }
+    for fk in &not_valid {
+        let sql = ddl::add_foreign_key_not_valid(fk);
+        tx.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
     }
     Ok((rows, references))
 }

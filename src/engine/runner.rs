@@ -158,8 +158,8 @@ impl Engine {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);
             }
+            quarantine::prepare(&mut self.conn, &plan).await?; // before the shadow columns exist: `LIKE` copies columns
             shadow::install(&mut self.conn, &plan, &retry).await?;
-            quarantine::prepare(&mut self.conn, &plan).await?;
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
             let touched = quarantine::apply(&mut tx, run, &plan, &self.options.policies).await?;
             if touched.iter().any(Finding::blocks) {

@@ -96,7 +96,8 @@ pub async fn colliding_user_ids(conn: &mut PgConnection) -> Vec<String> {
 pub async fn orphan_reminder_ids(conn: &mut PgConnection) -> Vec<i32> {
     sqlx::query_scalar(
         "SELECT r.id FROM reminders r WHERE r.user_id IS NOT NULL AND oracle_is_uuid(r.user_id)
-           AND NOT EXISTS (SELECT 1 FROM users u WHERE oracle_is_uuid(u.id) AND u.id::uuid = r.user_id::uuid)
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE CASE WHEN oracle_is_uuid(u.id) THEN u.id::uuid END
+                                                     = CASE WHEN oracle_is_uuid(r.user_id) THEN r.user_id::uuid END)
          ORDER BY r.id",
     )
     .fetch_all(conn)

@@ -21,6 +21,8 @@ pub enum Command {
     Provision(ProvisionArgs),
     /// Seed a database with a scenario's dataset, its anomalies and their ground truth.
     Seed(SeedArgs),
+    /// Run a step of the built-in migration engine against a database.
+    Migrate(super::migrate_args::MigrateArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

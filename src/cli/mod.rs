@@ -3,6 +3,10 @@
 mod args;
 mod doctor;
 mod exit;
+mod migrate;
+mod migrate_args;
+mod migrate_print;
+mod migrate_scenario;
 mod provision_demo;
 mod seed;
 
@@ -15,5 +19,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Provision(args) => provision_demo::run(args).await,
         Command::Seed(args) => seed::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
     }
 }

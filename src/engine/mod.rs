@@ -1,1 +1,53 @@
-//! placeholder
+//! The built-in migration engine: plan (pure) → batches → migrate / rollback / status;
+//! its log, backup and quarantine. See `runner` for the steps and `shadow` for what the
+//! application may do while `convert` runs.
+
+mod backup;
+mod batches;
+mod bookkeeping;
+mod catalog;
+mod cleanup;
+mod column_ref;
+pub mod conversion;
+pub mod ddl;
+mod error;
+pub mod facts;
+mod finding;
+mod log;
+mod options;
+mod plan;
+pub mod planner;
+mod policy;
+mod preflight;
+mod progress;
+mod quarantine;
+mod report;
+mod rollback;
+mod run_lock;
+mod runner;
+mod shadow;
+mod sql;
+mod status;
+mod swap;
+mod transaction;
+mod validate;
+
+pub use batches::batch_sql;
+pub use bookkeeping::{bookkeeping_schemas, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
+pub use column_ref::{ColumnRef, DeclaredRelation};
+pub use conversion::Conversion;
+pub use error::EngineError;
+pub use finding::{Action, AnomalyKind, Finding};
+pub use log::LogRow;
+pub use options::{EngineOptions, Step};
+pub use plan::{names, Enforcement, Plan, Reference, TablePlan};
+pub use planner::PlanError;
+pub use policy::{Policies, Policy};
+pub use progress::Progress;
+pub use report::{Outcome, StepReport};
+pub use run_lock::LOCK_KEY;
+pub use runner::Engine;
+pub use status::{Status, TableProgress};
+pub use swap::swap_sql;
+pub use transaction::LockRetry;
+pub use validate::Check;

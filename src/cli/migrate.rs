@@ -1,0 +1,71 @@
+//! `pgrehearse migrate <step>`: builds the engine options from flags (and a scenario),
+//! runs the step, prints the report, and maps it to an exit code.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+
+use super::exit::{CliError, ExitCode};
+use super::migrate_args::{Format, MigrateArgs};
+use super::migrate_print::print_human;
+use super::migrate_scenario;
+use crate::engine::{ColumnRef, Engine, EngineError, EngineOptions, Policies, Progress, Step};
+use crate::provision::ProvisionError;
+
+pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
+    let options = engine_options(&args)?;
+    let url = args.database_url.as_deref().ok_or_else(|| CliError::Usage("run migrate: --database-url (or DATABASE_URL) is required".into()))?;
+    let connect: PgConnectOptions = url.parse().map_err(|e| CliError::Usage(format!("parse --database-url: {e}")))?;
+    let step: Step = args.step.into();
+    let progress = if args.format == Format::Human { Progress::visible() } else { Progress::hidden() };
+    let result = async {
+        let mut engine = Engine::connect(&connect, options, if args.dry_run { Step::Status } else { step }, progress).await?;
+        if args.dry_run {
+            engine.dry_run(step).await
+        } else {
+            engine.run(step).await
+        }
+    }
+    .await;
+    let report = result.map_err(cli_error)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?),
+        Format::Human => print_human(&report),
+    }
+    Ok(if report.has_findings() { ExitCode::Findings } else { ExitCode::Success })
+}
+
+fn engine_options(args: &MigrateArgs) -> Result<EngineOptions, CliError> {
+    let (section, mut relations) = match &args.scenario {
+        Some(path) => migrate_scenario::read(path).map_err(CliError::Usage)?,
+        None => Default::default(),
+    };
+    for r in &args.relations {
+        relations.push(r.parse().map_err(|e| CliError::Usage(format!("parse --relation: {e}")))?);
+    }
+    let root_text = if args.root == "users.id" { section.root.clone().unwrap_or_else(|| args.root.clone()) } else { args.root.clone() };
+    let root: ColumnRef = root_text.parse().map_err(|e| CliError::Usage(format!("parse --root: {e}")))?;
+    let policies = Policies {
+        invalid: args.on_invalid.or(section.on_invalid).unwrap_or_default(),
+        orphan: args.on_orphan.or(section.on_orphan).unwrap_or_default(),
+        collision: args.on_collision.or(section.on_collision).unwrap_or_default(),
+    };
+    policies.check().map_err(CliError::Usage)?;
+    if args.batch_size < 1 {
+        return Err(CliError::Usage("parse --batch-size: must be at least 1".into()));
+    }
+    let mut options = EngineOptions { root, relations, policies, batch_size: section.batch_size.unwrap_or(args.batch_size), ..Default::default() };
+    if args.batch_size != 1000 {
+        options.batch_size = args.batch_size;
+    }
+    options.retry.lock_timeout = Duration::from_millis(args.lock_timeout_ms);
+    Ok(options)
+}
+
+fn cli_error(error: EngineError) -> CliError {
+    match error {
+        EngineError::Connect { endpoint, source } => CliError::Provision(ProvisionError::Connect { endpoint, source }),
+        EngineError::Plan(e) => CliError::Usage(format!("{e}")),
+        other => CliError::Other(anyhow::Error::new(other)),
+    }
+}

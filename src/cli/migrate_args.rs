@@ -1,0 +1,79 @@
+//! Arguments of `pgrehearse migrate` (clap derive). The kebab-case names live here.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::engine::{Policy, Step};
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The step to run.
+    #[arg(value_enum)]
+    pub step: MigrateStep,
+    /// The database to migrate.
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Rows per batch (a latency knob: p99 batch time grows with it).
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: i64,
+    /// The key column to convert, as table.column or schema.table.column.
+    #[arg(long, default_value = "users.id")]
+    pub root: String,
+    /// A reference the database does not enforce, child.column=parent.column (repeatable).
+    #[arg(long = "relation")]
+    pub relations: Vec<String>,
+    /// Take relations and policies from a scenario file ([[relation]] and [migration]).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// What to do with values the conversion rejects.
+    #[arg(long, value_enum)]
+    pub on_invalid: Option<Policy>,
+    /// What to do with references to no parent row.
+    #[arg(long, value_enum)]
+    pub on_orphan: Option<Policy>,
+    /// What to do with keys that become equal after conversion.
+    #[arg(long, value_enum)]
+    pub on_collision: Option<Policy>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print the plan and the preflight findings; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long one statement may wait for a lock before the transaction is retried.
+    #[arg(long, default_value_t = 2000)]
+    pub lock_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateStep {
+    ValidateSchema,
+    Backup,
+    Convert,
+    Validate,
+    Cleanup,
+    Full,
+    Status,
+    Rollback,
+}
+
+impl From<MigrateStep> for Step {
+    fn from(step: MigrateStep) -> Step {
+        match step {
+            MigrateStep::ValidateSchema => Step::ValidateSchema,
+            MigrateStep::Backup => Step::Backup,
+            MigrateStep::Convert => Step::Convert,
+            MigrateStep::Validate => Step::Validate,
+            MigrateStep::Cleanup => Step::Cleanup,
+            MigrateStep::Full => Step::Full,
+            MigrateStep::Status => Step::Status,
+            MigrateStep::Rollback => Step::Rollback,
+        }
+    }
+}

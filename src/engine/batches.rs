@@ -1,0 +1,107 @@
+//! The batched copy into the shadow columns: keyset pagination on the primary key (never
+//! OFFSET), one transaction per batch that commits the batch's checkpoint with it, so a
+//! run killed at any instant resumes after the last committed batch and redoes nothing.
+
+use std::time::Instant;
+
+use sqlx::{Acquire, PgConnection};
+
+use crate::quote::quote_ident;
+
+use super::error::EngineError;
+use super::log;
+use super::plan::{names, Plan, TablePlan};
+use super::progress::Progress;
+use super::sql::{column_list, keyset_after};
+use super::transaction::{is_lock_timeout, LockRetry};
+
+/// The statement for one batch: `$1` is the batch size, `$2..` the checkpoint (if any).
+/// It returns the rows converted and the new checkpoint (the largest key in the batch).
+pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> String {
+    let pk = table.pk_names();
+    let sets: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("{} = {}", quote_ident(&names::shadow(c)), plan.conversion.convert_sql(&format!("t.{}", quote_ident(&c.name)))))
+        .collect();
+    let filter = if after_checkpoint { format!("WHERE {}", keyset_after("t", table, 2)) } else { String::new() };
+    let desc: Vec<String> = pk.iter().map(|c| format!("b.{} DESC", quote_ident(c))).collect();
+    let as_text: Vec<String> = pk.iter().map(|c| format!("b.{}::text", quote_ident(c))).collect();
+    format!(
+        "WITH batch AS (SELECT {pk_t} FROM {tbl} t {filter} ORDER BY {pk_t} LIMIT $1),
+              converted AS (UPDATE {tbl} t SET {sets} FROM batch b WHERE ({pk_t}) = ({pk_b}) RETURNING 1)
+         SELECT (SELECT count(*) FROM converted), (SELECT ARRAY[{as_text}] FROM batch b ORDER BY {desc} LIMIT 1)",
+        pk_t = column_list(Some("t"), &pk),
+        pk_b = column_list(Some("b"), &pk),
+        tbl = table.qualified(),
+        sets = sets.join(", "),
+        as_text = as_text.join(", "),
+        desc = desc.join(", "),
+    )
+}
+
+/// Converts every row of `table` not yet converted in this run.
+pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, batch_size: i64, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
+    let label = table.label();
+    let (mut batch, mut checkpoint, mut done) = match log::last_batch(conn, run, &label).await? {
+        Some((b, c, d)) => (b, Some(c), d),
+        None => (0, None, 0),
+    };
+    let count_sql = format!("SELECT count(*) FROM {}", table.qualified());
+    let total: i64 = sqlx::query_scalar(&count_sql).fetch_one(&mut *conn).await.map_err(EngineError::query(&count_sql))?;
+    let bar = progress.bar(&label, total.max(done) as u64, done as u64);
+    loop {
+        let started = chrono::Utc::now();
+        let (rows, next) = one_batch(conn, run, plan, table, batch_size, checkpoint.as_deref(), batch + 1, started, retry).await?;
+        let Some(next) = next else { break };
+        batch += 1;
+        done += rows;
+        checkpoint = Some(next);
+        bar.inc(rows as u64);
+    }
+    bar.finish();
+    Ok(done)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one_batch(
+    conn: &mut PgConnection,
+    run: i64,
+    plan: &Plan,
+    table: &TablePlan,
+    batch_size: i64,
+    checkpoint: Option<&[String]>,
+    number: i32,
+    started: chrono::DateTime<chrono::Utc>,
+    retry: &LockRetry,
+) -> Result<(i64, Option<Vec<String>>), EngineError> {
+    let sql = batch_sql(plan, table, checkpoint.is_some());
+    let mut attempt = 0;
+    loop {
+        let attempt_started = Instant::now();
+        let result = async {
+            let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+            let set = retry.set_local_sql();
+            sqlx::query(&set).execute(&mut *tx).await.map_err(EngineError::query(&set))?;
+            let mut query = sqlx::query_as::<_, (i64, Option<Vec<String>>)>(&sql).bind(batch_size);
+            for value in checkpoint.unwrap_or_default() {
+                query = query.bind(value);
+            }
+            let (rows, next) = query.fetch_one(&mut *tx).await.map_err(EngineError::query(&sql))?;
+            if let Some(next) = &next {
+                log::record_batch(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, &table.label(), number, rows, next, started).await?;
+            }
+            tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+            Ok((rows, next))
+        }
+        .await;
+        match result {
+            Err(e) if is_lock_timeout(&e) && attempt + 1 < retry.attempts => {
+                tracing::warn!("batch {number} of {} waited {:?} for a lock; retrying", table.label(), attempt_started.elapsed());
+                tokio::time::sleep(retry.backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

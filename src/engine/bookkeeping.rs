@@ -1,0 +1,94 @@
+//! The engine's own objects in the database: its log, its stored plan and its quarantine
+//! reasons (schema `pgrehearse_engine`), the backup (`migration_backup`) and the
+//! quarantined rows (`migration_quarantine`). A verifier comparing schemas must skip
+//! everything in [`bookkeeping_schemas`].
+
+use sqlx::{Executor, PgConnection};
+
+use super::error::EngineError;
+use super::plan::Plan;
+
+pub const ENGINE_SCHEMA: &str = "pgrehearse_engine";
+pub const BACKUP_SCHEMA: &str = "migration_backup";
+pub const QUARANTINE_SCHEMA: &str = "migration_quarantine";
+pub const BOOKKEEPING_SCHEMAS: [&str; 3] = [ENGINE_SCHEMA, BACKUP_SCHEMA, QUARANTINE_SCHEMA];
+
+/// Every schema the engine creates; nothing of the engine lives outside them except the
+/// helper columns, indexes and triggers it adds to migrated tables while a run is open.
+pub fn bookkeeping_schemas() -> &'static [&'static str] {
+    &BOOKKEEPING_SCHEMAS
+}
+
+const CREATE: &str = "
+CREATE SCHEMA IF NOT EXISTS pgrehearse_engine;
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.migration_log (
+    id bigserial PRIMARY KEY,
+    run bigint NOT NULL,
+    step text NOT NULL,
+    table_name text,
+    batch integer,
+    status text NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    rows bigint,
+    checkpoint text[],
+    lock_held_ms double precision,
+    message text
+);
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.migration_state (
+    run bigint PRIMARY KEY,
+    plan jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.quarantine_reason (
+    run bigint NOT NULL,
+    table_name text NOT NULL,
+    pk jsonb NOT NULL,
+    column_name text NOT NULL,
+    kind text NOT NULL,
+    action text NOT NULL,
+    value text,
+    related_table text,
+    related_pk jsonb
+);";
+
+/// Creates the engine schema and its tables if missing (idempotent, so a resumed run
+/// can call it again).
+pub async fn ensure(conn: &mut PgConnection) -> Result<(), EngineError> {
+    conn.execute(CREATE).await.map_err(EngineError::query(CREATE))?;
+    Ok(())
+}
+
+/// Whether the engine schema exists at all.
+pub async fn exists(conn: &mut PgConnection) -> Result<bool, EngineError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)";
+    sqlx::query_scalar(sql).bind(ENGINE_SCHEMA).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
+/// The open run and its stored plan, if any.
+pub async fn open_run(conn: &mut PgConnection) -> Result<Option<(i64, Plan)>, EngineError> {
+    if !exists(conn).await? {
+        return Ok(None);
+    }
+    let sql = "SELECT run, plan FROM pgrehearse_engine.migration_state ORDER BY run DESC LIMIT 1";
+    let row: Option<(i64, serde_json::Value)> = sqlx::query_as(sql).fetch_optional(conn).await.map_err(EngineError::query(sql))?;
+    match row {
+        Some((run, plan)) => Ok(Some((run, serde_json::from_value(plan)?))),
+        None => Ok(None),
+    }
+}
+
+/// Stores `plan` as a new open run and returns its number.
+pub async fn start_run(conn: &mut PgConnection, plan: &Plan) -> Result<i64, EngineError> {
+    let sql = "INSERT INTO pgrehearse_engine.migration_state (run, plan)
+               SELECT coalesce(greatest((SELECT max(run) FROM pgrehearse_engine.migration_log), (SELECT max(run) FROM pgrehearse_engine.migration_state)), 0) + 1, $1 RETURNING run";
+    let plan = serde_json::to_value(plan)?;
+    sqlx::query_scalar(sql).bind(plan).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
+/// Closes the open run (after a completed rollback); the log stays for the record.
+pub async fn close_run(conn: &mut PgConnection, run: i64) -> Result<(), EngineError> {
+    let sql = "DELETE FROM pgrehearse_engine.migration_state WHERE run = $1";
+    sqlx::query(sql).bind(run).execute(conn).await.map_err(EngineError::query(sql))?;
+    Ok(())
+}

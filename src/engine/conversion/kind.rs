@@ -1,0 +1,65 @@
+//! The [`Conversion`] enum: the one place the engine asks "what does this conversion do";
+//! nothing else in the engine knows about uuids or timestamps.
+
+use serde::{Deserialize, Serialize};
+use super::text_to_uuid::UUID_INPUT_PATTERN as UUID_PATTERN;
+use super::{TextToTimestamptz, TextToUuid};
+
+/// A pluggable conversion of a key (or any) column from its stored type to a target type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Conversion {
+    TextToUuid(TextToUuid),
+    TextToTimestamptz(TextToTimestamptz),
+}
+
+impl Default for Conversion {
+    fn default() -> Self {
+        Conversion::TextToUuid(TextToUuid)
+    }
+}
+
+impl Conversion {
+    /// The SQL type the column ends up with.
+    pub fn target_type(&self) -> &'static str {
+        match self {
+            Conversion::TextToUuid(_) => "uuid",
+            Conversion::TextToTimestamptz(_) => "timestamp with time zone",
+        }
+    }
+
+    /// Whether a column of `format_type` output `source_type` can be converted.
+    pub fn accepts(&self, source_type: &str) -> bool {
+        let base = source_type.split('(').next().unwrap_or("").trim();
+        matches!(base, "character varying" | "text" | "character")
+    }
+
+    /// SQL that converts the text expression `expr` (already quoted) to the target type.
+    /// Only called on values that [`Conversion::validity_pattern`] accepts.
+    pub fn convert_sql(&self, expr: &str) -> String {
+        match self {
+            Conversion::TextToUuid(k) => k.convert_sql(expr),
+            Conversion::TextToTimestamptz(k) => k.convert_sql(expr),
+        }
+    }
+
+    /// SQL that turns a target-type expression back into the original column type, for
+    /// rows written after the swap (rows from before keep their original bytes).
+    pub fn revert_sql(&self, expr: &str, original_type: &str) -> String {
+        format!("(({expr})::text)::{original_type}")
+    }
+
+    /// A POSIX regex (for `~`) matching exactly the values the conversion accepts.
+    pub fn validity_pattern(&self) -> String {
+        match self {
+            Conversion::TextToUuid(_) => UUID_PATTERN.to_string(),
+            Conversion::TextToTimestamptz(k) => k.validity_pattern(),
+        }
+    }
+
+    /// Whether two distinct source values can become one target value (so a unique key
+    /// may collide after conversion and must be checked).
+    pub fn may_collide(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,51 @@
+//! Everything that stops the engine. Messages are lowercase fragments that read after
+//! "failed to". Data-quality problems are not errors: they are [`super::Finding`]s.
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("connect to {endpoint}: {source}")]
+    Connect { endpoint: String, source: sqlx::Error },
+
+    #[error("run `{statement}`: {source}")]
+    Query { statement: String, source: sqlx::Error },
+
+    #[error("start: another `pgrehearse migrate` run holds the migration lock on this database (advisory lock {key}); wait for it to finish or stop it")]
+    AlreadyRunning { key: i64 },
+
+    #[error("plan the migration: {0}")]
+    Plan(#[from] super::planner::PlanError),
+
+    #[error("roll back: `cleanup` has removed the backup and the original columns, so the original data can no longer be restored exactly; restore from a database backup instead")]
+    BackupRemoved,
+
+    #[error("run `{step}`: step `{requires}` has not completed yet; run it first (or use `full`)")]
+    StepOutOfOrder { step: &'static str, requires: &'static str },
+
+    #[error("verify the backup of {table}: {detail}")]
+    BackupMismatch { table: String, detail: String },
+
+    #[error("start: the stored plan does not exist; run `validate-schema` or `backup` first")]
+    NoPlan,
+
+    #[error("read the stored plan: {0}")]
+    StoredPlan(#[from] serde_json::Error),
+
+    #[error("take a lock within the retry budget ({attempts} attempts) for `{statement}`: {source}")]
+    LockTimeout { attempts: u32, statement: String, source: sqlx::Error },
+}
+
+impl EngineError {
+    /// Wraps a sqlx error with the statement that caused it (truncated for readability).
+    pub fn query(statement: &str) -> impl FnOnce(sqlx::Error) -> EngineError + '_ {
+        move |source| EngineError::Query { statement: truncate(statement), source }
+    }
+}
+
+fn truncate(statement: &str) -> String {
+    let flat: String = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 240 {
+        format!("{}…", flat.chars().take(240).collect::<String>())
+    } else {
+        flat
+    }
+}

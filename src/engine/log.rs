@@ -1,0 +1,98 @@
+//! The `migration_log` table: one row per step and per batch, with status, times, rows,
+//! the checkpoint key, the time an exclusive lock was held, and a message.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use super::error::EngineError;
+
+/// What one finished step or batch records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LogRecord {
+    pub rows: Option<i64>,
+    pub checkpoint: Option<Vec<String>>,
+    pub lock_held_ms: Option<f64>,
+    pub message: Option<String>,
+}
+
+/// Starts a step: a `running` row, whose id [`finish`] completes.
+pub async fn start(conn: &mut PgConnection, run: i64, step: &str, table: Option<&str>) -> Result<i64, EngineError> {
+    let sql = "INSERT INTO pgrehearse_engine.migration_log (run, step, table_name, status) VALUES ($1, $2, $3, 'running') RETURNING id";
+    sqlx::query_scalar(sql).bind(run).bind(step).bind(table).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
+pub async fn finish(conn: &mut PgConnection, id: i64, status: &str, record: &LogRecord) -> Result<(), EngineError> {
+    let sql = "UPDATE pgrehearse_engine.migration_log SET status = $2, finished_at = clock_timestamp(), rows = $3,
+               checkpoint = $4, lock_held_ms = $5, message = $6 WHERE id = $1";
+    sqlx::query(sql)
+        .bind(id)
+        .bind(status)
+        .bind(record.rows)
+        .bind(&record.checkpoint)
+        .bind(record.lock_held_ms)
+        .bind(&record.message)
+        .execute(conn)
+        .await
+        .map_err(EngineError::query(sql))?;
+    Ok(())
+}
+
+/// Records a completed step in one go (for steps that are a single transaction, call it
+/// inside that transaction so the record commits with the work).
+pub async fn record(conn: &mut PgConnection, run: i64, step: &str, table: Option<&str>, record: &LogRecord) -> Result<(), EngineError> {
+    let id = start(conn, run, step, table).await?;
+    finish(conn, id, "completed", record).await
+}
+
+/// Records a committed batch; called inside the batch's transaction.
+pub async fn record_batch(conn: &mut PgConnection, run: i64, table: &str, batch: i32, rows: i64, checkpoint: &[String], started: chrono::DateTime<chrono::Utc>) -> Result<(), EngineError> {
+    let sql = "INSERT INTO pgrehearse_engine.migration_log (run, step, table_name, batch, status, started_at, finished_at, rows, checkpoint)
+               VALUES ($1, 'convert-batch', $2, $3, 'completed', $4, clock_timestamp(), $5, $6)";
+    sqlx::query(sql)
+        .bind(run)
+        .bind(table)
+        .bind(batch)
+        .bind(started)
+        .bind(rows)
+        .bind(checkpoint)
+        .execute(conn)
+        .await
+        .map_err(EngineError::query(sql))?;
+    Ok(())
+}
+
+/// Whether `step` (optionally for one table) has a completed row in this run.
+pub async fn is_completed(conn: &mut PgConnection, run: i64, step: &str, table: Option<&str>) -> Result<bool, EngineError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pgrehearse_engine.migration_log WHERE run = $1 AND step = $2
+               AND table_name IS NOT DISTINCT FROM $3 AND status = 'completed')";
+    sqlx::query_scalar(sql).bind(run).bind(step).bind(table).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
+/// The last committed batch of a table: (batch number, checkpoint key, rows so far).
+pub async fn last_batch(conn: &mut PgConnection, run: i64, table: &str) -> Result<Option<(i32, Vec<String>, i64)>, EngineError> {
+    let sql = "SELECT batch, checkpoint, sum(rows) OVER ()::bigint FROM pgrehearse_engine.migration_log
+               WHERE run = $1 AND step = 'convert-batch' AND table_name = $2 ORDER BY batch DESC LIMIT 1";
+    sqlx::query_as(sql).bind(run).bind(table).fetch_optional(conn).await.map_err(EngineError::query(sql))
+}
+
+/// One row of the log, as `status` shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct LogRow {
+    pub step: String,
+    pub table_name: Option<String>,
+    pub batch: Option<i32>,
+    pub status: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub rows: Option<i64>,
+    pub checkpoint: Option<Vec<String>>,
+    pub lock_held_ms: Option<f64>,
+    pub message: Option<String>,
+}
+
+/// The run's log without the per-batch rows (those are summarised per table).
+pub async fn steps(conn: &mut PgConnection, run: i64) -> Result<Vec<LogRow>, EngineError> {
+    let sql = "SELECT step, table_name, batch, status, started_at, finished_at, rows, checkpoint, lock_held_ms, message
+               FROM pgrehearse_engine.migration_log WHERE run = $1 AND step <> 'convert-batch' ORDER BY id";
+    sqlx::query_as(sql).bind(run).fetch_all(conn).await.map_err(EngineError::query(sql))
+}

@@ -1,0 +1,67 @@
+//! What a run is asked to do: the root key, extra relations, the conversion, batch size,
+//! policies and lock behaviour. Built by the CLI (or a rehearsal) and handed to the engine.
+
+use super::column_ref::{ColumnRef, DeclaredRelation};
+use super::conversion::Conversion;
+use super::policy::Policies;
+use super::transaction::LockRetry;
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The key column everything hangs off (`users.id` by default).
+    pub root: ColumnRef,
+    /// References the database does not enforce.
+    pub relations: Vec<DeclaredRelation>,
+    pub conversion: Conversion,
+    /// Rows per batch: a latency knob more than a throughput knob (PERF_NOTES).
+    pub batch_size: i64,
+    pub policies: Policies,
+    pub retry: LockRetry,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            root: ColumnRef::new("public", "users", "id"),
+            relations: Vec::new(),
+            conversion: Conversion::default(),
+            batch_size: 1000,
+            policies: Policies::default(),
+            retry: LockRetry::default(),
+        }
+    }
+}
+
+/// The steps of the procedure (seed 001), plus `full`, `status` and `rollback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    ValidateSchema,
+    Backup,
+    Convert,
+    Validate,
+    Cleanup,
+    /// validate-schema, backup, convert and validate; cleanup stays a separate decision.
+    Full,
+    Status,
+    Rollback,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::ValidateSchema => "validate-schema",
+            Step::Backup => "backup",
+            Step::Convert => "convert",
+            Step::Validate => "validate",
+            Step::Cleanup => "cleanup",
+            Step::Full => "full",
+            Step::Status => "status",
+            Step::Rollback => "rollback",
+        }
+    }
+
+    /// Whether the step changes the database, and so must hold the run lock.
+    pub fn is_mutating(self) -> bool {
+        !matches!(self, Step::ValidateSchema | Step::Status)
+    }
+}

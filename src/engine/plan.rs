@@ -1,0 +1,144 @@
+//! The migration plan: a plain value built from the catalog by [`super::planner`], stored
+//! in the database when the first step that changes anything runs, and printed by
+//! `--dry-run`. Every later step, resume and rollback work from the stored plan, never
+//! from a fresh look at a catalog the engine has already changed.
+
+use serde::{Deserialize, Serialize};
+
+use super::column_ref::ColumnRef;
+use super::conversion::Conversion;
+use super::facts::{ColumnFacts, ConstraintFacts, IndexFacts, ViewFacts};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub conversion: Conversion,
+    pub root: ColumnRef,
+    /// Tables with at least one converted column, parents before children.
+    pub tables: Vec<TablePlan>,
+    /// Foreign keys with a converted column on either side: dropped and re-added.
+    pub foreign_keys: Vec<ConstraintFacts>,
+    /// Primary key and unique constraints over converted columns: rebuilt on the new column.
+    pub key_constraints: Vec<ConstraintFacts>,
+    /// Other indexes over converted columns: mirrored on the new column.
+    pub indexes: Vec<IndexFacts>,
+    /// Views reading converted columns (or such views), in creation order.
+    pub views: Vec<ViewFacts>,
+    /// Every reference between converted columns, enforced or declared.
+    pub references: Vec<Reference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TablePlan {
+    pub schema: String,
+    pub name: String,
+    /// Primary key columns (name, type): batches page through the table on this key.
+    pub primary_key: Vec<(String, String)>,
+    /// The converted columns, as they were before the migration.
+    pub columns: Vec<ColumnFacts>,
+}
+
+/// How the database enforces a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// A validated foreign key: no orphans can exist.
+    Validated,
+    /// A foreign key added `NOT VALID`: old rows may be orphans.
+    NotValid,
+    /// Declared by the user (flag or scenario); the database knows nothing of it.
+    Declared,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    pub child_schema: String,
+    pub child_table: String,
+    pub child_columns: Vec<String>,
+    pub parent_schema: String,
+    pub parent_table: String,
+    pub parent_columns: Vec<String>,
+    pub enforcement: Enforcement,
+    /// Whether every child column is nullable, so `nullify` is allowed.
+    pub nullable: bool,
+    /// The constraint name, for enforced references.
+    pub constraint: Option<String>,
+}
+
+impl Plan {
+    pub fn table(&self, schema: &str, name: &str) -> Option<&TablePlan> {
+        self.tables.iter().find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Whether `column` of `schema.table` is converted.
+    pub fn is_converted(&self, schema: &str, table: &str, column: &str) -> bool {
+        self.table(schema, table).is_some_and(|t| t.columns.iter().any(|c| c.name == column))
+    }
+
+    /// Number of a table in the plan, used to name its helper objects.
+    pub fn table_number(&self, schema: &str, name: &str) -> usize {
+        self.tables.iter().position(|t| t.schema == schema && t.name == name).unwrap_or(usize::MAX)
+    }
+}
+
+impl TablePlan {
+    pub fn qualified(&self) -> String {
+        crate::quote::quote_qualified(&self.schema, &self.name)
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    pub fn pk_names(&self) -> Vec<&str> {
+        self.primary_key.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// Names of the helper objects the engine creates. They are derived from the plan, so a
+/// resumed run or a rollback finds exactly what an earlier run made.
+pub mod names {
+    use super::super::facts::ColumnFacts;
+
+    /// Postgres truncates identifiers at 63 bytes; fall back to the column number.
+    fn fit(candidate: String, fallback: String) -> String {
+        if candidate.len() <= 63 {
+            candidate
+        } else {
+            fallback
+        }
+    }
+
+    /// The new column, filled during `convert` and renamed to the original name at swap.
+    pub fn shadow(column: &ColumnFacts) -> String {
+        fit(format!("{}__pgr_new", column.name), format!("pgr_new_{}", column.attnum))
+    }
+
+    /// The original column after the swap; kept until `cleanup`, so its bytes never move.
+    pub fn original(column: &ColumnFacts) -> String {
+        fit(format!("{}__pgr_old", column.name), format!("pgr_old_{}", column.attnum))
+    }
+
+    pub fn not_null_check(column: &ColumnFacts) -> String {
+        format!("pgr_nn_{}", column.attnum)
+    }
+
+    pub fn key_index(number: usize) -> String {
+        format!("pgr_key_{number}")
+    }
+
+    pub fn mirror_index(number: usize) -> String {
+        format!("pgr_ix_{number}")
+    }
+
+    pub fn retired_index(number: usize) -> String {
+        format!("pgr_oldix_{number}")
+    }
+
+    pub fn sync_trigger() -> &'static str {
+        "pgr_sync"
+    }
+
+    pub fn sync_function(table_number: usize) -> String {
+        format!("sync_{table_number}")
+    }
+}

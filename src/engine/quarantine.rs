@@ -1,0 +1,200 @@
+//! Applies the policies inside one transaction: moves quarantined rows (and, cascading,
+//! every row that references them) into `migration_quarantine`, nullifies orphans, and
+//! records the reason for each row in `pgrehearse_engine.quarantine_reason`.
+
+use sqlx::{Executor, PgConnection};
+
+use crate::quote::{quote_ident, quote_literal, quote_qualified};
+
+use super::bookkeeping::QUARANTINE_SCHEMA;
+use super::error::EngineError;
+use super::finding::{Action, AnomalyKind, Finding};
+use super::plan::{Plan, TablePlan};
+use super::preflight;
+use super::policy::Policies;
+use super::sql::pk_json;
+
+/// The quarantine table of `table`: same name, exactly the same columns and types.
+pub fn quarantine_table(table: &TablePlan) -> String {
+    quote_qualified(QUARANTINE_SCHEMA, &table.name)
+}
+
+/// The quarantine table's columns (the source table's original columns, without the
+/// engine's shadow columns), as `alias."a", alias."b"` in table order.
+pub async fn columns(conn: &mut PgConnection, table: &TablePlan, alias: &str) -> Result<String, EngineError> {
+    let names = column_names(conn, table).await?;
+    Ok(super::sql::column_list(Some(alias), &names.iter().map(String::as_str).collect::<Vec<_>>()))
+}
+
+pub async fn column_names(conn: &mut PgConnection, table: &TablePlan) -> Result<Vec<String>, EngineError> {
+    let sql = "SELECT coalesce(array_agg(attname::text ORDER BY attnum), '{}') FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped";
+    sqlx::query_scalar(sql).bind(quarantine_table(table)).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))
+}
+
+/// Creates the quarantine schema and one table per planned table (`LIKE` copies the
+/// columns with their types and nothing else the verifier would mistake for data).
+pub async fn prepare(conn: &mut PgConnection, plan: &Plan) -> Result<(), EngineError> {
+    let mut sql = format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(QUARANTINE_SCHEMA));
+    for table in &plan.tables {
+        sql.push_str(&format!("CREATE TABLE IF NOT EXISTS {} (LIKE {});", quarantine_table(table), table.qualified()));
+    }
+    conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    Ok(())
+}
+
+/// Applies `policies` to the data as it is inside the caller's transaction. Returns every
+/// row touched, cascades included. Blocking findings are returned without changes.
+/// Rows are first copied into quarantine (cascading through every reference), then
+/// deleted children first, so no foreign key ever sees a parent vanish under a child.
+pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
+    let mut first = preflight::invalid(tx, plan, policies.invalid).await?;
+    first.extend(preflight::collisions(tx, plan, policies.collision).await?);
+    if first.iter().any(Finding::blocks) {
+        return Ok(first);
+    }
+    let mut touched = Vec::new();
+    copy_rows(tx, run, plan, &first).await?;
+    touched.extend(first);
+    touched.extend(cascade(tx, run, plan).await?);
+    delete_copied(tx, plan).await?;
+    let orphans = preflight::orphans(tx, plan, policies.orphan).await?;
+    if orphans.iter().any(Finding::blocks) {
+        touched.extend(orphans);
+        return Ok(touched);
+    }
+    copy_rows(tx, run, plan, &orphans).await?;
+    touched.extend(cascade(tx, run, plan).await?);
+    delete_copied(tx, plan).await?;
+    nullify(tx, run, plan, &orphans).await?;
+    touched.extend(orphans);
+    Ok(touched)
+}
+
+/// `NOT EXISTS` a copy of row `alias` in the quarantine table of `table`.
+fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
+    format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_json("x", table), pk_json(alias, table))
+}
+
+async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) -> Result<(), EngineError> {
+    let sql = "INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    for f in findings {
+        sqlx::query(sql)
+            .bind(run)
+            .bind(&f.table)
+            .bind(&f.pk)
+            .bind(&f.column)
+            .bind(serde_json::to_value(f.kind)?.as_str().unwrap_or_default().to_string())
+            .bind(serde_json::to_value(f.action)?.as_str().unwrap_or_default().to_string())
+            .bind(&f.value)
+            .bind(&f.related_table)
+            .bind(&f.related_pk)
+            .execute(&mut *tx)
+            .await
+            .map_err(EngineError::query(sql))?;
+    }
+    Ok(())
+}
+
+async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
+    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Quarantine).collect();
+    record_reasons(tx, run, &chosen).await?;
+    for table in &plan.tables {
+        let keys: Vec<serde_json::Value> = chosen.iter().filter(|f| f.table == table.label()).map(|f| f.pk.clone()).collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {pk} = ANY($1::jsonb[]) AND {fresh}",
+            src = table.qualified(),
+            pk = pk_json("t", table),
+            cols = columns(tx, table, "t").await?,
+            q = quarantine_table(table),
+            fresh = not_yet_copied(table, "t"),
+        );
+        sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+    }
+    Ok(())
+}
+
+/// Deletes the copied rows from the live tables, children first.
+async fn delete_copied(tx: &mut PgConnection, plan: &Plan) -> Result<(), EngineError> {
+    for table in plan.tables.iter().rev() {
+        let sql = format!(
+            "DELETE FROM {} t WHERE EXISTS (SELECT 1 FROM {} x WHERE {} = {})",
+            table.qualified(),
+            quarantine_table(table),
+            pk_json("x", table),
+            pk_json("t", table)
+        );
+        sqlx::query(&sql).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+    }
+    Ok(())
+}
+
+/// Copies rows referencing quarantined rows until nothing more is copied.
+async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
+    let mut all = Vec::new();
+    loop {
+        let mut moved_any = false;
+        for reference in &plan.references {
+            let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
+                continue;
+            };
+            let cols = reference.child_columns.join(",");
+            let values: Vec<String> = reference.child_columns.iter().map(|c| format!("m.{}::text", quote_ident(c))).collect();
+            let sql = format!(
+                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE EXISTS (SELECT 1 FROM {qp} p WHERE {m_c}) AND {fresh} RETURNING *)
+                 INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
+                 SELECT $2, {label}, {pk_m}, {col}, 'cascade', 'quarantine', concat_ws(',', {values}), {plabel},
+                        (SELECT {pk_p} FROM {qp} p WHERE {m_m} LIMIT 1)
+                 FROM moved m RETURNING pk, value, related_pk",
+                ct = child.qualified(),
+                cols_c = columns(tx, child, "c").await?,
+                fresh = not_yet_copied(child, "c"),
+                qp = quarantine_table(parent),
+                qc = quarantine_table(child),
+                m_c = preflight::matches(plan, reference, "p", "c"),
+                m_m = preflight::matches(plan, reference, "p", "m"),
+                label = quote_literal(&child.label()),
+                plabel = quote_literal(&parent.label()),
+                pk_m = pk_json("m", child),
+                pk_p = pk_json("p", parent),
+                col = quote_literal(&cols),
+                values = values.join(", "),
+            );
+            let rows: Vec<(serde_json::Value, Option<String>, Option<serde_json::Value>)> = sqlx::query_as(&sql)
+                .bind(plan.conversion.validity_pattern())
+                .bind(run)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(EngineError::query(&sql))?;
+            moved_any |= !rows.is_empty();
+            all.extend(rows.into_iter().map(|(pk, value, related_pk)| Finding {
+                kind: AnomalyKind::Cascade,
+                table: child.label(),
+                pk,
+                column: cols.clone(),
+                value,
+                related_table: Some(parent.label()),
+                related_pk,
+                action: Action::Quarantine,
+            }));
+        }
+        if !moved_any {
+            return Ok(all);
+        }
+    }
+}
+
+async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
+    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
+    record_reasons(tx, run, &chosen).await?;
+    for f in &chosen {
+        let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };
+        let sets: Vec<String> = f.column.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();
+        let sql = format!("UPDATE {} t SET {} WHERE {} = $1", table.qualified(), sets.join(", "), pk_json("t", table));
+        sqlx::query(&sql).bind(&f.pk).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+    }
+    Ok(())
+}

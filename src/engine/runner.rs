@@ -1,0 +1,221 @@
+//! The engine: connects, takes the run lock for steps that change anything, and runs a
+//! step from the stored plan, resuming wherever an earlier run stopped.
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{Acquire, Connection};
+
+use super::error::EngineError;
+use super::finding::Finding;
+use super::log::{self, LogRecord};
+use super::options::{EngineOptions, Step};
+use super::plan::Plan;
+use super::progress::Progress;
+use super::report::{Outcome, StepReport};
+use super::run_lock::{endpoint, RunLock};
+use super::{backup, batches, bookkeeping, catalog, cleanup, planner, preflight, quarantine, rollback, shadow, status, swap, validate};
+
+pub struct Engine {
+    conn: PgConnection,
+    /// Held for the engine's lifetime by steps that change the database.
+    _lock: Option<RunLock>,
+    options: EngineOptions,
+    progress: Progress,
+}
+
+impl Engine {
+    /// Connects; takes the run lock when `step` changes the database.
+    pub async fn connect(connect: &PgConnectOptions, options: EngineOptions, step: Step, progress: Progress) -> Result<Engine, EngineError> {
+        let lock = if step.is_mutating() { Some(RunLock::acquire(connect).await?) } else { None };
+        let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
+        Ok(Engine { conn, _lock: lock, options, progress })
+    }
+
+    /// A fresh plan from the catalog as it is now.
+    pub async fn fresh_plan(&mut self) -> Result<Plan, EngineError> {
+        let facts = catalog::read(&mut self.conn).await?;
+        Ok(planner::build(&facts, &self.options.root, &self.options.relations, self.options.conversion.clone())?)
+    }
+
+    /// The open run's plan, or a fresh one if no run is open.
+    pub async fn current_plan(&mut self) -> Result<Plan, EngineError> {
+        match bookkeeping::open_run(&mut self.conn).await? {
+            Some((_, plan)) => Ok(plan),
+            None => self.fresh_plan().await,
+        }
+    }
+
+    /// Plans and runs preflight without changing anything.
+    pub async fn dry_run(&mut self, step: Step) -> Result<StepReport, EngineError> {
+        let plan = self.current_plan().await?;
+        let mut report = StepReport::new(step.name());
+        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        report.plan = Some(plan);
+        report.outcome = Outcome::DryRun;
+        Ok(report)
+    }
+
+    pub async fn run(&mut self, step: Step) -> Result<StepReport, EngineError> {
+        match step {
+            Step::ValidateSchema => self.validate_schema().await,
+            Step::Backup => self.backup().await,
+            Step::Convert => self.convert().await,
+            Step::Validate => self.validate().await,
+            Step::Cleanup => self.cleanup().await,
+            Step::Status => {
+                let mut report = StepReport::new("status");
+                report.status = Some(status::read(&mut self.conn).await?);
+                Ok(report)
+            }
+            Step::Rollback => self.rollback().await,
+            Step::Full => self.full().await,
+        }
+    }
+
+    async fn full(&mut self) -> Result<StepReport, EngineError> {
+        let mut report = StepReport::new("full");
+        for step in [Step::ValidateSchema, Step::Backup, Step::Convert, Step::Validate] {
+            let part = Box::pin(self.run(step)).await?;
+            let stop = part.has_findings();
+            report.absorb(part);
+            if stop {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn validate_schema(&mut self) -> Result<StepReport, EngineError> {
+        let plan = self.current_plan().await?;
+        let mut report = StepReport::new("validate-schema");
+        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        report.notes.push(format!(
+            "{} tables, {} foreign keys, {} key constraints, {} indexes, {} views to migrate",
+            plan.tables.len(),
+            plan.foreign_keys.len(),
+            plan.key_constraints.len(),
+            plan.indexes.len(),
+            plan.views.len()
+        ));
+        if report.findings.iter().any(Finding::blocks) {
+            report.outcome = Outcome::Blocked;
+        }
+        report.plan = Some(plan);
+        Ok(report)
+    }
+
+    /// The open run, or a new one whose plan is stored now, before anything changes.
+    async fn open_or_start(&mut self) -> Result<(i64, Plan), EngineError> {
+        if let Some(open) = bookkeeping::open_run(&mut self.conn).await? {
+            return Ok(open);
+        }
+        let plan = self.fresh_plan().await?;
+        bookkeeping::ensure(&mut self.conn).await?;
+        let run = bookkeeping::start_run(&mut self.conn, &plan).await?;
+        Ok((run, plan))
+    }
+
+    async fn backup(&mut self) -> Result<StepReport, EngineError> {
+        let mut report = StepReport::new("backup");
+        if let Some((run, _)) = bookkeeping::open_run(&mut self.conn).await? {
+            if log::is_completed(&mut self.conn, run, "backup", None).await? {
+                report.outcome = Outcome::NothingToDo;
+                report.notes.push("the backup of this run already exists".into());
+                return Ok(report);
+            }
+        }
+        let plan = self.current_plan().await?;
+        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        if report.findings.iter().any(Finding::blocks) {
+            report.outcome = Outcome::Blocked;
+            return Ok(report);
+        }
+        let (run, plan) = self.open_or_start().await?;
+        for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
+            report.notes.push(format!("backed up {rows} rows of {table} (row count and checksum verified)"));
+        }
+        Ok(report)
+    }
+
+    async fn require(&mut self, step: &'static str, requires: &'static str) -> Result<(i64, Plan), EngineError> {
+        let (run, plan) = bookkeeping::open_run(&mut self.conn).await?.ok_or(EngineError::StepOutOfOrder { step, requires })?;
+        if !log::is_completed(&mut self.conn, run, requires, None).await? {
+            return Err(EngineError::StepOutOfOrder { step, requires });
+        }
+        Ok((run, plan))
+    }
+
+    async fn convert(&mut self) -> Result<StepReport, EngineError> {
+        let (run, plan) = self.require("convert", "backup").await?;
+        let mut report = StepReport::new("convert");
+        if log::is_completed(&mut self.conn, run, "convert", None).await? {
+            report.outcome = Outcome::NothingToDo;
+            return Ok(report);
+        }
+        let retry = self.options.retry;
+        if !log::is_completed(&mut self.conn, run, "policies", None).await? {
+            report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+            if report.findings.iter().any(Finding::blocks) {
+                report.outcome = Outcome::Blocked;
+                return Ok(report);
+            }
+            quarantine::prepare(&mut self.conn, &plan).await?; // before the shadow columns exist: `LIKE` copies columns
+            shadow::install(&mut self.conn, &plan, &retry).await?;
+            let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
+            let touched = quarantine::apply(&mut tx, run, &plan, &self.options.policies).await?;
+            if touched.iter().any(Finding::blocks) {
+                report.findings = touched;
+                report.outcome = Outcome::Blocked;
+                return Ok(report); // dropping `tx` rolls the policies back
+            }
+            let record = LogRecord { rows: Some(touched.len() as i64), ..Default::default() };
+            log::record(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, "policies", None, &record).await?;
+            tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+            report.findings = touched;
+        }
+        for table in &plan.tables {
+            let rows = batches::convert_table(&mut self.conn, run, &plan, table, self.options.batch_size, &retry, &self.progress).await?;
+            report.notes.push(format!("{}: {rows} rows converted", table.label()));
+        }
+        if !rollback::is_swapped(&mut self.conn, &plan).await? {
+            swap::prepare(&mut self.conn, &plan, &retry).await?;
+            let held = swap::swap(&mut self.conn, run, &plan, &retry).await?;
+            report.lock_held_ms.push(("swap".into(), held.as_secs_f64() * 1000.0));
+        }
+        swap::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
+        log::record(&mut self.conn, run, "convert", None, &LogRecord::default()).await?;
+        Ok(report)
+    }
+
+    async fn validate(&mut self) -> Result<StepReport, EngineError> {
+        let (run, plan) = self.require("validate", "convert").await?;
+        let mut report = StepReport::new("validate");
+        report.checks = validate::run(&mut self.conn, &plan).await?;
+        let failed = report.checks.iter().filter(|c| !c.ok).count();
+        let id = log::start(&mut self.conn, run, "validate", None).await?;
+        let record = LogRecord { rows: Some(report.checks.len() as i64), message: Some(format!("{failed} checks failed")), ..Default::default() };
+        log::finish(&mut self.conn, id, if failed == 0 { "completed" } else { "failed" }, &record).await?;
+        if failed > 0 {
+            report.outcome = Outcome::ChecksFailed;
+        }
+        Ok(report)
+    }
+
+    async fn cleanup(&mut self) -> Result<StepReport, EngineError> {
+        let (run, plan) = self.require("cleanup", "validate").await?;
+        let mut report = StepReport::new("cleanup");
+        cleanup::run(&mut self.conn, run, &plan, &self.options.retry).await?;
+        report.notes.push("dropped the original columns and the backup; rollback is no longer possible".into());
+        Ok(report)
+    }
+
+    async fn rollback(&mut self) -> Result<StepReport, EngineError> {
+        let mut report = StepReport::new("rollback");
+        let Some((run, plan)) = bookkeeping::open_run(&mut self.conn).await? else {
+            report.outcome = Outcome::NothingToDo;
+            report.notes.push("no migration run is open; nothing to roll back".into());
+            return Ok(report);
+        };
+        report.notes = rollback::run(&mut self.conn, run, &plan, &self.options.retry).await?;
+        Ok(report)
+    }
+}

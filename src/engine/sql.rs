@@ -1,0 +1,73 @@
+//! Small SQL fragments the engine's statements share: quoted column lists, the row key as
+//! JSON, keyset predicates and the "convert only if valid" guard.
+
+use crate::quote::quote_ident;
+
+use super::conversion::Conversion;
+use super::plan::TablePlan;
+
+/// `"a", "b"` (optionally prefixed by an alias: `t."a", t."b"`).
+pub fn column_list(alias: Option<&str>, columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| match alias {
+            Some(a) => format!("{a}.{}", quote_ident(c)),
+            None => quote_ident(c),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `jsonb_build_object('id', t."id", ...)`: how a row is named in findings and reasons.
+pub fn pk_json(alias: &str, table: &TablePlan) -> String {
+    let parts: Vec<String> = table
+        .pk_names()
+        .iter()
+        .map(|c| format!("{}, {alias}.{}", crate::quote::quote_literal(c), quote_ident(c)))
+        .collect();
+    format!("jsonb_build_object({})", parts.join(", "))
+}
+
+/// Converts `expr` only when it matches the validity pattern bound as `$param`, else NULL:
+/// lets joins compare converted values without ever raising on a bad one.
+pub fn safe_convert(conversion: &Conversion, expr: &str, param: usize) -> String {
+    format!("(CASE WHEN ({expr}) ~ ${param} THEN {} END)", conversion.convert_sql(expr))
+}
+
+/// `(t."a", t."b") > ($1::type_a, $2::type_b)`: the keyset predicate after a checkpoint
+/// whose values travel as text parameters starting at `$first`.
+pub fn keyset_after(alias: &str, table: &TablePlan, first: usize) -> String {
+    let columns = column_list(Some(alias), &table.pk_names());
+    let params: Vec<String> = table.primary_key.iter().enumerate().map(|(i, (_, ty))| format!("${}::{ty}", first + i)).collect();
+    format!("({columns}) > ({})", params.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> TablePlan {
+        TablePlan {
+            schema: "public".into(),
+            name: "tags".into(),
+            primary_key: vec![("entry_id".into(), "bigint".into()), ("tag".into(), "text".into())],
+            columns: vec![],
+        }
+    }
+
+    #[test]
+    fn keyset_compares_rows_with_typed_parameters() {
+        assert_eq!(keyset_after("t", &table(), 2), "(t.\"entry_id\", t.\"tag\") > ($2::bigint, $3::text)");
+    }
+
+    #[test]
+    fn pk_json_names_every_key_column() {
+        assert_eq!(pk_json("t", &table()), "jsonb_build_object('entry_id', t.\"entry_id\", 'tag', t.\"tag\")");
+    }
+
+    #[test]
+    fn safe_convert_guards_the_cast() {
+        let sql = safe_convert(&Conversion::default(), "c.\"id\"", 1);
+        assert_eq!(sql, "(CASE WHEN (c.\"id\") ~ $1 THEN (c.\"id\")::uuid END)");
+    }
+}

@@ -1,0 +1,92 @@
+//! The validate step: checks, as data, that the converted database is what the plan
+//! promised: the new types, every value equal to its original under the conversion, no
+//! row lost (each is live or quarantined), and every reference resolving.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::quote::quote_ident;
+
+use super::backup::backup_table;
+use super::error::EngineError;
+use super::plan::{names, Enforcement, Plan, TablePlan};
+use super::quarantine::quarantine_table;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+async fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, EngineError> {
+    sqlx::query_scalar(sql).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
+/// The key columns of `table` under the names that hold their original values.
+fn original_pk(table: &TablePlan, alias: &str) -> String {
+    let cols: Vec<String> = table
+        .pk_names()
+        .iter()
+        .map(|pk| match table.columns.iter().find(|c| c.name == *pk) {
+            Some(c) => format!("{alias}.{}", quote_ident(&names::original(c))),
+            None => format!("{alias}.{}", quote_ident(pk)),
+        })
+        .collect();
+    format!("({})", cols.join(", "))
+}
+
+fn plain_pk(table: &TablePlan, alias: &str) -> String {
+    format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
+}
+
+pub async fn run(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Check>, EngineError> {
+    let mut checks = Vec::new();
+    for table in &plan.tables {
+        for c in &table.columns {
+            let ty_sql = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped";
+            let ty: Option<String> = sqlx::query_scalar(ty_sql).bind(table.qualified()).bind(&c.name).fetch_optional(&mut *conn).await.map_err(EngineError::query(ty_sql))?;
+            let target = plan.conversion.target_type();
+            checks.push(Check {
+                name: format!("type of {}.{}", table.label(), c.name),
+                ok: ty.as_deref() == Some(target),
+                detail: format!("{} (expected {target})", ty.unwrap_or_else(|| "missing".into())),
+            });
+            let col = quote_ident(&c.name);
+            let original = quote_ident(&names::original(c));
+            let sql = format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")));
+            let differ = scalar(conn, &sql).await?;
+            checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
+        }
+        let lost_sql = format!(
+            "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})",
+            b = backup_table(table),
+            t = table.qualified(),
+            q = quarantine_table(table),
+            tk = original_pk(table, "t"),
+            bk = plain_pk(table, "b"),
+            qk = plain_pk(table, "q"),
+        );
+        let lost = scalar(conn, &lost_sql).await?;
+        checks.push(Check { name: format!("every backed-up row of {} is live or quarantined", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
+    }
+    for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
+        let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
+        let c = super::sql::column_list(Some("c"), &r.child_columns.iter().map(String::as_str).collect::<Vec<_>>());
+        let p = super::sql::column_list(Some("p"), &r.parent_columns.iter().map(String::as_str).collect::<Vec<_>>());
+        let present: Vec<String> = r.child_columns.iter().map(|x| format!("c.{} IS NOT NULL", quote_ident(x))).collect();
+        let sql = format!(
+            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE ({p}) = ({c}))",
+            child.qualified(),
+            present.join(" AND "),
+            parent.qualified()
+        );
+        let orphans = scalar(conn, &sql).await?;
+        checks.push(Check {
+            name: format!("{}.{} references resolve in {}", child.label(), r.child_columns.join(","), parent.label()),
+            ok: orphans == 0,
+            detail: format!("{orphans} orphans"),
+        });
+    }
+    Ok(checks)
+}

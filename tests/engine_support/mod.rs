@@ -1,0 +1,25 @@
+//! Shared fixtures for the engine tests: a journal-like schema with seeded anomalies,
+//! an oracle that asks Postgres itself whether a string is a uuid, and snapshots of the
+//! catalog and the data to compare before and after.
+#![allow(dead_code)]
+
+pub mod fixture;
+pub mod snapshot;
+
+use pgrehearse::engine::{Engine, EngineOptions, Policies, Progress, Step, StepReport};
+use pgrehearse::provision::Database;
+
+/// Runs one step in-process against `db`.
+pub async fn step(db: &Database, options: &EngineOptions, step: Step) -> StepReport {
+    let mut engine = Engine::connect(&db.connect_options(), options.clone(), step, Progress::hidden()).await.expect("connect engine");
+    engine.run(step).await.unwrap_or_else(|e| panic!("step {} failed to {e}", step.name()))
+}
+
+pub fn options(policies: Policies, batch_size: i64) -> EngineOptions {
+    EngineOptions {
+        relations: vec!["reminders.user_id=users.id".parse().unwrap()],
+        policies,
+        batch_size,
+        ..Default::default()
+    }
+}

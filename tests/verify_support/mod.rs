@@ -51,10 +51,21 @@ ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_user_id_fkey
 /// Restores the original text from the backup.
 pub const DOWN_SQL: &str = r#"
 ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_user_id_fkey;
-ALTER TABLE users ALTER COLUMN id TYPE varchar(36)
-    USING (SELECT b.old_id FROM migration_backup.users_id AS b WHERE b.new_id = users.id);
-ALTER TABLE journal_entries ALTER COLUMN user_id TYPE varchar(36)
-    USING (SELECT b.old_user_id FROM migration_backup.journal_user_id AS b WHERE b.id = journal_entries.id);
+ALTER TABLE users ALTER COLUMN id TYPE varchar(36) USING id::text;
+UPDATE users SET id = b.old_id FROM migration_backup.users_id AS b WHERE b.new_id::text = users.id;
+ALTER TABLE journal_entries ALTER COLUMN user_id TYPE varchar(36) USING user_id::text;
+UPDATE journal_entries AS j SET user_id = b.old_user_id FROM migration_backup.journal_user_id AS b WHERE b.id = j.id;
+ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_user_id_fkey
+    FOREIGN KEY (user_id) REFERENCES users (id);
+DROP SCHEMA migration_backup CASCADE;
+"#;
+
+/// A subtly wrong down: it casts back with `::text`, which lowercases upper-case ids and
+/// puts hyphens back into hyphen-less ones.
+pub const LOWERCASING_DOWN_SQL: &str = r#"
+ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_user_id_fkey;
+ALTER TABLE users ALTER COLUMN id TYPE varchar(36) USING id::text;
+ALTER TABLE journal_entries ALTER COLUMN user_id TYPE varchar(36) USING user_id::text;
 ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_user_id_fkey
     FOREIGN KEY (user_id) REFERENCES users (id);
 DROP SCHEMA migration_backup CASCADE;

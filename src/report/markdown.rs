@@ -36,11 +36,11 @@ fn status(s: CheckStatus) -> &'static str {
 }
 
 fn render_check(out: &mut String, check: &CheckResult) {
-    let _ = writeln!(out, "\n### {}: {}\n\n{}\n", check.check, status(check.status), check.summary);
+    let _ = writeln!(out, "\n### {}: {}\n\n{}", check.check, status(check.status), cell(&check.summary));
     if check.findings.is_empty() {
         return;
     }
-    let _ = writeln!(out, "| table | finding | rows |\n|---|---|---|");
+    let _ = writeln!(out, "\n| table | finding | rows |\n|---|---|---|");
     for f in &check.findings {
         let _ = writeln!(out, "| {} | {} | {} |", cell(f.table.as_deref().unwrap_or("-")), cell(&f.message), f.count);
     }

@@ -30,6 +30,7 @@ mod sql;
 mod status;
 mod swap;
 mod transaction;
+pub mod user_sql;
 mod validate;
 
 pub use batches::batch_sql;

@@ -1,1 +1,18 @@
-//! placeholder
+//! One report model, rendered as Markdown (people), JSON (machines), JUnit (CI test tabs)
+//! and a self-contained HTML page with charts; written to one directory per scenario.
+
+mod batch_stats;
+mod chart;
+mod error;
+mod escape;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+mod model;
+mod write;
+
+pub use batch_stats::BatchStats;
+pub use error::ReportError;
+pub use model::{Backend, Batch, Report, Timing, Verdict};
+pub use write::{default_dir, write_reports, WrittenReports};

@@ -1,0 +1,61 @@
+//! `junit.xml`: one testcase per check, so CI's test tab shows each invariant. A failing
+//! check carries its findings (with examples) in its `<failure>` element.
+
+use std::fmt::Write;
+
+use super::escape::xml;
+use super::model::Report;
+use crate::verify::{CheckResult, CheckStatus};
+
+pub fn render(report: &Report) -> String {
+    let (_, failed, skipped) = report.tally();
+    let tests = report.checks.len();
+    let time = secs(report.checks.iter().map(|c| c.duration).sum());
+    let name = xml(&report.scenario);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
+    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
+    for check in &report.checks {
+        render_case(&mut out, &name, check);
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
+    let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{suite}\" name=\"{}\" time=\"{}\">", check.check, secs(check.duration));
+    match check.status {
+        CheckStatus::Pass => {}
+        CheckStatus::Skip => {
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml(&check.summary));
+        }
+        CheckStatus::Fail => {
+            let message = format!("{} finding(s): {}", check.findings.len(), check.findings.first().map(|f| f.message.as_str()).unwrap_or(""));
+            let _ = writeln!(out, "      <failure message=\"{}\" type=\"{}\">{}</failure>", xml(&message), check.check, xml(&failure_text(check)));
+        }
+    }
+    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&check.summary));
+    out.push_str("    </testcase>\n");
+}
+
+/// The findings as plain text, one block per finding with its examples.
+fn failure_text(check: &CheckResult) -> String {
+    let mut text = String::new();
+    for f in &check.findings {
+        let _ = writeln!(text, "{} [{}] {} ({} rows)", check.check, f.table.as_deref().unwrap_or("-"), f.message, f.count);
+        for e in &f.examples {
+            let _ = writeln!(
+                text,
+                "  key {}: before {} / after {}",
+                e.key,
+                e.before.as_deref().unwrap_or("(none)"),
+                e.after.as_deref().unwrap_or("(none)")
+            );
+        }
+    }
+    text
+}
+
+fn secs(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}

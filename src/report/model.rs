@@ -1,0 +1,121 @@
+//! The one report model every renderer reads: the verdict, each check with its findings,
+//! row counts per table, quarantine by reason, batch durations, timings and the backend.
+//! Everything but the timings is deterministic for a given rehearsal.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::verify::conservation::TableCounts;
+use crate::verify::{CheckResult, CheckStatus};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The scenario's name; also the report directory's name.
+    pub scenario: String,
+    pub verdict: Verdict,
+    /// Where the rehearsal ran; never a URL with a password.
+    pub backend: Backend,
+    /// One entry per check, in the order they ran.
+    pub checks: Vec<CheckResult>,
+    /// Rows before and after up, and set aside, per table (from the conservation check).
+    pub tables: Vec<TableCounts>,
+    /// Rows set aside, by the reason the migration gave.
+    pub quarantine_by_reason: BTreeMap<String, u64>,
+    /// Each batch of the migration, in order, for the duration-over-time chart.
+    pub batches: Vec<Batch>,
+    /// Wall-clock time of each phase (provision, seed, migrate, ...), in order.
+    pub timings: Vec<Timing>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every check passed or was skipped.
+    Pass,
+    /// At least one check has a finding.
+    Fail,
+}
+
+impl Verdict {
+    pub fn from_checks(checks: &[CheckResult]) -> Verdict {
+        if checks.iter().any(|c| c.status == CheckStatus::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backend {
+    /// `native`, `container` or `existing`.
+    pub kind: String,
+    /// `SHOW server_version`, e.g. `15.18`.
+    pub server_version: String,
+    pub pgrehearse_version: String,
+    /// The database as `Database::display_url` shows it: password redacted.
+    pub database: String,
+    /// `built-in uuid engine` or the user's migration files.
+    pub migration: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub index: u64,
+    pub rows: u64,
+    #[serde(with = "crate::verify::duration_ms", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub phase: String,
+    #[serde(with = "crate::verify::duration_ms", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+impl Report {
+    /// A report with its verdict taken from its checks.
+    pub fn new(scenario: impl Into<String>, backend: Backend, checks: Vec<CheckResult>) -> Report {
+        Report {
+            scenario: scenario.into(),
+            verdict: Verdict::from_checks(&checks),
+            backend,
+            checks,
+            tables: Vec::new(),
+            quarantine_by_reason: BTreeMap::new(),
+            batches: Vec::new(),
+            timings: Vec::new(),
+        }
+    }
+
+    /// The same report with every volatile field (durations, the database URL with its
+    /// port) replaced by a fixed value, so snapshots compare what matters.
+    pub fn redacted(&self) -> Report {
+        let mut r = self.clone();
+        r.backend.database = "[database]".to_string();
+        r.checks.iter_mut().for_each(|c| c.duration = Duration::ZERO);
+        r.batches.iter_mut().for_each(|b| b.duration = Duration::ZERO);
+        r.timings.iter_mut().for_each(|t| t.duration = Duration::ZERO);
+        r
+    }
+
+    /// How many checks have each status: (passed, failed, skipped).
+    pub fn tally(&self) -> (usize, usize, usize) {
+        let count = |s: CheckStatus| self.checks.iter().filter(|c| c.status == s).count();
+        (count(CheckStatus::Pass), count(CheckStatus::Fail), count(CheckStatus::Skip))
+    }
+
+    pub fn total_duration(&self) -> Duration {
+        self.timings.iter().map(|t| t.duration).sum()
+    }
+}

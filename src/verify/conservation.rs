@@ -1,0 +1,84 @@
+//! Check: for every table, the rows after up plus the rows set aside in quarantine equal
+//! the rows before. Nothing is lost, nothing is invented.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+use super::error::VerifyError;
+use super::finding::{CheckKind, CheckResult, Example, Finding};
+use super::schema_snapshot::snapshot;
+use super::scope::Scope;
+use super::table::TableName;
+
+/// Row counts of one table, for the check and for the report's table of counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCounts {
+    pub table: String,
+    pub before: i64,
+    /// `None` when the table no longer exists after up.
+    pub after: Option<i64>,
+    pub quarantined: i64,
+}
+
+impl TableCounts {
+    pub fn is_conserved(&self) -> bool {
+        self.after.unwrap_or(0) + self.quarantined == self.before
+    }
+}
+
+/// Counts every user table before and after (with its quarantine tables) and reports
+/// each table whose rows do not add up.
+pub async fn check(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<(CheckResult, Vec<TableCounts>), VerifyError> {
+    let started = Instant::now();
+    let counts = count_tables(before, after, scope).await?;
+    let findings: Vec<Finding> = counts.iter().filter(|c| !c.is_conserved()).map(finding).collect();
+    let total: i64 = counts.iter().map(|c| c.before).sum();
+    let summary = format!("{} tables, {} rows before", counts.len(), total);
+    Ok((CheckResult::from_findings(CheckKind::Conservation, summary, findings, started.elapsed()), counts))
+}
+
+/// Row counts of every user table of `before`, in name order.
+pub async fn count_tables(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<Vec<TableCounts>, VerifyError> {
+    let before_snap = snapshot(before, &scope.snapshot_options()).await?;
+    let after_snap = snapshot(after, &scope.snapshot_options()).await?;
+    let mut counts = Vec::new();
+    for (table, _) in scope.source_tables(&before_snap) {
+        let before_rows = count(before, table).await?;
+        let after_rows = match after_snap.tables.contains_key(table) {
+            true => Some(count(after, table).await?),
+            false => None,
+        };
+        let mut quarantined = 0;
+        for (q, _) in scope.quarantine_for(&after_snap, table) {
+            quarantined += count(after, &q).await?;
+        }
+        counts.push(TableCounts { table: table.to_string(), before: before_rows, after: after_rows, quarantined });
+    }
+    Ok(counts)
+}
+
+async fn count(conn: &mut PgConnection, table: &TableName) -> Result<i64, VerifyError> {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {}", table.quoted()))
+        .fetch_one(conn)
+        .await
+        .map_err(VerifyError::query(format!("count rows of {table}")))
+}
+
+fn finding(c: &TableCounts) -> Finding {
+    let after = c.after.unwrap_or(0);
+    let difference = c.before - after - c.quarantined;
+    let message = match c.after {
+        None => format!("table is gone after up: {} rows before, {} in quarantine", c.before, c.quarantined),
+        Some(_) if difference > 0 => format!("{difference} rows lost: {} before, {after} after, {} in quarantine", c.before, c.quarantined),
+        Some(_) => format!("{} rows too many: {} before, {after} after, {} in quarantine", -difference, c.before, c.quarantined),
+    };
+    let mut f = Finding::new(CheckKind::Conservation, Some(c.table.clone()), message);
+    f.record(Example {
+        key: "row count".to_string(),
+        before: Some(c.before.to_string()),
+        after: Some(format!("{after} + {} quarantined", c.quarantined)),
+    });
+    f.with_count(difference.unsigned_abs())
+}

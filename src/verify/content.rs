@@ -1,0 +1,114 @@
+//! Check: every column that survives up holds the same value as before, where "the same"
+//! for a column whose type changed means the old value cast to the new type. Rows are
+//! matched by primary key under the same cast; a row whose old value cannot be cast must
+//! be in quarantine (holding its original values), or it is a finding.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use sqlx::PgConnection;
+
+use super::diff::{diff, DiffStats, RowDifference, SideRow};
+use super::error::VerifyError;
+use super::finding::{CheckKind, CheckResult, Example, Finding};
+use super::pairing::{pair_table, CastMode, TablePairing};
+use super::schema_snapshot::snapshot;
+use super::scope::Scope;
+
+/// What a row difference means for the content check; each becomes one finding per table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Problem {
+    Lost,
+    UncastableNotQuarantined,
+    Changed,
+    QuarantineAltered,
+    Appeared,
+}
+
+impl Problem {
+    fn message(self) -> &'static str {
+        match self {
+            Problem::Lost => "rows lost: present before, neither in the table nor in quarantine after up",
+            Problem::UncastableNotQuarantined => "rows whose old value cannot be cast to the new type are not in quarantine",
+            Problem::Changed => "values changed: the new value is not the old value cast to the new type",
+            Problem::QuarantineAltered => "quarantined rows do not hold their original values",
+            Problem::Appeared => "rows appeared after up that were not there before (or are both migrated and quarantined)",
+        }
+    }
+}
+
+/// Compares every user table of `before` with `after` (and its quarantine tables).
+pub async fn check(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<CheckResult, VerifyError> {
+    let started = Instant::now();
+    let before_snap = snapshot(before, &scope.snapshot_options()).await?;
+    let after_snap = snapshot(after, &scope.snapshot_options()).await?;
+    let mut findings = Vec::new();
+    let (mut tables, mut rows) = (0, 0);
+    for (table, before_schema) in scope.source_tables(&before_snap) {
+        let Some(after_schema) = after_snap.tables.get(table) else {
+            // The table is gone: conservation reports its rows; content has nothing to compare.
+            continue;
+        };
+        let quarantine = scope.quarantine_for(&after_snap, table);
+        let pairing = pair_table(table, before_schema, after_schema, &quarantine, CastMode::ToAfterTypes)?;
+        let (stats, table_findings) = compare_table(before, after, &pairing).await?;
+        tables += 1;
+        rows += stats.before.rows;
+        findings.extend(table_findings);
+    }
+    let summary = format!("{tables} tables, {rows} rows compared by fingerprint, row by row where they differ");
+    Ok(CheckResult::from_findings(CheckKind::Content, summary, findings, started.elapsed()))
+}
+
+/// Diffs one table and turns its differences into findings.
+pub async fn compare_table(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    pairing: &TablePairing,
+) -> Result<(DiffStats, Vec<Finding>), VerifyError> {
+    let before_side = pairing.before.prepare(before).await?;
+    let after_side = pairing.after.prepare(after).await?;
+    let table = pairing.table.to_string();
+    let mut by_problem: BTreeMap<Problem, Finding> = BTreeMap::new();
+    let stats = diff(before, &before_side, after, &after_side, |difference| {
+        let (problem, example) = classify(&pairing.columns, difference);
+        by_problem
+            .entry(problem)
+            .or_insert_with(|| Finding::new(CheckKind::Content, Some(table.clone()), problem.message()))
+            .record(example);
+    })
+    .await?;
+    Ok((stats, by_problem.into_values().collect()))
+}
+
+fn classify(columns: &[String], difference: RowDifference) -> (Problem, Example) {
+    match difference {
+        RowDifference::Missing { before } => {
+            let problem = if before.cast_failed { Problem::UncastableNotQuarantined } else { Problem::Lost };
+            (problem, Example { key: before.key, before: Some(before.row), after: None })
+        }
+        RowDifference::Extra { after } => (Problem::Appeared, Example { key: after.key, before: None, after: Some(after.row) }),
+        RowDifference::Changed { before, after } => {
+            let problem = match (after.is_quarantine, before.cast_failed) {
+                (true, _) => Problem::QuarantineAltered,
+                (false, true) => Problem::UncastableNotQuarantined,
+                (false, false) => Problem::Changed,
+            };
+            let (b, a) = changed_columns(columns, &before, &after);
+            (problem, Example { key: before.key, before: Some(b), after: Some(a) })
+        }
+    }
+}
+
+/// Only the columns that differ, as `column=value`, so an example reads at a glance.
+pub fn changed_columns(columns: &[String], before: &SideRow, after: &SideRow) -> (String, String) {
+    let differing: Vec<usize> = (0..columns.len()).filter(|&i| before.cols.get(i) != after.cols.get(i)).collect();
+    let show = |row: &SideRow| {
+        differing
+            .iter()
+            .map(|&i| format!("{}={}", columns[i], row.cols.get(i).map(String::as_str).unwrap_or("?")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (show(before), show(after))
+}

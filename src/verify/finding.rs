@@ -1,0 +1,119 @@
+//! Findings are data: what a check found, on which table, with a few example rows so a
+//! person sees what went wrong; and each check's result with its status and duration.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A finding carries at most this many example rows; `Finding::count` says how many
+/// rows there were in all.
+pub const MAX_EXAMPLES: usize = 20;
+
+/// The invariants of a rehearsal, one per check file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    UpRuns,
+    Conservation,
+    Content,
+    References,
+    Anomalies,
+    RollbackIdentity,
+    Rerun,
+}
+
+impl CheckKind {
+    /// The kebab-case name shown in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::UpRuns => "up-runs",
+            CheckKind::Conservation => "conservation",
+            CheckKind::Content => "content",
+            CheckKind::References => "references",
+            CheckKind::Anomalies => "anomalies",
+            CheckKind::RollbackIdentity => "rollback-identity",
+            CheckKind::Rerun => "rerun",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    /// The check did not apply or could not run (e.g. no down migration); `summary` says why.
+    Skip,
+}
+
+/// One row that shows a finding: its key, and its value before and after (as text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: CheckKind,
+    /// `schema.table`, or `None` for a finding about the whole migration.
+    pub table: Option<String>,
+    pub message: String,
+    /// How many rows (or objects) the finding covers; `examples` shows the first few.
+    pub count: u64,
+    pub examples: Vec<Example>,
+}
+
+impl Finding {
+    pub fn new(check: CheckKind, table: Option<String>, message: impl Into<String>) -> Finding {
+        Finding { check, table, message: message.into(), count: 0, examples: Vec::new() }
+    }
+
+    /// Counts one more row, and keeps it as an example while there are fewer than
+    /// [`MAX_EXAMPLES`].
+    pub fn record(&mut self, example: Example) {
+        self.count += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push(example);
+        }
+    }
+
+    pub fn with_count(mut self, count: u64) -> Finding {
+        self.count = count;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: CheckKind,
+    pub status: CheckStatus,
+    /// One line on what was checked ("3 tables, 12000 rows compared"), or why it was skipped.
+    pub summary: String,
+    pub findings: Vec<Finding>,
+    #[serde(with = "super::duration_ms", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+impl CheckResult {
+    /// Fails when there is any finding, passes otherwise.
+    pub fn from_findings(check: CheckKind, summary: impl Into<String>, findings: Vec<Finding>, duration: Duration) -> CheckResult {
+        let status = if findings.is_empty() { CheckStatus::Pass } else { CheckStatus::Fail };
+        CheckResult { check, status, summary: summary.into(), findings, duration }
+    }
+
+    pub fn skip(check: CheckKind, reason: impl Into<String>) -> CheckResult {
+        CheckResult { check, status: CheckStatus::Skip, summary: reason.into(), findings: Vec::new(), duration: Duration::ZERO }
+    }
+
+    pub fn is_failure(&self) -> bool {
+        self.status == CheckStatus::Fail
+    }
+}

@@ -1,0 +1,105 @@
+//! One side of a comparison as SQL: each row of a table (and of its quarantine tables)
+//! projected to a canonical key `k`, a canonical row `r`, its column values `cols`, a flag
+//! `u` for "some old value could not be cast", and its source `src`.
+//!
+//! Canonical text makes equal values hash equally across a type change: each column is
+//! `quote_nullable(col::text)`, or, when its type differs from the target type,
+//! `quote_literal(col::text::target::text)`; a value that cannot be cast becomes
+//! `!` followed by its quoted old text, which matches nothing on the other side. Quoting
+//! keeps `('a|', 'b')` and `('a', '|b')` apart, and NULL apart from the text `NULL`.
+
+use std::collections::HashMap;
+
+use sqlx::PgConnection;
+
+use super::cast_helper::ensure_try_cast;
+use super::error::VerifyError;
+use super::table::TableName;
+use crate::quote::quote_ident;
+
+/// A column of a source, and the type its values are compared as (when it differs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnProjection {
+    pub name: String,
+    /// `Some(type)` when this side's type differs from the type compared against.
+    pub cast_to: Option<String>,
+}
+
+/// One relation of a side. `columns` are in the same order on both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProjection {
+    pub table: TableName,
+    pub columns: Vec<ColumnProjection>,
+    /// Indexes into `columns` that form the key rows are matched on.
+    pub key: Vec<usize>,
+    /// `T` for the table itself, `Q` for a quarantine table.
+    pub is_quarantine: bool,
+}
+
+/// All relations of one side, read as one multiset of rows (`UNION ALL`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Side {
+    pub sources: Vec<SourceProjection>,
+}
+
+/// The SQL of a side, with its helper functions installed.
+#[derive(Debug, Clone)]
+pub struct PreparedSide {
+    /// A derived table with columns `k`, `r`, `cols`, `u`, `src`: for row-by-row diffs.
+    pub rows_sql: String,
+    /// A derived table with columns `k`, `r` only: for fingerprints, which must be fast.
+    pub hash_sql: String,
+}
+
+impl Side {
+    /// Installs the cast helpers this side needs on `conn` and builds its SQL.
+    pub async fn prepare(&self, conn: &mut PgConnection) -> Result<PreparedSide, VerifyError> {
+        let mut helpers: HashMap<String, String> = HashMap::new();
+        for column in self.sources.iter().flat_map(|s| &s.columns) {
+            if let Some(target) = &column.cast_to {
+                if !helpers.contains_key(target) {
+                    helpers.insert(target.clone(), ensure_try_cast(conn, target).await?);
+                }
+            }
+        }
+        let union = |full: bool| {
+            let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full)).collect();
+            format!("({})", selects.join(" UNION ALL "))
+        };
+        Ok(PreparedSide { rows_sql: union(true), hash_sql: union(false) })
+    }
+}
+
+fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool) -> String {
+    let canon: Vec<String> = source
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} AS c{i}", column_expr(&c.name, c.cast_to.as_ref().map(|t| helpers[t].as_str()))))
+        .collect();
+    let all: Vec<String> = (0..source.columns.len()).map(|i| format!("c{i}")).collect();
+    let key: Vec<String> = source.key.iter().map(|i| format!("c{i}")).collect();
+    let cast_failed: Vec<String> =
+        source.columns.iter().enumerate().filter(|(_, c)| c.cast_to.is_some()).map(|(i, _)| format!("left(c{i}, 1) = '!'")).collect();
+    let u = if cast_failed.is_empty() { "false".to_string() } else { cast_failed.join(" OR ") };
+    let src = if source.is_quarantine { "'Q'" } else { "'T'" };
+    let extra = if full { format!(", ARRAY[{all}] AS cols, ({u}) AS u, {src}::text AS src", all = all.join(", ")) } else { String::new() };
+    format!(
+        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}) AS p",
+        key = key.join(", "),
+        all = all.join(", "),
+        canon = canon.join(", "),
+        table = source.table.quoted(),
+    )
+}
+
+/// The canonical text of one column; `try_cast` is the helper's qualified name.
+fn column_expr(name: &str, try_cast: Option<&str>) -> String {
+    let col = quote_ident(name);
+    match try_cast {
+        None => format!("quote_nullable({col}::text)"),
+        Some(f) => format!(
+            "CASE WHEN {col} IS NULL THEN 'NULL' ELSE coalesce(quote_literal({f}({col}::text)), '!' || quote_literal({col}::text)) END"
+        ),
+    }
+}

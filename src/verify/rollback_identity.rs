@@ -1,0 +1,74 @@
+//! Check: after down, every user table's data is byte-identical to before (as text, all
+//! columns, compared as multisets) and the schema is identical: columns, types,
+//! nullability, defaults, constraints with their validated state, indexes and views.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use sqlx::PgConnection;
+
+use super::content::changed_columns;
+use super::diff::{diff, RowDifference};
+use super::error::VerifyError;
+use super::finding::{CheckKind, CheckResult, Example, Finding};
+use super::pairing::{pair_table, CastMode};
+use super::schema_diff::{diff as schema_diff, SchemaChange};
+use super::schema_snapshot::snapshot;
+use super::scope::Scope;
+
+/// Compares `original` (before up) with `rolled_back` (after up and down). Quarantine and
+/// bookkeeping tables named in `scope` are left out: the scenario decides whether they
+/// may remain; anything else left behind is a schema finding.
+pub async fn check(original: &mut PgConnection, rolled_back: &mut PgConnection, scope: &Scope) -> Result<CheckResult, VerifyError> {
+    let started = Instant::now();
+    let options = scope.snapshot_options_without_quarantine();
+    let before_snap = snapshot(original, &options).await?;
+    let after_snap = snapshot(rolled_back, &options).await?;
+    let changes = schema_diff(&before_snap, &after_snap);
+    let mut findings: Vec<Finding> = changes.iter().map(schema_finding).collect();
+    let mut rows = 0;
+    for (table, before_schema) in &before_snap.tables {
+        let Some(after_schema) = after_snap.tables.get(table) else { continue };
+        let pairing = match pair_table(table, before_schema, after_schema, &[], CastMode::RawText) {
+            Ok(p) => p,
+            Err(super::error::VerifyError::NoCommonColumns { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let before_side = pairing.before.prepare(original).await?;
+        let after_side = pairing.after.prepare(rolled_back).await?;
+        let mut by_kind: BTreeMap<&'static str, Finding> = BTreeMap::new();
+        let name = table.to_string();
+        let stats = diff(original, &before_side, rolled_back, &after_side, |d| {
+            let (message, example) = describe(&pairing.columns, d);
+            by_kind.entry(message).or_insert_with(|| Finding::new(CheckKind::RollbackIdentity, Some(name.clone()), message)).record(example);
+        })
+        .await?;
+        rows += stats.before.rows;
+        findings.extend(by_kind.into_values());
+    }
+    let summary = format!("{} tables, {} rows and the schema compared with the original", before_snap.tables.len(), rows);
+    Ok(CheckResult::from_findings(CheckKind::RollbackIdentity, summary, findings, started.elapsed()))
+}
+
+fn describe(columns: &[String], d: RowDifference) -> (&'static str, Example) {
+    match d {
+        RowDifference::Changed { before, after } => {
+            let (b, a) = changed_columns(columns, &before, &after);
+            ("rows differ from the original after rollback (compared as text)", Example { key: before.key, before: Some(b), after: Some(a) })
+        }
+        RowDifference::Missing { before } => {
+            ("rows of the original are missing after rollback", Example { key: before.key, before: Some(before.row), after: None })
+        }
+        RowDifference::Extra { after } => {
+            ("rows after rollback that the original does not have", Example { key: after.key, before: None, after: Some(after.row) })
+        }
+    }
+}
+
+fn schema_finding(change: &SchemaChange) -> Finding {
+    let table = change.object.split_whitespace().nth(1).map(|name| name.to_string());
+    let message = format!("schema differs after rollback: {} {}", change.object, change.change);
+    let mut f = Finding::new(CheckKind::RollbackIdentity, table, message);
+    f.record(Example { key: change.object.clone(), before: change.before.clone(), after: change.after.clone() });
+    f
+}

@@ -1,0 +1,102 @@
+//! What changed between two schema snapshots, as a list a person can read: each entry
+//! names the object and shows it before and after.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::schema_snapshot::{ColumnSchema, ConstraintSchema, SchemaSnapshot, TableSchema};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaChange {
+    /// `table public.users`, `column public.users.id`, `index public.users_pkey`, ...
+    pub object: String,
+    /// What kind of change: `missing`, `added`, `changed`.
+    pub change: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Every difference from `before` to `after`; empty when the schemas are identical.
+pub fn diff(before: &SchemaSnapshot, after: &SchemaSnapshot) -> Vec<SchemaChange> {
+    let mut changes = Vec::new();
+    diff_maps(&before.tables, &after.tables, |name| format!("table {name}"), |_| "table".into(), &mut changes, |table, b, a, out| {
+        diff_table(&table.to_string(), b, a, out)
+    });
+    diff_maps(&before.views, &after.views, |name| format!("view {name}"), |d| d.clone(), &mut changes, |name, b, a, out| {
+        if b != a {
+            out.push(changed(format!("view {name}"), b.clone(), a.clone()));
+        }
+    });
+    changes
+}
+
+fn diff_table(table: &str, before: &TableSchema, after: &TableSchema, out: &mut Vec<SchemaChange>) {
+    let before_cols: BTreeMap<&str, &ColumnSchema> = before.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    let after_cols: BTreeMap<&str, &ColumnSchema> = after.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    diff_maps(&before_cols, &after_cols, |c| format!("column {table}.{c}"), |c| describe_column(c), out, |name, b, a, out| {
+        if b != a {
+            out.push(changed(format!("column {table}.{name}"), describe_column(b), describe_column(a)));
+        }
+    });
+    let order = |cols: &[ColumnSchema]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", ");
+    let same_set: BTreeSet<&str> = before_cols.keys().copied().collect();
+    if same_set == after_cols.keys().copied().collect() && order(&before.columns) != order(&after.columns) {
+        out.push(changed(format!("column order of {table}"), order(&before.columns), order(&after.columns)));
+    }
+    diff_maps(&before.constraints, &after.constraints, |c| format!("constraint {table}.{c}"), describe_constraint, out, |name, b, a, out| {
+        if b != a {
+            out.push(changed(format!("constraint {table}.{name}"), describe_constraint(b), describe_constraint(a)));
+        }
+    });
+    diff_maps(&before.indexes, &after.indexes, |i| format!("index {table}.{i}"), |d| d.clone(), out, |name, b, a, out| {
+        if b != a {
+            out.push(changed(format!("index {table}.{name}"), b.clone(), a.clone()));
+        }
+    });
+}
+
+/// Walks two maps by key: missing entries, added entries, and `both` for the rest.
+fn diff_maps<K: Ord + std::fmt::Display, V>(
+    before: &BTreeMap<K, V>,
+    after: &BTreeMap<K, V>,
+    object: impl Fn(&K) -> String,
+    describe: impl Fn(&V) -> String,
+    out: &mut Vec<SchemaChange>,
+    both: impl Fn(&K, &V, &V, &mut Vec<SchemaChange>),
+) {
+    for (key, b) in before {
+        match after.get(key) {
+            Some(a) => both(key, b, a, out),
+            None => out.push(SchemaChange { object: object(key), change: "missing".into(), before: Some(describe(b)), after: None }),
+        }
+    }
+    for (key, a) in after {
+        if !before.contains_key(key) {
+            out.push(SchemaChange { object: object(key), change: "added".into(), before: None, after: Some(describe(a)) });
+        }
+    }
+}
+
+fn changed(object: String, before: String, after: String) -> SchemaChange {
+    SchemaChange { object, change: "changed".into(), before: Some(before), after: Some(after) }
+}
+
+fn describe_column(c: &ColumnSchema) -> String {
+    let mut text = c.data_type.clone();
+    if c.not_null {
+        text.push_str(" not null");
+    }
+    if let Some(default) = &c.default {
+        text.push_str(&format!(" default {default}"));
+    }
+    text
+}
+
+fn describe_constraint(c: &ConstraintSchema) -> String {
+    if c.validated {
+        c.definition.clone()
+    } else {
+        format!("{} NOT VALID", c.definition)
+    }
+}

@@ -1,0 +1,57 @@
+//! What a check looks at: the quarantine tables a migration writes to, and the
+//! bookkeeping objects left out of every comparison. Shared by the checks that compare
+//! two databases.
+
+use serde::{Deserialize, Serialize};
+
+use super::pattern::{matches_any, TablePattern};
+use super::schema_snapshot::{SchemaSnapshot, SnapshotOptions, TableSchema};
+use super::table::TableName;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Where set-aside rows live, e.g. `migration_quarantine.*`. A quarantine table has the
+    /// same name and columns as its source table (it may have more, such as `reason`).
+    pub quarantine: Vec<TablePattern>,
+    /// Bookkeeping left out of every comparison, e.g. `public.migration_log`,
+    /// `migration_backup.*`.
+    pub excluded: Vec<TablePattern>,
+}
+
+impl Scope {
+    pub fn new(quarantine: &[&str], excluded: &[&str]) -> Scope {
+        Scope {
+            quarantine: quarantine.iter().map(|p| TablePattern::parse(p)).collect(),
+            excluded: excluded.iter().map(|p| TablePattern::parse(p)).collect(),
+        }
+    }
+
+    /// Snapshot options that keep quarantine tables (checks need them) and drop bookkeeping.
+    pub fn snapshot_options(&self) -> SnapshotOptions {
+        SnapshotOptions { excluded: self.excluded.clone() }
+    }
+
+    /// Snapshot options that also drop quarantine tables: what rollback identity compares.
+    pub fn snapshot_options_without_quarantine(&self) -> SnapshotOptions {
+        SnapshotOptions { excluded: self.excluded.iter().chain(&self.quarantine).cloned().collect() }
+    }
+
+    pub fn is_quarantine(&self, table: &TableName) -> bool {
+        matches_any(&self.quarantine, table)
+    }
+
+    /// The user tables of a snapshot: every table that is not a quarantine table.
+    pub fn source_tables<'a>(&self, snapshot: &'a SchemaSnapshot) -> Vec<(&'a TableName, &'a TableSchema)> {
+        snapshot.tables.iter().filter(|(t, _)| !self.is_quarantine(t)).collect()
+    }
+
+    /// The quarantine tables in `snapshot` that hold rows of `source`.
+    pub fn quarantine_for<'a>(&self, snapshot: &'a SchemaSnapshot, source: &TableName) -> Vec<(TableName, &'a TableSchema)> {
+        snapshot
+            .tables
+            .iter()
+            .filter(|(t, _)| self.is_quarantine(t) && t.name == source.name && *t != source)
+            .map(|(t, s)| (t.clone(), s))
+            .collect()
+    }
+}

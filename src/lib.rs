@@ -13,6 +13,7 @@
 //! - [`engine`]: the built-in migration engine: plan, batches, migrate, rollback, status.
 //! - [`verify`]: fingerprints and invariants; findings are data.
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
+//! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
 //! - [`cli`]: the command line; parsing and dispatch only.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
@@ -21,6 +22,7 @@ pub mod dataset;
 pub mod engine;
 pub mod provision;
 pub mod quote;
+pub mod rehearsal;
 pub mod report;
 pub mod scenario;
 pub mod verify;

@@ -19,6 +19,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
     Provision(ProvisionArgs),
+    /// Rehearse scenarios end to end: seed, migrate, verify, roll back, verify, report.
+    Run(RunArgs),
     /// Seed a database with a scenario's dataset, its anomalies and their ground truth.
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
@@ -97,6 +99,24 @@ pub struct SeedArgs {
     /// Keep the disposable database (and its server's data directory) and print where.
     #[arg(long)]
     pub keep: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML), or directories of them.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Where reports go: one directory per scenario.
+    #[arg(long, default_value = "target/pgrehearse")]
+    pub out: PathBuf,
+    /// Run only this machine's share of the scenarios, as K/N (for example 2/4).
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

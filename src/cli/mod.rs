@@ -8,6 +8,7 @@ mod migrate_args;
 mod migrate_print;
 mod migrate_scenario;
 mod provision_demo;
+mod run;
 mod seed;
 
 pub use args::{Cli, Command};
@@ -18,6 +19,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Provision(args) => provision_demo::run(args).await,
+        Command::Run(args) => run::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
     }

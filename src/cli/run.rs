@@ -1,0 +1,67 @@
+//! `pgrehearse run SCENARIO...`: rehearse each scenario end to end on one disposable
+//! server, write its reports, and exit 0 when every invariant holds, 1 on a finding.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::args::RunArgs;
+use super::exit::{CliError, ExitCode};
+use crate::dataset::load::Silent;
+use crate::provision;
+use crate::rehearsal::{self, RehearsalOptions, Shard};
+use crate::report::Verdict;
+use crate::scenario::Scenario;
+use crate::verify::CheckStatus;
+
+pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    let paths = scenario_paths(&args.scenarios)?;
+    let paths = match &args.shard {
+        Some(shard) => shard.parse::<Shard>().map_err(CliError::Usage)?.select(&paths),
+        None => paths,
+    };
+    // Every scenario is read and validated before anything is provisioned, so bad input
+    // stops the run with nothing to clean up.
+    let scenarios = paths.iter().map(Scenario::load).collect::<Result<Vec<_>, _>>().map_err(|err| CliError::Usage(err.to_string()))?;
+    if scenarios.is_empty() {
+        println!("no scenario to run on this shard");
+        return Ok(ExitCode::Success);
+    }
+    let server = provision::provision(&args.backend.provision_options()).await?;
+    let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet };
+    let mut worst = ExitCode::Success;
+    for scenario in &scenarios {
+        let started = Instant::now();
+        let rehearsed = rehearsal::rehearse(&server, scenario, &Silent, &options).await.map_err(|err| {
+            if err.is_bad_input() {
+                CliError::Usage(format!("{}: {err}", scenario.path.display()))
+            } else {
+                CliError::Other(anyhow::anyhow!("rehearse {}: {err}", scenario.name))
+            }
+        })?;
+        let report = &rehearsed.report;
+        println!("{} {} in {:.1?} -> {}", report.verdict.label(), scenario.name, started.elapsed(), rehearsed.written.markdown.display());
+        for check in report.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
+            println!("    {}: {}", check.check, check.findings.first().map(|f| f.message.as_str()).unwrap_or(check.summary.as_str()));
+        }
+        if report.verdict == Verdict::Fail {
+            worst = ExitCode::Findings;
+        }
+    }
+    Ok(worst)
+}
+
+/// Files as given; a directory stands for the `*.toml` files in it.
+fn scenario_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut paths = Vec::new();
+    for path in given {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| CliError::Usage(format!("read scenario directory {}: {e}", path.display())))?;
+            let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+            found.sort();
+            paths.extend(found);
+        } else {
+            paths.push(path.clone());
+        }
+    }
+    Ok(paths)
+}

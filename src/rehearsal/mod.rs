@@ -1,0 +1,15 @@
+//! `pgrehearse run`: take a scenario through provision → seed → migrate → verify →
+//! rollback → verify against the original → rerun → reports.
+
+mod driver;
+mod error;
+mod expected;
+mod pipeline;
+mod scope;
+pub mod shard;
+
+pub use driver::{MigrationDriver, UpRun};
+pub use error::RehearsalError;
+pub use expected::expected_set_aside;
+pub use pipeline::{rehearse, RehearsalOptions, Rehearsed};
+pub use shard::Shard;

@@ -1,0 +1,217 @@
+//! One scenario, end to end: seed a template, clone a pristine "before" and a "work"
+//! database from it, migrate the work database, verify, roll back, verify against the
+//! original, migrate again, and write the reports. Findings are data in the report.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sqlx::PgConnection;
+
+use super::driver::{MigrationDriver, UpRun};
+use super::error::RehearsalError;
+use super::expected::{expected_set_aside, Link};
+use super::scope::{scopes, Scopes};
+use crate::dataset::{self, GroundTruth, SeedObserver};
+use crate::engine::{ColumnRef, DeclaredRelation};
+use crate::provision::{Database, Server, Template};
+use crate::report::{self, Backend, Report, Timing, WrittenReports};
+use crate::scenario::{Migration, Outcome, Scenario};
+use crate::verify::schema_snapshot::snapshot;
+use crate::engine::user_sql::StatementFailure;
+use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, TableName};
+
+pub struct RehearsalOptions {
+    /// Reports go to `<out_dir>/<scenario name>/`.
+    pub out_dir: PathBuf,
+    /// Progress bars on stderr.
+    pub progress: bool,
+}
+
+/// A finished rehearsal: its report and where it was written.
+pub struct Rehearsed {
+    pub report: Report,
+    pub written: WrittenReports,
+}
+
+/// Records how long each phase took, in order.
+struct Clock(Vec<Timing>);
+
+impl Clock {
+    fn lap(&mut self, phase: &str, started: Instant) {
+        self.0.push(Timing { phase: phase.into(), duration: started.elapsed() });
+    }
+}
+
+pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedObserver, options: &RehearsalOptions) -> Result<Rehearsed, RehearsalError> {
+    let mut clock = Clock(Vec::new());
+    let started = Instant::now();
+    let seeded = server.create_database().await?;
+    let summary = {
+        let mut conn = seeded.connect().await?;
+        dataset::seed(&mut conn, scenario, observer).await?
+    };
+    let relations = declared_relations(scenario, &summary.model)?;
+    let driver = MigrationDriver::from_scenario(scenario, relations)?;
+    let template = Template::freeze(server, seeded).await?;
+    clock.lap("seed", started);
+
+    let started = Instant::now();
+    let before_db = template.clone_database().await?;
+    let work_db = template.clone_database().await?;
+    if let Some(failure) = driver.setup(&before_db).await?.or(driver.setup(&work_db).await?) {
+        return Err(RehearsalError::Invalid(format!("an earlier migration failed during setup: {failure}")));
+    }
+    clock.lap("clone", started);
+
+    let mut before = before_db.connect().await?;
+    let mut work = work_db.connect().await?;
+    let scopes = scopes(&driver);
+    let mut checks: Vec<CheckResult> = Vec::new();
+    let expectation = up_expectation(scenario);
+
+    let up = driver.up(&work_db, options.progress).await?;
+    clock.0.push(Timing { phase: "migrate".into(), duration: up.duration });
+    checks.push(up_runs::check(up.failure.as_ref(), &expectation, up.duration));
+
+    let started = Instant::now();
+    let mut tables = Vec::new();
+    let mut quarantine_by_reason = Default::default();
+    let mut first_after = None;
+    if up.failure.is_none() {
+        let (conserved, counts) = conservation::check(&mut before, &mut work, &scopes.after_up).await?;
+        checks.push(conserved);
+        tables = counts;
+        checks.push(content::check(&mut before, &mut work, &scopes.after_up).await?);
+        checks.push(references::check(&mut work, &verify_relations(scenario, &summary.model), &scopes.after_up).await?);
+        let actual = anomalies::read_quarantined(&mut before, &mut work, &scopes.after_up).await?;
+        let expected = expected_rows(&mut before, scenario, &summary.truth, &scopes).await?;
+        checks.push(anomalies::check(expected.as_deref(), &actual));
+        quarantine_by_reason = anomalies::by_reason(&actual);
+        first_after = Some(rerun::capture(&mut work, &scopes.after_up.snapshot_options()).await?);
+    }
+    clock.lap("verify", started);
+
+    let (down_failure, down_duration) = driver.down(&work_db, options.progress).await?;
+    clock.0.push(Timing { phase: "rollback".into(), duration: down_duration });
+    let started = Instant::now();
+    let identity = rollback_identity::check(&mut before, &mut work, &scopes.after_down).await?;
+    checks.push(with_down_failure(identity, down_failure.as_ref()));
+    clock.lap("verify rollback", started);
+
+    if let Some(first) = &first_after {
+        let again = driver.up(&work_db, options.progress).await?;
+        let second = match &again.failure {
+            None => Ok(rerun::capture(&mut work, &scopes.after_up.snapshot_options()).await?),
+            Some(failure) => Err(failure.clone()),
+        };
+        checks.push(rerun::check(first, second.as_ref(), again.duration));
+        clock.0.push(Timing { phase: "re-run".into(), duration: again.duration });
+    }
+
+    let report = build_report(scenario, server, &mut work, &work_db, &driver, checks, tables, quarantine_by_reason, &up, clock).await;
+    let written = report::write_reports(&report, &options.out_dir.join(&scenario.name))?;
+    Ok(Rehearsed { report, written })
+}
+
+fn up_expectation(scenario: &Scenario) -> up_runs::Expectation {
+    match scenario.expect.up {
+        Outcome::Pass => up_runs::Expectation::Success,
+        Outcome::Fail => up_runs::Expectation::Failure { sqlstate: None, message_contains: None },
+    }
+}
+
+/// The unenforced references of the dataset, as the engine names columns.
+fn declared_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Result<Vec<DeclaredRelation>, RehearsalError> {
+    let relations = scenario.relations(model).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
+    let column = |id: dataset::ColumnId| {
+        let table = &model.tables[id.table];
+        ColumnRef::new(&table.schema, &table.name, &table.columns[id.column].name)
+    };
+    Ok(relations.into_iter().filter(|r| !r.is_enforced).map(|r| DeclaredRelation { child: column(r.from), parent: column(r.to) }).collect())
+}
+
+/// The same references, as the verifier names them.
+fn verify_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Vec<references::Relation> {
+    let Ok(relations) = scenario.relations(model) else { return Vec::new() };
+    relations
+        .into_iter()
+        .filter(|r| !r.is_enforced)
+        .map(|r| {
+            let (child, parent) = (&model.tables[r.from.table], &model.tables[r.to.table]);
+            references::Relation {
+                constraint: None,
+                child: TableName::new(&child.schema, &child.name),
+                child_columns: vec![child.columns[r.from.column].name.clone()],
+                parent: TableName::new(&parent.schema, &parent.name),
+                parent_columns: vec![parent.columns[r.to.column].name.clone()],
+                validated: true,
+            }
+        })
+        .collect()
+}
+
+/// For the built-in engine, the rows it must set aside; `None` (not scored) for user SQL.
+async fn expected_rows(before: &mut PgConnection, scenario: &Scenario, truth: &GroundTruth, scopes: &Scopes) -> Result<Option<Vec<anomalies::SetAside>>, RehearsalError> {
+    let Some(Migration::Builtin(builtin)) = &scenario.migration else { return Ok(None) };
+    let snap = snapshot(before, &scopes.after_up.snapshot_options()).await?;
+    let mut links: Vec<Link> = references::foreign_keys(before)
+        .await?
+        .into_iter()
+        .filter(|r| r.child_columns.len() == 1)
+        .map(|r| Link { child: r.child, child_column: r.child_columns[0].clone(), parent: r.parent, parent_column: r.parent_columns[0].clone() })
+        .collect();
+    let model = dataset::catalog::read_schema(before).await?;
+    for relation in verify_relations(scenario, &model) {
+        links.push(Link {
+            child: relation.child,
+            child_column: relation.child_columns[0].clone(),
+            parent: relation.parent,
+            parent_column: relation.parent_columns[0].clone(),
+        });
+    }
+    let root = (TableName::parse(&builtin.root.table), builtin.root.column.clone());
+    let mut converted: BTreeSet<(TableName, String)> = BTreeSet::from([root.clone()]);
+    converted.extend(links.iter().filter(|l| (l.parent.clone(), l.parent_column.clone()) == root).map(|l| (l.child.clone(), l.child_column.clone())));
+    Ok(Some(expected_set_aside(before, &snap, truth, builtin, &converted, &links).await?))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn build_report(
+    scenario: &Scenario,
+    server: &Server,
+    work: &mut PgConnection,
+    work_db: &Database,
+    driver: &MigrationDriver,
+    checks: Vec<CheckResult>,
+    tables: Vec<conservation::TableCounts>,
+    quarantine_by_reason: std::collections::BTreeMap<String, u64>,
+    up: &UpRun,
+    clock: Clock,
+) -> Report {
+    let server_version: String = sqlx::query_scalar("SHOW server_version").fetch_one(work).await.unwrap_or_default();
+    let backend = Backend {
+        kind: server.kind().to_string(),
+        server_version,
+        pgrehearse_version: env!("CARGO_PKG_VERSION").into(),
+        database: work_db.display_url(),
+        migration: driver.describe(),
+    };
+    let mut report = Report::new(&scenario.name, backend, checks);
+    report.tables = tables;
+    report.quarantine_by_reason = quarantine_by_reason;
+    report.batches = up.batches.clone();
+    report.timings = clock.0;
+    report
+}
+
+/// A down that errors is itself a rollback-identity finding, naming the statement.
+fn with_down_failure(mut identity: CheckResult, failure: Option<&StatementFailure>) -> CheckResult {
+    if let Some(failure) = failure {
+        let mut finding = up_runs::failed(failure, "down failed");
+        finding.check = CheckKind::RollbackIdentity;
+        identity.findings.insert(0, finding);
+        identity.status = CheckStatus::Fail;
+    }
+    identity
+}

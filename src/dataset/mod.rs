@@ -19,5 +19,5 @@ pub use builtin::BuiltinSchema;
 pub use error::SeedError;
 pub use model::{BaseType, ColumnId, ColumnModel, ForeignKeyModel, Relation, SchemaModel, TableModel};
 pub use plan::SeedPlan;
-pub use seed::{seed, SeedObserver, SeedSummary};
+pub use seed::{seed, seed_with, SchemaSetup, SeedObserver, SeedSummary};
 pub use truth::{GroundTruth, TruthRecord};

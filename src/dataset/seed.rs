@@ -40,12 +40,22 @@ pub fn schema_ddl(scenario: &Scenario) -> Result<String, SeedError> {
     }
 }
 
+/// Whether [`seed_with`] runs the scenario's DDL or finds the schema already there (for
+/// example in a template clone made once for many test cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaSetup {
+    Create,
+    AlreadyPresent,
+}
+
 /// Creates the schema and plans inside one transaction, so a scenario that does not fit
 /// its schema leaves the database as it was.
-pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario) -> Result<(SchemaModel, SeedPlan), SeedError> {
+pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario, setup: SchemaSetup) -> Result<(SchemaModel, SeedPlan), SeedError> {
     let ddl = schema_ddl(scenario)?;
     let mut tx = conn.begin().await.map_err(SeedError::database("begin the schema transaction"))?;
-    sqlx::raw_sql(&ddl).execute(&mut *tx).await.map_err(SeedError::database("create the scenario's schema"))?;
+    if setup == SchemaSetup::Create {
+        sqlx::raw_sql(&ddl).execute(&mut *tx).await.map_err(SeedError::database("create the scenario's schema"))?;
+    }
     let model = read_schema(&mut tx).await?;
     let plan = SeedPlan::build(scenario, &model)?;
     tx.commit().await.map_err(SeedError::database("commit the schema"))?;
@@ -54,8 +64,13 @@ pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario) -> Re
 
 /// Seeds the connected (empty) database with the scenario's dataset and ground truth.
 pub async fn seed(conn: &mut PgConnection, scenario: &Scenario, observer: &dyn SeedObserver) -> Result<SeedSummary, SeedError> {
+    seed_with(conn, scenario, SchemaSetup::Create, observer).await
+}
+
+/// [`seed`], with the schema either created here or already present (and empty).
+pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: SchemaSetup, observer: &dyn SeedObserver) -> Result<SeedSummary, SeedError> {
     let started = Instant::now();
-    let (model, plan) = create_and_plan(conn, scenario).await?;
+    let (model, plan) = create_and_plan(conn, scenario, setup).await?;
     let plan = Arc::new(plan);
     let truth = GroundTruth::from_plan(&plan, &model);
     let total_rows = plan.tables.iter().map(|t| t.rows).sum();

@@ -10,7 +10,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub name: Spanned<String>,
-    /// Same seed, same bytes.
+    /// Same seed, same bytes. TOML integers are signed, so 0 ..= 9223372036854775807.
     pub seed: u64,
     pub schema: Spanned<SchemaSection>,
     /// Row counts per table; tables not listed get a fan-out from their parents.

@@ -45,11 +45,15 @@ fn uuid_base(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequest,
 
 pub fn invalid_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequest, row: u64, i: u64, used_shared: &mut BTreeSet<(usize, &'static str)>) -> Result<RowAnomaly, ScenarioError> {
     let base = uuid_base(ctx, this, request, row)?;
-    let is_unique = ctx.model.tables[ctx.table].is_in_unique(request.column);
+    // A shared form ('' or 'null') in a reference could match a parent's invalid key by
+    // text, which would make the row an unrecorded dependent; references get row-specific
+    // forms only, as do unique columns after the first use of each shared form.
+    let is_reference = matches!(this.columns[request.column], ColumnGen::Reference { .. });
+    let is_unique = is_reference || ctx.model.tables[ctx.table].is_in_unique(request.column);
     let count = InvalidVariety::ALL.len() as u64;
     let variety = (0..count)
         .map(|step| InvalidVariety::ALL[((i + step) % count) as usize])
-        .find(|v| v.is_row_specific() || !is_unique || !used_shared.contains(&(request.column, v.as_str())))
+        .find(|v| v.is_row_specific() || !is_unique || (!is_reference && !used_shared.contains(&(request.column, v.as_str()))))
         .expect("row-specific varieties are always usable");
     if !variety.is_row_specific() {
         used_shared.insert((request.column, variety.as_str()));

@@ -1,0 +1,180 @@
+//! Seeding speed and memory.
+//!
+//! - `generate`: the generator alone, rendering journal rows to memory (goal ≥ 1M rows/s).
+//! - `copy/pgrehearse` vs `copy/psql`: loading the same journal rows into bare tables,
+//!   by pgrehearse's streamed COPY and by `psql \copy` from files written from the same
+//!   plan, in the same run; the ratio is printed (goal ≥ 0.8).
+//! - peak memory (VmHWM, via `wait4`'s maxrss) of a child `pgrehearse seed` process.
+//!
+//! Sizes are short by default; set `PGREHEARSE_BENCH_ROWS` (e.g. 1000000) for the copy
+//! comparison and `PGREHEARSE_BENCH_MEMORY_ROWS` (e.g. 10000000) for the memory run.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pgrehearse::dataset::generate::chunks::render_chunk;
+use pgrehearse::dataset::keys::DeferredKeys;
+use pgrehearse::dataset::load::{copy_statement, copy_table, Silent};
+use pgrehearse::dataset::seed::create_and_plan;
+use pgrehearse::dataset::{SchemaModel, SchemaSetup, SeedPlan};
+use pgrehearse::provision::{self, ProvisionOptions, Server};
+use pgrehearse::scenario::Scenario;
+
+fn env_rows(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The journal-1m proportions and anomaly rates, scaled to `total` rows.
+fn journal_scenario(dir: &Path, total: u64) -> Scenario {
+    let share = |per_mille: u64| total * per_mille / 1000;
+    let text = format!(
+        "name = \"bench\"\nseed = 7\n[schema]\nbuiltin = \"journal\"\n[rows]\nusers = {}\njournal_entries = {}\ntags = {}\nreminders = {}\nsecret_tags = {}\njournal_entry_tags = {}\n\
+         [[anomaly]]\nkind = \"invalid_uuid\"\ncolumn = \"users.id\"\nrate = 0.001\n\
+         [[anomaly]]\nkind = \"noncanonical_uuid\"\ncolumn = \"users.id\"\nrate = 0.002\n\
+         [[anomaly]]\nkind = \"orphan\"\ncolumn = \"journal_entries.user_id\"\nrate = 0.0005\n\
+         [[anomaly]]\nkind = \"dependent\"\ncolumn = \"journal_entries.user_id\"\nrate = 0.001\n",
+        share(100), share(600), share(100), share(100), share(50), share(50)
+    );
+    let path = dir.join("bench.toml");
+    std::fs::write(&path, text).unwrap();
+    Scenario::load(&path).unwrap()
+}
+
+fn total_rows(plan: &SeedPlan) -> u64 {
+    plan.tables.iter().map(|t| t.rows).sum()
+}
+
+fn render_table(plan: &SeedPlan, table: usize, mut sink: impl FnMut(&[u8])) {
+    let rows = plan.tables[table].rows;
+    let mut row = 0;
+    let mut chunk = Vec::with_capacity(1 << 21);
+    while row < rows {
+        chunk.clear();
+        row = render_chunk(plan, table, row..rows, &mut chunk);
+        sink(&chunk);
+    }
+}
+
+/// A fresh database with the journal tables, bare (keys and indexes off).
+async fn bare_database(server: &Server, scenario: &Scenario) -> (pgrehearse::provision::Database, SchemaModel, SeedPlan) {
+    let db = server.create_database().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    let (model, plan) = create_and_plan(&mut conn, scenario, SchemaSetup::Create).await.unwrap();
+    DeferredKeys::take_off(&mut conn).await.unwrap();
+    (db, model, plan)
+}
+
+fn bench_seed(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(provision::provision(&ProvisionOptions::native())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows = env_rows("PGREHEARSE_BENCH_ROWS", 200_000);
+    let scenario = journal_scenario(dir.path(), rows);
+    let (_, model, plan) = runtime.block_on(bare_database(&server, &scenario));
+    let plan = Arc::new(plan);
+    let total = total_rows(&plan);
+
+    let mut group = c.benchmark_group("seed");
+    group.sample_size(10).measurement_time(Duration::from_secs(5)).throughput(Throughput::Elements(total));
+    group.bench_function("generate", |b| {
+        b.iter(|| {
+            let mut bytes = 0usize;
+            for &table in &plan.load_order {
+                render_table(&plan, table, |chunk| bytes += chunk.len());
+            }
+            bytes
+        })
+    });
+
+    // The same rows as files, for psql.
+    for &table in &plan.load_order {
+        let mut file = Vec::new();
+        render_table(&plan, table, |chunk| file.extend_from_slice(chunk));
+        std::fs::write(dir.path().join(format!("{table}.copy")), file).unwrap();
+    }
+    let timings: Arc<Mutex<(Vec<Duration>, Vec<Duration>)>> = Arc::default();
+    group.bench_function("copy/pgrehearse", |b| {
+        b.iter_custom(|iterations| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iterations {
+                spent += runtime.block_on(async {
+                    let (db, model, _) = bare_database(&server, &scenario).await;
+                    let mut conn = db.connect().await.unwrap();
+                    let started = Instant::now();
+                    for &table in &plan.load_order {
+                        copy_table(&mut conn, &model, &plan, table, &Silent).await.unwrap();
+                    }
+                    started.elapsed()
+                });
+            }
+            timings.lock().unwrap().0.push(spent / iterations as u32);
+            spent
+        })
+    });
+    group.bench_function("copy/psql", |b| {
+        b.iter_custom(|iterations| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iterations {
+                let (db, _, _) = runtime.block_on(bare_database(&server, &scenario));
+                let mut script = String::new();
+                for &table in &plan.load_order {
+                    let statement = copy_statement(&model, &plan, table).replace("COPY ", "\\copy ").replace(" FROM STDIN", "");
+                    script.push_str(&format!("{statement} FROM '{}'\n", dir.path().join(format!("{table}.copy")).display()));
+                }
+                let started = Instant::now();
+                let status = std::process::Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-c", &script]).status().unwrap();
+                spent += started.elapsed();
+                assert!(status.success(), "psql \\copy failed");
+            }
+            timings.lock().unwrap().1.push(spent / iterations as u32);
+            spent
+        })
+    });
+    group.finish();
+    let (ours, theirs) = &*timings.lock().unwrap();
+    let median = |v: &[Duration]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (ours, theirs) = (median(ours), median(theirs));
+    println!(
+        "seed: {total} rows: pgrehearse COPY {:.0} rows/s, psql \\copy {:.0} rows/s, ratio {:.2} (goal >= 0.8)",
+        total as f64 / ours.as_secs_f64(),
+        total as f64 / theirs.as_secs_f64(),
+        theirs.as_secs_f64() / ours.as_secs_f64()
+    );
+    peak_memory(&runtime, &server, dir.path());
+}
+
+/// Runs `pgrehearse seed` as a child on a fresh database and reports its peak RSS.
+fn peak_memory(runtime: &tokio::runtime::Runtime, server: &Server, dir: &Path) {
+    let rows = env_rows("PGREHEARSE_BENCH_MEMORY_ROWS", 500_000);
+    let scenario = journal_scenario(dir, rows);
+    let db = runtime.block_on(server.create_database()).unwrap();
+    let started = Instant::now();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
+        .args(["seed", scenario.path.to_str().unwrap(), "--database-url", &db.url()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (status, max_rss_kib) = wait_with_rusage(child.id() as libc::pid_t);
+    assert_eq!(status, 0, "pgrehearse seed failed");
+    println!("seed: peak memory of `pgrehearse seed` at {rows} rows: {:.1} MiB (goal < 200 MiB at 10M rows), {:.1?} end to end", max_rss_kib as f64 / 1024.0, started.elapsed());
+}
+
+/// Waits for a child and returns its exit code and peak resident set (KiB), from wait4.
+fn wait_with_rusage(pid: libc::pid_t) -> (i32, i64) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+}
+
+criterion_group!(benches, bench_seed);
+criterion_main!(benches);

@@ -130,6 +130,7 @@ impl Engine {
             return Ok(report);
         }
         let (run, plan) = self.open_or_start().await?;
+        shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
         for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
             report.notes.push(format!("backed up {rows} rows of {table} (row count and checksum verified)"));
         }

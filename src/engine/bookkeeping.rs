@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS pgrehearse_engine.quarantine_reason (
     value text,
     related_table text,
     related_pk jsonb
+);
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.deleted_row (
+    table_name text NOT NULL,
+    pk jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );";
 
 /// Creates the engine schema and its tables if missing (idempotent, so a resumed run
@@ -89,6 +94,8 @@ pub async fn start_run(conn: &mut PgConnection, plan: &Plan) -> Result<i64, Engi
 /// Closes the open run (after a completed rollback); the log stays for the record.
 pub async fn close_run(conn: &mut PgConnection, run: i64) -> Result<(), EngineError> {
     let sql = "DELETE FROM pgrehearse_engine.migration_state WHERE run = $1";
-    sqlx::query(sql).bind(run).execute(conn).await.map_err(EngineError::query(sql))?;
+    sqlx::query(sql).bind(run).execute(&mut *conn).await.map_err(EngineError::query(sql))?;
+    let sql = "TRUNCATE pgrehearse_engine.deleted_row";
+    sqlx::query(sql).execute(conn).await.map_err(EngineError::query(sql))?;
     Ok(())
 }

@@ -15,8 +15,7 @@ use super::transaction::{self, LockRetry, Logged};
 pub fn cleanup_sql(plan: &Plan) -> Vec<String> {
     let mut s = Vec::new();
     for table in &plan.tables {
-        s.push(shadow::drop_trigger_sql(table));
-        s.push(shadow::drop_function_sql(plan, table));
+        s.extend(shadow::drop_all_sql(plan, table));
         for c in &table.columns {
             s.push(format!("ALTER TABLE {} DROP COLUMN IF EXISTS {}", table.qualified(), quote_ident(&names::original(c))));
         }

@@ -208,3 +208,7 @@ fn references(facts: &CatalogFacts, declared: &[DeclaredRelation], fks: &[Constr
     }
     refs
 }
+
+#[cfg(test)]
+#[path = "planner_tests.rs"]
+mod tests;

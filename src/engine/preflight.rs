@@ -108,6 +108,40 @@ pub fn matches(plan: &Plan, reference: &Reference, p: &str, c: &str) -> String {
     }
 }
 
+/// Whether child row `c` points at any row of `parents` (a table or subquery), written
+/// so Postgres can hash both comparisons instead of testing every pair.
+pub fn points_into(plan: &Plan, reference: &Reference, c: &str, parents: &str) -> String {
+    let pcols: Vec<String> = reference.parent_columns.iter().map(|x| format!("p.{}", quote_ident(x))).collect();
+    let ccols: Vec<String> = reference.child_columns.iter().map(|x| format!("{c}.{}", quote_ident(x))).collect();
+    if pcols.len() == 1 {
+        format!(
+            "({cc} IN (SELECT {pc} FROM {parents} p) OR {sc} IN (SELECT {sp} FROM {parents} p))",
+            cc = ccols[0],
+            pc = pcols[0],
+            sc = safe_convert(&plan.conversion, &ccols[0], 1),
+            sp = safe_convert(&plan.conversion, &pcols[0], 1),
+        )
+    } else {
+        format!("({}) IN (SELECT {} FROM {parents} p)", ccols.join(", "), pcols.join(", "))
+    }
+}
+
+/// Whether child row `c` points at no row of `parents`, as anti-joins Postgres can hash.
+pub fn points_nowhere(plan: &Plan, reference: &Reference, c: &str, parents: &str) -> String {
+    let pcols: Vec<String> = reference.parent_columns.iter().map(|x| format!("p.{}", quote_ident(x))).collect();
+    let ccols: Vec<String> = reference.child_columns.iter().map(|x| format!("{c}.{}", quote_ident(x))).collect();
+    let exact = format!("NOT EXISTS (SELECT 1 FROM {parents} p WHERE ({}) = ({}))", pcols.join(", "), ccols.join(", "));
+    if pcols.len() == 1 {
+        format!(
+            "{exact} AND NOT EXISTS (SELECT 1 FROM {parents} p WHERE {} = {})",
+            safe_convert(&plan.conversion, &pcols[0], 1),
+            safe_convert(&plan.conversion, &ccols[0], 1)
+        )
+    } else {
+        exact
+    }
+}
+
 /// Child rows of references the database does not (fully) enforce that point nowhere.
 /// Values the conversion rejects are reported as invalid instead.
 pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<Finding>, EngineError> {
@@ -125,14 +159,13 @@ pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
             .collect();
         let sql = format!(
             "SELECT {pk}, concat_ws(',', {cols}) FROM {ct} c WHERE {present} AND {valid}
-             AND NOT EXISTS (SELECT 1 FROM {pt} p WHERE {matches}) ORDER BY 1::text",
+             AND {nowhere} ORDER BY 1::text",
             pk = pk_json("c", child),
             cols = super::sql::column_list(Some("c"), &reference.child_columns.iter().map(String::as_str).collect::<Vec<_>>()),
             ct = child.qualified(),
             present = present.join(" AND "),
             valid = if valid.is_empty() { "true".to_string() } else { valid.join(" AND ") },
-            pt = parent.qualified(),
-            matches = matches(plan, reference, "p", "c"),
+            nowhere = points_nowhere(plan, reference, "c", &parent.qualified()),
         );
         let act = match policy {
             Policy::Nullify if !reference.nullable => Action::Fail,

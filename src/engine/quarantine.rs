@@ -70,9 +70,14 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
     Ok(touched)
 }
 
+/// `(alias."a", alias."b")`: the primary key as a row, which indexes can serve.
+fn pk_tuple(alias: &str, table: &TablePlan) -> String {
+    format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
+}
+
 /// `NOT EXISTS` a copy of row `alias` in the quarantine table of `table`.
 fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
-    format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_json("x", table), pk_json(alias, table))
+    format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_tuple("x", table), pk_tuple(alias, table))
 }
 
 async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) -> Result<(), EngineError> {
@@ -124,8 +129,8 @@ async fn delete_copied(tx: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
             "DELETE FROM {} t WHERE EXISTS (SELECT 1 FROM {} x WHERE {} = {})",
             table.qualified(),
             quarantine_table(table),
-            pk_json("x", table),
-            pk_json("t", table)
+            pk_tuple("x", table),
+            pk_tuple("t", table)
         );
         sqlx::query(&sql).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
     }
@@ -144,7 +149,7 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
             let cols = reference.child_columns.join(",");
             let values: Vec<String> = reference.child_columns.iter().map(|c| format!("m.{}::text", quote_ident(c))).collect();
             let sql = format!(
-                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE EXISTS (SELECT 1 FROM {qp} p WHERE {m_c}) AND {fresh} RETURNING *)
+                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE {m_c} AND {fresh} RETURNING *)
                  INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
                  SELECT $2, {label}, {pk_m}, {col}, 'cascade', 'quarantine', concat_ws(',', {values}), {plabel},
                         (SELECT {pk_p} FROM {qp} p WHERE {m_m} LIMIT 1)
@@ -154,7 +159,7 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
                 fresh = not_yet_copied(child, "c"),
                 qp = quarantine_table(parent),
                 qc = quarantine_table(child),
-                m_c = preflight::matches(plan, reference, "p", "c"),
+                m_c = preflight::points_into(plan, reference, "c", &quarantine_table(parent)),
                 m_m = preflight::matches(plan, reference, "p", "m"),
                 label = quote_literal(&child.label()),
                 plabel = quote_literal(&parent.label()),

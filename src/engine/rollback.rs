@@ -33,7 +33,7 @@ pub fn swap_back_sql(plan: &Plan) -> Vec<String> {
     let tables: Vec<String> = plan.tables.iter().map(|t| t.qualified()).collect();
     let mut s = vec![format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", tables.join(", "))];
     s.extend(plan.views.iter().rev().map(ddl::drop_view));
-    s.extend(plan.tables.iter().map(shadow::drop_trigger_sql));
+    s.extend(plan.tables.iter().flat_map(|t| shadow::drop_all_sql(plan, t)));
     s.extend(plan.foreign_keys.iter().map(ddl::drop_constraint));
     s.extend(plan.key_constraints.iter().map(ddl::drop_constraint));
     for (n, index) in plan.indexes.iter().enumerate() {
@@ -67,11 +67,10 @@ pub fn swap_back_sql(plan: &Plan) -> Vec<String> {
 pub fn remove_helpers_sql(plan: &Plan) -> Vec<String> {
     let mut s = Vec::new();
     for table in &plan.tables {
-        s.push(shadow::drop_trigger_sql(table));
+        s.extend(shadow::drop_all_sql(plan, table));
         for c in &table.columns {
             s.push(format!("ALTER TABLE {} DROP COLUMN IF EXISTS {}", table.qualified(), quote_ident(&names::shadow(c))));
         }
-        s.push(shadow::drop_function_sql(plan, table));
     }
     s
 }

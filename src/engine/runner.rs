@@ -87,6 +87,15 @@ impl Engine {
     async fn validate_schema(&mut self) -> Result<StepReport, EngineError> {
         let plan = self.current_plan().await?;
         let mut report = StepReport::new("validate-schema");
+        if let Some((run, _)) = bookkeeping::open_run(&mut self.conn).await? {
+            if log::is_completed(&mut self.conn, run, "policies", None).await? {
+                // Past preflight: the policies were applied and the columns may already be
+                // converted; checking the data again would compare the wrong types.
+                report.notes.push(format!("run {run} has applied its policies; preflight is not repeated"));
+                report.plan = Some(plan);
+                return Ok(report);
+            }
+        }
         report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
         report.notes.push(format!(
             "{} tables, {} foreign keys, {} key constraints, {} indexes, {} views to migrate",
@@ -130,6 +139,7 @@ impl Engine {
             return Ok(report);
         }
         let (run, plan) = self.open_or_start().await?;
+        shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
         for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
             report.notes.push(format!("backed up {rows} rows of {table} (row count and checksum verified)"));
         }

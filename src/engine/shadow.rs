@@ -6,7 +6,7 @@
 
 use sqlx::PgConnection;
 
-use crate::quote::{quote_ident, quote_qualified};
+use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::bookkeeping::ENGINE_SCHEMA;
 use super::error::EngineError;
@@ -57,12 +57,61 @@ pub fn install_sql(plan: &Plan, table: &TablePlan, direction: Direction) -> Vec<
     ]
 }
 
+/// Statements that (re)install the trigger recording deleted rows' original keys.
+pub fn delete_log_sql(plan: &Plan, table: &TablePlan, direction: Direction) -> Vec<String> {
+    let deleted = deleted_function(plan, table);
+    let old_pk: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|(name, _)| {
+            let holder = match (direction, table.columns.iter().find(|c| &c.name == name)) {
+                (Direction::Reverse, Some(c)) => names::original(c),
+                _ => name.clone(),
+            };
+            format!("{}, OLD.{}", quote_literal(name), quote_ident(&holder))
+        })
+        .collect();
+    vec![
+        format!(
+            "CREATE OR REPLACE FUNCTION {deleted}() RETURNS trigger LANGUAGE plpgsql AS $pgr$\nBEGIN\nINSERT INTO {ENGINE_SCHEMA}.deleted_row (table_name, pk) VALUES ({}, jsonb_build_object({}));\nRETURN OLD;\nEND\n$pgr$",
+            quote_literal(&table.label()),
+            old_pk.join(", ")
+        ),
+        format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(DELETE_TRIGGER), table.qualified()),
+        format!("CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {deleted}()", quote_ident(DELETE_TRIGGER), table.qualified()),
+    ]
+}
+
+/// Drops the sync trigger (the delete log stays until the run ends, so deletes across
+/// the swap are recorded too).
 pub fn drop_trigger_sql(table: &TablePlan) -> String {
     format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(names::sync_trigger()), table.qualified())
 }
 
-pub fn drop_function_sql(plan: &Plan, table: &TablePlan) -> String {
-    format!("DROP FUNCTION IF EXISTS {}()", function(plan, table))
+/// Drops both triggers and their functions: the end of a run (rollback or cleanup).
+pub fn drop_all_sql(plan: &Plan, table: &TablePlan) -> Vec<String> {
+    vec![
+        drop_trigger_sql(table),
+        format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(DELETE_TRIGGER), table.qualified()),
+        format!("DROP FUNCTION IF EXISTS {}()", function(plan, table)),
+        format!("DROP FUNCTION IF EXISTS {}()", deleted_function(plan, table)),
+    ]
+}
+
+/// Records each deleted row's original key in `pgrehearse_engine.deleted_row`, so
+/// `validate` can tell an application's delete from a lost row.
+const DELETE_TRIGGER: &str = "pgr_deleted";
+
+fn deleted_function(plan: &Plan, table: &TablePlan) -> String {
+    quote_qualified(ENGINE_SCHEMA, &format!("deleted_{}", plan.table_number(&table.schema, &table.name)))
+}
+
+/// Installs the delete log on every table, in its own committed transaction before the
+/// backup snapshot is taken, so every backed-up row that later disappears is accounted for.
+pub async fn install_delete_log(conn: &mut PgConnection, plan: &Plan, retry: &LockRetry) -> Result<(), EngineError> {
+    let statements: Vec<String> = plan.tables.iter().flat_map(|t| delete_log_sql(plan, t, Direction::Forward)).collect();
+    transaction::run(conn, &statements, retry, None).await?;
+    Ok(())
 }
 
 /// Adds the nullable shadow columns (a catalog-only change) and the forward trigger, one

@@ -92,6 +92,7 @@ pub fn swap_sql(plan: &Plan) -> Vec<String> {
     s.extend(plan.views.iter().map(ddl::create_view));
     for table in &plan.tables {
         s.extend(shadow::install_sql(plan, table, Direction::Reverse));
+        s.extend(shadow::delete_log_sql(plan, table, Direction::Reverse));
     }
     s
 }

@@ -59,16 +59,19 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Check>, Eng
             checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
         }
         let lost_sql = format!(
-            "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})",
+            "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})
+             AND NOT EXISTS (SELECT 1 FROM pgrehearse_engine.deleted_row d WHERE d.table_name = {label} AND d.pk = {bj})",
             b = backup_table(table),
             t = table.qualified(),
             q = quarantine_table(table),
             tk = original_pk(table, "t"),
             bk = plain_pk(table, "b"),
             qk = plain_pk(table, "q"),
+            label = crate::quote::quote_literal(&table.label()),
+            bj = super::sql::pk_json("b", table),
         );
         let lost = scalar(conn, &lost_sql).await?;
-        checks.push(Check { name: format!("every backed-up row of {} is live or quarantined", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
+        checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
     }
     for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };

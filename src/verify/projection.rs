@@ -70,6 +70,8 @@ impl Side {
     }
 }
 
+/// `OFFSET 0` keeps the planner from flattening the inner select: flattened, each
+/// canonical column (and its cast) would be computed again for `k`, `r` and `cols`.
 fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool) -> String {
     let canon: Vec<String> = source
         .columns
@@ -85,7 +87,7 @@ fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full
     let src = if source.is_quarantine { "'Q'" } else { "'T'" };
     let extra = if full { format!(", ARRAY[{all}] AS cols, ({u}) AS u, {src}::text AS src", all = all.join(", ")) } else { String::new() };
     format!(
-        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}) AS p",
+        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table} OFFSET 0) AS p",
         key = key.join(", "),
         all = all.join(", "),
         canon = canon.join(", "),

@@ -44,6 +44,17 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
     assert_eq!(null, None);
     let int: Option<String> = sqlx::query_scalar(&format!("SELECT {int_helper}(' 42 ')")).fetch_one(&mut conn).await.unwrap();
     assert_eq!(int.as_deref(), Some("42"));
+    // Exception blocks cannot run in parallel workers: the helper must keep a large scan
+    // from going parallel rather than fail in it.
+    let setup = "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+                 SET max_parallel_workers_per_gather = 2;
+                 CREATE TABLE ids AS SELECT CASE WHEN i % 10 = 0 THEN 'not-a-uuid-' || i ELSE md5(i::text)::uuid::text END AS id
+                   FROM generate_series(1, 50000) AS i; ANALYZE ids;";
+    sqlx::Executor::execute(&mut conn, sqlx::raw_sql(setup)).await.unwrap();
+    let uncastable = scalar_i64(&mut conn, &format!("SELECT count(*) FROM ids WHERE {helper}(id) IS NULL")).await;
+    let expected = scalar_i64(&mut conn, "SELECT count(*) FROM ids WHERE id LIKE 'not-a-uuid-%'").await;
+    assert!(expected > 0);
+    assert_eq!(uncastable, expected);
     remove_helpers(&mut conn).await.unwrap();
     let left: Option<String> = sqlx::query_scalar("SELECT to_regnamespace('pgrehearse_verify')::text").fetch_one(&mut conn).await.unwrap();
     assert_eq!(left, None);

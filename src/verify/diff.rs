@@ -11,10 +11,9 @@ use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::fingerprint::Fingerprint;
-use super::projection::PreparedSide;
+use super::projection::{bucket_expr, PreparedSide};
 
-/// Enough buckets that one changed row streams about 1/256 of a table.
-pub const BUCKETS: i32 = 256;
+pub use super::projection::BUCKETS;
 
 /// One row of a side, in canonical text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +76,8 @@ pub async fn diff(
     }
     let sql = |side: &PreparedSide| {
         format!(
-            "SELECT k, r, cols, u, src FROM {} AS s WHERE (hashtextextended(k, 1) & 255)::int = ANY($1) \
-             ORDER BY k COLLATE \"C\", r COLLATE \"C\", src",
-            side.rows_sql
+            "SELECT k, r, cols, u, src FROM {} AS s ORDER BY k COLLATE \"C\", r COLLATE \"C\", src",
+            side.rows_in_buckets_sql
         )
     };
     let (before_sql, after_sql) = (sql(before), sql(after));
@@ -145,8 +143,8 @@ fn next_row(row: Option<PgRow>) -> Option<SideRow> {
 /// Per bucket: row count and hash sum.
 async fn bucket_fingerprints(conn: &mut PgConnection, side: &PreparedSide) -> Result<BTreeMap<i32, Fingerprint>, VerifyError> {
     let sql = format!(
-        "SELECT (hashtextextended(k, 1) & 255)::int AS b, count(*) AS rows, sum(hashtextextended(r, 0))::text AS hash \
-         FROM {} AS s GROUP BY 1",
+        "SELECT {} AS b, count(*) AS rows, sum(hashtextextended(r, 0))::text AS hash FROM {} AS s GROUP BY 1",
+        bucket_expr("k"),
         side.hash_sql
     );
     let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(VerifyError::query("fingerprint buckets"))?;

@@ -47,6 +47,9 @@ pub struct Side {
 pub struct PreparedSide {
     /// A derived table with columns `k`, `r`, `cols`, `u`, `src`: for row-by-row diffs.
     pub rows_sql: String,
+    /// The same, holding only rows whose key hashes into the buckets bound as `$1`
+    /// (`int[]`); the filter runs before the non-key columns are made canonical.
+    pub rows_in_buckets_sql: String,
     /// A derived table with columns `k`, `r` only: for fingerprints, which must be fast.
     pub hash_sql: String,
 }
@@ -62,21 +65,26 @@ impl Side {
                 }
             }
         }
-        let union = |full: bool| {
-            let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full)).collect();
+        let union = |full: bool, in_buckets: bool| {
+            let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full, in_buckets)).collect();
             format!("({})", selects.join(" UNION ALL "))
         };
-        Ok(PreparedSide { rows_sql: union(true), hash_sql: union(false) })
+        Ok(PreparedSide { rows_sql: union(true, false), rows_in_buckets_sql: union(true, true), hash_sql: union(false, false) })
     }
 }
 
-fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool) -> String {
-    let canon: Vec<String> = source
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{} AS c{i}", column_expr(&c.name, c.cast_to.as_ref().map(|t| helpers[t].as_str()))))
-        .collect();
+/// `OFFSET 0` keeps the planner from flattening the inner select: flattened, each
+/// canonical column (and its cast) would be computed again for `k`, `r` and `cols`.
+fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool, in_buckets: bool) -> String {
+    let exprs: Vec<String> =
+        source.columns.iter().map(|c| column_expr(&c.name, c.cast_to.as_ref().map(|t| helpers[t].as_str()))).collect();
+    let canon: Vec<String> = exprs.iter().enumerate().map(|(i, e)| format!("{e} AS c{i}")).collect();
+    let filter = if in_buckets {
+        let key_exprs: Vec<&str> = source.key.iter().map(|&i| exprs[i].as_str()).collect();
+        format!(" WHERE {} = ANY($1)", bucket_expr(&format!("concat_ws('|', {})", key_exprs.join(", "))))
+    } else {
+        String::new()
+    };
     let all: Vec<String> = (0..source.columns.len()).map(|i| format!("c{i}")).collect();
     let key: Vec<String> = source.key.iter().map(|i| format!("c{i}")).collect();
     let cast_failed: Vec<String> =
@@ -85,12 +93,22 @@ fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full
     let src = if source.is_quarantine { "'Q'" } else { "'T'" };
     let extra = if full { format!(", ARRAY[{all}] AS cols, ({u}) AS u, {src}::text AS src", all = all.join(", ")) } else { String::new() };
     format!(
-        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}) AS p",
+        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}{filter} OFFSET 0) AS p",
         key = key.join(", "),
         all = all.join(", "),
         canon = canon.join(", "),
         table = source.table.quoted(),
     )
+}
+
+/// How many buckets a diff splits rows into: enough that one changed row streams about
+/// 1/256 of a table.
+pub const BUCKETS: i32 = 256;
+
+/// The bucket (`0..BUCKETS`) of a canonical key: the same expression on both sides, so a key
+/// lands in the same bucket in both databases.
+pub fn bucket_expr(key: &str) -> String {
+    format!("(hashtextextended({key}, 1) & {})::int", BUCKETS - 1)
 }
 
 /// The canonical text of one column; `try_cast` is the helper's qualified name.

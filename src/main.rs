@@ -18,7 +18,12 @@ async fn main() -> std::process::ExitCode {
         }
     };
     cleanup::install_signal_handlers();
-    let code = match cli::dispatch(cli).await {
+    let outcome = cli::dispatch(cli).await;
+    if cleanup::is_interrupted() {
+        // The signal handler is tearing down and will exit with 130 or 143.
+        std::future::pending::<()>().await;
+    }
+    let code = match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("pgrehearse: failed to {err}");

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
 type Teardown = Box<dyn FnOnce() + Send>;
@@ -13,6 +13,9 @@ type Teardown = Box<dyn FnOnce() + Send>;
 /// Teardowns of resources alive right now, in creation order.
 static REGISTRY: Mutex<BTreeMap<u64, (String, Teardown)>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// Set by the signal handler before it tears down, so `main` does not race it to an exit
+/// code: work that fails because its server just went away is not the error to report.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Prefix of every database and temporary directory pgrehearse creates.
 pub const DATABASE_PREFIX: &str = "pgrehearse_";
@@ -76,11 +79,17 @@ pub fn install_signal_handlers() {
                 _ = interrupt.recv() => 130,
                 _ = terminate.recv() => 143,
             };
+            INTERRUPTED.store(true, Ordering::SeqCst);
             eprintln!("pgrehearse: interrupted, cleaning up");
             tokio::task::spawn_blocking(run_all).await.ok();
             std::process::exit(code);
         });
     });
+}
+
+/// True once SIGINT or SIGTERM arrived; the handler then exits the process itself.
+pub fn is_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// `host=<h> pid=<p> start=<t>`: who created a resource, precise enough to tell a dead

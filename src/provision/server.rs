@@ -73,7 +73,9 @@ impl Endpoint {
             .username(&self.user)
             .database(database)
             .application_name("pgrehearse")
-            .log_statements(tracing::log::LevelFilter::Trace);
+            .log_statements(tracing::log::LevelFilter::Trace)
+            // Long statements are the job here (COPY, batches, index builds): no warnings.
+            .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(5));
         if let Some(password) = &self.password {
             options = options.password(password);
         }

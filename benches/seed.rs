@@ -66,6 +66,14 @@ async fn bare_database(server: &Server, scenario: &Scenario) -> (pgrehearse::pro
     (db, model, plan)
 }
 
+/// Drops a benchmark database at once, so repeated 1M-row loads do not fill the disk.
+async fn drop_database(server: &Server, db: pgrehearse::provision::Database) {
+    use sqlx::Executor;
+    let mut admin = server.admin_connection().await.unwrap();
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pgrehearse::quote::quote_ident(db.name()));
+    admin.execute(sql.as_str()).await.unwrap();
+}
+
 fn bench_seed(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(provision::provision(&ProvisionOptions::native())).unwrap();
@@ -106,7 +114,10 @@ fn bench_seed(c: &mut Criterion) {
                     for &table in &plan.load_order {
                         copy_table(&mut conn, &model, &plan, table, &Silent).await.unwrap();
                     }
-                    started.elapsed()
+                    let spent = started.elapsed();
+                    drop(conn);
+                    drop_database(&server, db).await;
+                    spent
                 });
             }
             timings.lock().unwrap().0.push(spent / iterations as u32);
@@ -124,9 +135,15 @@ fn bench_seed(c: &mut Criterion) {
                     script.push_str(&format!("{statement} FROM '{}'\n", dir.path().join(format!("{table}.copy")).display()));
                 }
                 let started = Instant::now();
-                let status = std::process::Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-c", &script]).status().unwrap();
+                let script_path = dir.path().join("copy.psql");
+                std::fs::write(&script_path, &script).unwrap();
+                let status = std::process::Command::new("psql")
+                    .args(["-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f", script_path.to_str().unwrap()])
+                    .status()
+                    .unwrap();
                 spent += started.elapsed();
                 assert!(status.success(), "psql \\copy failed");
+                runtime.block_on(drop_database(&server, db));
             }
             timings.lock().unwrap().1.push(spent / iterations as u32);
             spent
@@ -163,6 +180,7 @@ fn peak_memory(runtime: &tokio::runtime::Runtime, server: &Server, dir: &Path) {
         .unwrap();
     let (status, max_rss_kib) = wait_with_rusage(child.id() as libc::pid_t);
     assert_eq!(status, 0, "pgrehearse seed failed");
+    runtime.block_on(drop_database(server, db));
     println!("seed: peak memory of `pgrehearse seed` at {rows} rows: {:.1} MiB (goal < 200 MiB at 10M rows), {:.1?} end to end", max_rss_kib as f64 / 1024.0, started.elapsed());
 }
 

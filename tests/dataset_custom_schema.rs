@@ -59,6 +59,13 @@ async fn shop_schema_with_composite_key_and_self_reference_seeds_and_keeps_its_c
     assert!(roots >= 1 && children >= 1, "roots {roots}, children {children}");
     assert_eq!(backwards, 0);
 
+    // The serial key's sequence continues after the loaded ids.
+    let (next, max): (i64, i32) = sqlx::query_as("SELECT nextval(pg_get_serial_sequence('categories', 'id')), (SELECT max(id) FROM categories)")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(next, i64::from(max) + 1);
+
     // The ground truth has exactly what was asked, per table and kind.
     let truth = GroundTruth::load(&mut conn).await.unwrap();
     assert!(!scenario.anomalies.is_empty());

@@ -9,7 +9,7 @@ CREATE TABLE customers (
 );
 
 CREATE TABLE categories (
-    id        integer PRIMARY KEY,
+    id        serial PRIMARY KEY,
     parent_id integer REFERENCES categories(id),
     name      varchar(80) NOT NULL
 );

@@ -12,6 +12,7 @@ pub mod load;
 mod model;
 pub mod plan;
 pub mod seed;
+mod sequences;
 pub mod truth;
 
 pub use anomaly::AnomalyKind;

@@ -89,6 +89,7 @@ pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: Sche
     // Index builds on varchar keys dominate after COPY (PERF_NOTES); give them memory.
     conn.execute("SET maintenance_work_mem = '256MB'").await.map_err(SeedError::database("set maintenance_work_mem"))?;
     keys.put_back(conn).await?;
+    super::sequences::advance_sequences(conn).await?;
     observer.phase("recording ground truth");
     truth.write(conn).await?;
     conn.execute("ANALYZE").await.map_err(SeedError::database("analyze the seeded tables"))?;

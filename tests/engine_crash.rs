@@ -102,6 +102,18 @@ async fn sigkill_of_the_engine_at_a_random_batch_then_resume_equals_an_uninterru
     assert!(status["status"]["run"].is_i64(), "status shows the open run: {status}");
     assert!(!status["status"]["tables"].as_array().unwrap().is_empty(), "status shows per-table checkpoints: {status}");
     resume_and_compare(&crashed, &reference, &rows, &catalog).await;
+
+    // And a rollback straight after a crash, without resuming first.
+    let crashed = template.clone_database().await.unwrap();
+    let mut child = migrate(&crashed, "full").spawn().unwrap();
+    wait_for_batches(&crashed, &mut child, k / 2 + 1).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_mid_convert(&crashed, 1).await;
+    run_to_end(&crashed, "rollback");
+    let mut conn = crashed.connect().await.unwrap();
+    assert_eq!(snapshot::rows(&mut conn).await, rows, "rollback mid-convert restores the bytes");
+    assert_eq!(snapshot::catalog(&mut conn).await, catalog, "rollback mid-convert restores the schema");
 }
 
 /// The postmaster's command line and pid, from its data directory.

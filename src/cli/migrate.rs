@@ -54,7 +54,7 @@ fn engine_options(args: &MigrateArgs) -> Result<EngineOptions, CliError> {
     if args.batch_size < 1 {
         return Err(CliError::Usage("parse --batch-size: must be at least 1".into()));
     }
-    let mut options = EngineOptions { root, relations, policies, batch_size: section.batch_size.unwrap_or(args.batch_size), ..Default::default() };
+    let mut options = EngineOptions { root, relations, policies, conversion: args.target.conversion(), batch_size: section.batch_size.unwrap_or(args.batch_size), ..Default::default() };
     if args.batch_size != 1000 {
         options.batch_size = args.batch_size;
     }

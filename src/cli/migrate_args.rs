@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::engine::{Policy, Step};
+use crate::engine::conversion::TextToTimestamptz;
+use crate::engine::{Conversion, Policy, Step};
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -35,6 +36,10 @@ pub struct MigrateArgs {
     /// What to do with keys that become equal after conversion.
     #[arg(long, value_enum)]
     pub on_collision: Option<Policy>,
+    /// The type to convert to: uuid (from varchar/text) or timestamptz (from text in the
+    /// accepted formats: ISO 8601, DD/MM/YYYY HH24:MI:SS, unix epoch seconds).
+    #[arg(long = "to", value_enum, default_value_t = Target::Uuid)]
+    pub target: Target,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Print the plan and the preflight findings; change nothing.
@@ -43,6 +48,21 @@ pub struct MigrateArgs {
     /// How long one statement may wait for a lock before the transaction is retried.
     #[arg(long, default_value_t = 2000)]
     pub lock_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Uuid,
+    Timestamptz,
+}
+
+impl Target {
+    pub fn conversion(self) -> Conversion {
+        match self {
+            Target::Uuid => Conversion::default(),
+            Target::Timestamptz => Conversion::TextToTimestamptz(TextToTimestamptz::default()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@ use crate::engine::{Outcome, StepReport};
 
 pub fn print_human(report: &StepReport) {
     println!("migrate {}: {:?}", report.step, report.outcome);
-    if let Some(plan) = &report.plan {
+    if let Some(plan) = report.plan.as_ref().filter(|_| report.outcome == Outcome::DryRun) {
         println!("plan:\n{}", serde_json::to_string_pretty(plan).unwrap_or_default());
     }
     for note in &report.notes {

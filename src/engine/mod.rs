@@ -1,6 +1,35 @@
 //! The built-in migration engine: plan (pure) → batches → migrate / rollback / status;
-//! its log, backup and quarantine. See `runner` for the steps and `shadow` for what the
-//! application may do while `convert` runs.
+//! its log, backup and quarantine.
+//!
+//! # Steps
+//!
+//! `validate-schema` plans from the catalog and runs preflight (read-only). `backup`
+//! stores the plan, starts logging deletes, and copies every planned table into
+//! `migration_backup` (count and checksum verified). `convert` applies the policies,
+//! adds a shadow column per converted column, fills it in keyset batches (one
+//! transaction and checkpoint each), builds indexes and NOT NULL checks beside the live
+//! ones, swaps names in one short ACCESS EXCLUSIVE transaction (its duration logged),
+//! and validates the foreign keys. `validate` checks the result as data. `cleanup` drops
+//! the original columns and the backup. `rollback` undoes any of it, from any state.
+//!
+//! # Application traffic while `convert` runs
+//!
+//! Reads and writes (INSERT, UPDATE, DELETE) through the original columns are supported
+//! and none is lost: a trigger fills the new column in the same statement as every write,
+//! and deletes are recorded so `validate` can tell them from lost rows. A write whose key
+//! the conversion rejects (an invalid uuid) fails with an error instead of being stored
+//! unconverted. The swap holds ACCESS EXCLUSIVE for milliseconds; statements arriving
+//! then wait for it. After the swap the columns have the new type: the application must
+//! send values the new type accepts (text literals are coerced; parameters typed
+//! `varchar` are not). Until `cleanup`, a reverse trigger keeps the original column
+//! filled, so a rollback after completion keeps rows written after the swap.
+//!
+//! # Not supported (refused by the planner with a message)
+//!
+//! Tables without a primary key, expression indexes over a converted column or partial
+//! indexes whose predicate mentions one, materialized views over it. View options and grants on views over the converted
+//! columns are not carried over when the views are re-created.
+
 
 mod backup;
 mod batches;

@@ -53,9 +53,12 @@ impl StepReport {
         matches!(self.outcome, Outcome::Blocked | Outcome::ChecksFailed)
     }
 
-    /// Folds a later step's report into this one (for `full`).
+    /// Folds a later step's report into this one (for `full`). A later step's findings
+    /// replace earlier ones: they describe what was actually done to the same rows.
     pub fn absorb(&mut self, other: StepReport) {
-        self.findings.extend(other.findings);
+        if !other.findings.is_empty() {
+            self.findings = other.findings;
+        }
         self.checks.extend(other.checks);
         self.notes.extend(other.notes.into_iter().map(|n| format!("{}: {n}", other.step)));
         self.lock_held_ms.extend(other.lock_held_ms);

@@ -133,8 +133,9 @@ impl Engine {
             }
         }
         let plan = self.current_plan().await?;
-        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
-        if report.findings.iter().any(Finding::blocks) {
+        let findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        if findings.iter().any(Finding::blocks) {
+            report.findings = findings;
             report.outcome = Outcome::Blocked;
             return Ok(report);
         }

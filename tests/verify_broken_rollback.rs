@@ -44,6 +44,7 @@ async fn rollback_identity_catches_data_and_schema_drift() {
     let checked = rollback_identity::check(&mut original, &mut work, &scope).await.unwrap();
     let f = finding(&checked, CheckKind::RollbackIdentity, "index public.users.users_email_idx missing");
     assert!(f.examples[0].before.as_deref().unwrap().contains("CREATE INDEX users_email_idx"));
+    assert_eq!(f.table.as_deref(), Some("public.users"));
     assert_eq!(checked.findings.len(), 1, "only the index differs: {:#?}", checked.findings);
 
     // Down re-creates the FK NOT VALID and leaves it so.

@@ -44,7 +44,7 @@ pub fn check(first: &AfterState, second: Result<&AfterState, &StatementFailure>,
     let mut findings: Vec<Finding> = schema_diff(&first.schema, &second.schema)
         .into_iter()
         .map(|c| {
-            let mut f = Finding::new(CheckKind::Rerun, None, format!("schema after the second up differs: {} {}", c.object, c.change));
+            let mut f = Finding::new(CheckKind::Rerun, Some(c.table.clone()), format!("schema after the second up differs: {} {}", c.object, c.change));
             f.record(Example { key: c.object, before: c.before, after: c.after });
             f
         })

@@ -66,7 +66,7 @@ fn describe(columns: &[String], d: RowDifference) -> (&'static str, Example) {
 }
 
 fn schema_finding(change: &SchemaChange) -> Finding {
-    let table = change.object.split_whitespace().nth(1).map(|name| name.to_string());
+    let table = Some(change.table.clone());
     let message = format!("schema differs after rollback: {} {}", change.object, change.change);
     let mut f = Finding::new(CheckKind::RollbackIdentity, table, message);
     f.record(Example { key: change.object.clone(), before: change.before.clone(), after: change.after.clone() });

@@ -9,6 +9,8 @@ use super::schema_snapshot::{ColumnSchema, ConstraintSchema, SchemaSnapshot, Tab
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaChange {
+    /// The table (or view) the object belongs to, `schema.name`.
+    pub table: String,
     /// `table public.users`, `column public.users.id`, `index public.users_pkey`, ...
     pub object: String,
     /// What kind of change: `missing`, `added`, `changed`.
@@ -20,15 +22,29 @@ pub struct SchemaChange {
 /// Every difference from `before` to `after`; empty when the schemas are identical.
 pub fn diff(before: &SchemaSnapshot, after: &SchemaSnapshot) -> Vec<SchemaChange> {
     let mut changes = Vec::new();
-    diff_maps(&before.tables, &after.tables, |name| format!("table {name}"), |_| "table".into(), &mut changes, |table, b, a, out| {
-        diff_table(&table.to_string(), b, a, out)
-    });
-    diff_maps(&before.views, &after.views, |name| format!("view {name}"), |d| d.clone(), &mut changes, |name, b, a, out| {
-        if b != a {
-            out.push(changed(format!("view {name}"), b.clone(), a.clone()));
+    let names: Vec<_> = before.tables.keys().chain(after.tables.keys()).chain(before.views.keys()).chain(after.views.keys()).collect();
+    for name in names.into_iter().collect::<std::collections::BTreeSet<_>>() {
+        let table = name.to_string();
+        let start = changes.len();
+        match (before.tables.get(name), after.tables.get(name)) {
+            (Some(b), Some(a)) => diff_table(&table, b, a, &mut changes),
+            (Some(_), None) => changes.push(one_sided(format!("table {table}"), "missing", Some("table".into()), None)),
+            (None, Some(_)) => changes.push(one_sided(format!("table {table}"), "added", None, Some("table".into()))),
+            (None, None) => {}
         }
-    });
+        match (before.views.get(name), after.views.get(name)) {
+            (Some(b), Some(a)) if b != a => changes.push(changed(format!("view {table}"), b.clone(), a.clone())),
+            (Some(b), None) => changes.push(one_sided(format!("view {table}"), "missing", Some(b.clone()), None)),
+            (None, Some(a)) => changes.push(one_sided(format!("view {table}"), "added", None, Some(a.clone()))),
+            _ => {}
+        }
+        changes[start..].iter_mut().for_each(|c| c.table = table.clone());
+    }
     changes
+}
+
+fn one_sided(object: String, change: &str, before: Option<String>, after: Option<String>) -> SchemaChange {
+    SchemaChange { table: String::new(), object, change: change.into(), before, after }
 }
 
 fn diff_table(table: &str, before: &TableSchema, after: &TableSchema, out: &mut Vec<SchemaChange>) {
@@ -68,18 +84,18 @@ fn diff_maps<K: Ord + std::fmt::Display, V>(
     for (key, b) in before {
         match after.get(key) {
             Some(a) => both(key, b, a, out),
-            None => out.push(SchemaChange { object: object(key), change: "missing".into(), before: Some(describe(b)), after: None }),
+            None => out.push(one_sided(object(key), "missing", Some(describe(b)), None)),
         }
     }
     for (key, a) in after {
         if !before.contains_key(key) {
-            out.push(SchemaChange { object: object(key), change: "added".into(), before: None, after: Some(describe(a)) });
+            out.push(one_sided(object(key), "added", None, Some(describe(a))));
         }
     }
 }
 
 fn changed(object: String, before: String, after: String) -> SchemaChange {
-    SchemaChange { object, change: "changed".into(), before: Some(before), after: Some(after) }
+    one_sided(object, "changed", Some(before), Some(after))
 }
 
 fn describe_column(c: &ColumnSchema) -> String {

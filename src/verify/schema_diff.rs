@@ -22,7 +22,8 @@ pub struct SchemaChange {
 /// Every difference from `before` to `after`; empty when the schemas are identical.
 pub fn diff(before: &SchemaSnapshot, after: &SchemaSnapshot) -> Vec<SchemaChange> {
     let mut changes = Vec::new();
-    let names: Vec<_> = before.tables.keys().chain(after.tables.keys()).chain(before.views.keys()).chain(after.views.keys()).collect();
+    let names: Vec<_> =
+        before.tables.keys().chain(after.tables.keys()).chain(before.views.keys()).chain(after.views.keys()).collect();
     for name in names.into_iter().collect::<std::collections::BTreeSet<_>>() {
         let table = name.to_string();
         let start = changes.len();
@@ -50,26 +51,47 @@ fn one_sided(object: String, change: &str, before: Option<String>, after: Option
 fn diff_table(table: &str, before: &TableSchema, after: &TableSchema, out: &mut Vec<SchemaChange>) {
     let before_cols: BTreeMap<&str, &ColumnSchema> = before.columns.iter().map(|c| (c.name.as_str(), c)).collect();
     let after_cols: BTreeMap<&str, &ColumnSchema> = after.columns.iter().map(|c| (c.name.as_str(), c)).collect();
-    diff_maps(&before_cols, &after_cols, |c| format!("column {table}.{c}"), |c| describe_column(c), out, |name, b, a, out| {
-        if b != a {
-            out.push(changed(format!("column {table}.{name}"), describe_column(b), describe_column(a)));
-        }
-    });
+    diff_maps(
+        &before_cols,
+        &after_cols,
+        |c| format!("column {table}.{c}"),
+        |c| describe_column(c),
+        out,
+        |name, b, a, out| {
+            if b != a {
+                out.push(changed(format!("column {table}.{name}"), describe_column(b), describe_column(a)));
+            }
+        },
+    );
     let order = |cols: &[ColumnSchema]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", ");
     let same_set: BTreeSet<&str> = before_cols.keys().copied().collect();
     if same_set == after_cols.keys().copied().collect() && order(&before.columns) != order(&after.columns) {
         out.push(changed(format!("column order of {table}"), order(&before.columns), order(&after.columns)));
     }
-    diff_maps(&before.constraints, &after.constraints, |c| format!("constraint {table}.{c}"), describe_constraint, out, |name, b, a, out| {
-        if b != a {
-            out.push(changed(format!("constraint {table}.{name}"), describe_constraint(b), describe_constraint(a)));
-        }
-    });
-    diff_maps(&before.indexes, &after.indexes, |i| format!("index {table}.{i}"), |d| d.clone(), out, |name, b, a, out| {
-        if b != a {
-            out.push(changed(format!("index {table}.{name}"), b.clone(), a.clone()));
-        }
-    });
+    diff_maps(
+        &before.constraints,
+        &after.constraints,
+        |c| format!("constraint {table}.{c}"),
+        describe_constraint,
+        out,
+        |name, b, a, out| {
+            if b != a {
+                out.push(changed(format!("constraint {table}.{name}"), describe_constraint(b), describe_constraint(a)));
+            }
+        },
+    );
+    diff_maps(
+        &before.indexes,
+        &after.indexes,
+        |i| format!("index {table}.{i}"),
+        |d| d.clone(),
+        out,
+        |name, b, a, out| {
+            if b != a {
+                out.push(changed(format!("index {table}.{name}"), b.clone(), a.clone()));
+            }
+        },
+    );
 }
 
 /// Walks two maps by key: missing entries, added entries, and `both` for the rest.

@@ -67,7 +67,8 @@ pub fn split(sql: &str) -> Vec<Segment<'_>> {
                         continue;
                     }
                     b'\'' => {
-                        let escapes = i > 0 && matches!(bytes[i - 1], b'E' | b'e') && !is_ident_byte_at(bytes, i.wrapping_sub(2));
+                        let escapes =
+                            i > 0 && matches!(bytes[i - 1], b'E' | b'e') && !is_ident_byte_at(bytes, i.wrapping_sub(2));
                         state = State::SingleQuoted { backslash_escapes: escapes };
                     }
                     b'"' => state = State::DoubleQuoted,
@@ -144,12 +145,15 @@ struct AtomicBody {
 impl AtomicBody {
     fn word(&mut self, word: &str) {
         let lower = word.to_ascii_lowercase();
-        if matches!(lower.as_str(), "create" | "function" | "procedure" | "or" | "replace") && self.words < self.lead.len() {
+        if matches!(lower.as_str(), "create" | "function" | "procedure" | "or" | "replace")
+            && self.words < self.lead.len()
+        {
             self.lead[self.words] = lower.as_bytes()[0];
         }
         self.words += 1;
         let l = self.lead;
-        let is_routine = l[0] == b'c' && (l[1] == b'f' || l[1] == b'p' || (l[1] == b'o' && l[2] == b'r' && (l[3] == b'f' || l[3] == b'p')));
+        let is_routine = l[0] == b'c'
+            && (l[1] == b'f' || l[1] == b'p' || (l[1] == b'o' && l[2] == b'r' && (l[3] == b'f' || l[3] == b'p')));
         if !is_routine || self.parens > 0 {
             return;
         }

@@ -138,3 +138,49 @@ fn describe_constraint(c: &ConstraintSchema) -> String {
         format!("{} NOT VALID", c.definition)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::verify::schema_snapshot::TableSchema;
+    use crate::verify::TableName;
+
+    fn column(name: &str, data_type: &str, default: Option<&str>) -> ColumnSchema {
+        ColumnSchema { name: name.into(), data_type: data_type.into(), not_null: true, default: default.map(str::to_string) }
+    }
+
+    fn snapshot(columns: Vec<ColumnSchema>, view: &str) -> SchemaSnapshot {
+        let table = TableSchema { columns, primary_key: vec!["id".into()], constraints: BTreeMap::new(), indexes: BTreeMap::new() };
+        SchemaSnapshot {
+            tables: BTreeMap::from([(TableName::new("public", "users"), table)]),
+            views: BTreeMap::from([(TableName::new("public", "active_users"), view.to_string())]),
+        }
+    }
+
+    #[test]
+    fn identical_snapshots_have_no_changes() {
+        let s = snapshot(vec![column("id", "uuid", None)], "SELECT 1");
+        assert_eq!(diff(&s, &s), Vec::new());
+    }
+
+    #[test]
+    fn types_defaults_order_and_views_are_each_a_change() {
+        let before = snapshot(
+            vec![column("id", "character varying(36)", None), column("n", "integer", Some("0"))],
+            "SELECT id FROM users",
+        );
+        let after = snapshot(vec![column("n", "integer", None), column("id", "uuid", None)], "SELECT id FROM users WHERE n > 0");
+        let changes = diff(&before, &after);
+        let objects: Vec<&str> = changes.iter().map(|c| c.object.as_str()).collect();
+        assert_eq!(
+            objects,
+            ["view public.active_users", "column public.users.id", "column public.users.n", "column order of public.users"]
+        );
+        assert_eq!(changes[1].before.as_deref(), Some("character varying(36) not null"));
+        assert_eq!(changes[2].before.as_deref(), Some("integer not null default 0"));
+        assert_eq!(changes[1].table, "public.users");
+        assert_eq!(changes[0].table, "public.active_users");
+    }
+}

@@ -40,8 +40,15 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(rows));
 
-    let (mut before, mut after, mut lowered) = rt.block_on(async { (before_db.connect().await.unwrap(), after_db.connect().await.unwrap(), lowered_db.connect().await.unwrap()) });
-    let (b_snap, a_snap) = rt.block_on(async { (snapshot(&mut before, &SnapshotOptions::default()).await.unwrap(), snapshot(&mut after, &SnapshotOptions::default()).await.unwrap()) });
+    let (mut before, mut after, mut lowered) = rt.block_on(async {
+        (before_db.connect().await.unwrap(), after_db.connect().await.unwrap(), lowered_db.connect().await.unwrap())
+    });
+    let (b_snap, a_snap) = rt.block_on(async {
+        (
+            snapshot(&mut before, &SnapshotOptions::default()).await.unwrap(),
+            snapshot(&mut after, &SnapshotOptions::default()).await.unwrap(),
+        )
+    });
     let cast = pair_table(&table, &b_snap.tables[&table], &a_snap.tables[&table], &[], CastMode::ToAfterTypes).unwrap();
     let raw = pair_table(&table, &b_snap.tables[&table], &b_snap.tables[&table], &[], CastMode::RawText).unwrap();
     let (cast_before, cast_after, raw_before, raw_lowered) = rt.block_on(async {
@@ -53,12 +60,17 @@ fn bench(c: &mut Criterion) {
         )
     });
 
-    group.bench_function("fingerprint_raw_text", |b| b.iter(|| rt.block_on(fingerprint_side(&mut before, &raw_before)).unwrap()));
-    group.bench_function("fingerprint_cast_to_uuid", |b| b.iter(|| rt.block_on(fingerprint_side(&mut before, &cast_before)).unwrap()));
+    group.bench_function("fingerprint_raw_text", |b| {
+        b.iter(|| rt.block_on(fingerprint_side(&mut before, &raw_before)).unwrap())
+    });
+    group.bench_function("fingerprint_cast_to_uuid", |b| {
+        b.iter(|| rt.block_on(fingerprint_side(&mut before, &cast_before)).unwrap())
+    });
     group.bench_function("diff_one_changed_row", |b| {
         b.iter(|| {
             let mut changed = 0;
-            let stats = rt.block_on(diff(&mut before, &cast_before, &mut after, &cast_after, |_| changed += 1)).unwrap();
+            let stats =
+                rt.block_on(diff(&mut before, &cast_before, &mut after, &cast_after, |_| changed += 1)).unwrap();
             assert_eq!((changed, stats.mismatched_buckets), (1, 1));
         })
     });
@@ -79,7 +91,9 @@ fn bench(c: &mut Criterion) {
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 

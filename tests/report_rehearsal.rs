@@ -8,7 +8,10 @@ mod support;
 use std::time::Instant;
 
 use pgrehearse::report::{self, Backend, Report, Timing, Verdict};
-use pgrehearse::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus};
+use pgrehearse::verify::{
+    anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult,
+    CheckStatus,
+};
 use support::*;
 
 async fn rehearse(down_sql: &str) -> Report {
@@ -61,7 +64,8 @@ async fn rehearse(down_sql: &str) -> Report {
 async fn a_subtly_wrong_down_fails_only_rollback_identity_and_the_reports_say_so() {
     let report = rehearse(LOWERCASING_DOWN_SQL).await;
     assert_eq!(report.verdict, Verdict::Fail);
-    let failed: Vec<CheckKind> = report.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.check).collect();
+    let failed: Vec<CheckKind> =
+        report.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.check).collect();
     assert_eq!(failed, vec![CheckKind::RollbackIdentity], "{:#?}", report.checks);
     assert!(report.tables.iter().all(|t| t.before > 0 && t.after == Some(t.before)));
 
@@ -80,5 +84,9 @@ async fn a_subtly_wrong_down_fails_only_rollback_identity_and_the_reports_say_so
 async fn a_correct_down_passes() {
     let report = rehearse(DOWN_SQL).await;
     assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
-    assert_eq!(report.checks.iter().filter(|c| c.status == CheckStatus::Skip).count(), 1, "anomalies are not scored without ground truth");
+    assert_eq!(
+        report.checks.iter().filter(|c| c.status == CheckStatus::Skip).count(),
+        1,
+        "anomalies are not scored without ground truth"
+    );
 }

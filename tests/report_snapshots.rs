@@ -12,19 +12,51 @@ use pgrehearse::verify::{CheckKind, CheckResult, Example, Finding};
 /// A report as a failing bring-your-own rehearsal would produce: the down lowercases
 /// upper-case uuids, and one reference is left NOT VALID.
 fn sample_report() -> Report {
-    let mut identity = Finding::new(CheckKind::RollbackIdentity, Some("public.users".into()), "rows of the original are missing after rollback");
+    let mut identity = Finding::new(
+        CheckKind::RollbackIdentity,
+        Some("public.users".into()),
+        "rows of the original are missing after rollback",
+    );
     for key in ["'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "'B1FFCD00-0000-4000-8000-000000000001'"] {
         identity.record(Example { key: key.into(), before: Some(format!("{key}|'a@example.com'")), after: None });
     }
-    let mut not_valid = Finding::new(CheckKind::References, Some("public.journal_entries".into()), "foreign key left NOT VALID after up: a | b <c> & 'd'");
-    not_valid.record(Example { key: "journal_entries_user_id_fkey".into(), before: None, after: Some("NOT VALID".into()) });
+    let mut not_valid = Finding::new(
+        CheckKind::References,
+        Some("public.journal_entries".into()),
+        "foreign key left NOT VALID after up: a | b <c> & 'd'",
+    );
+    not_valid.record(Example {
+        key: "journal_entries_user_id_fkey".into(),
+        before: None,
+        after: Some("NOT VALID".into()),
+    });
     let checks = vec![
         CheckResult::from_findings(CheckKind::UpRuns, "up completed", vec![], Duration::from_millis(812)),
-        CheckResult::from_findings(CheckKind::Conservation, "2 tables, 723 rows before", vec![], Duration::from_millis(3)),
-        CheckResult::from_findings(CheckKind::Content, "2 tables, 723 rows compared", vec![], Duration::from_millis(41)),
-        CheckResult::from_findings(CheckKind::References, "1 relations checked (0 declared)", vec![not_valid], Duration::from_millis(5)),
+        CheckResult::from_findings(
+            CheckKind::Conservation,
+            "2 tables, 723 rows before",
+            vec![],
+            Duration::from_millis(3),
+        ),
+        CheckResult::from_findings(
+            CheckKind::Content,
+            "2 tables, 723 rows compared",
+            vec![],
+            Duration::from_millis(41),
+        ),
+        CheckResult::from_findings(
+            CheckKind::References,
+            "1 relations checked (0 declared)",
+            vec![not_valid],
+            Duration::from_millis(5),
+        ),
         CheckResult::skip(CheckKind::Anomalies, "3 rows set aside; no ground truth to score them against"),
-        CheckResult::from_findings(CheckKind::RollbackIdentity, "2 tables compared", vec![identity.with_count(35)], Duration::from_millis(27)),
+        CheckResult::from_findings(
+            CheckKind::RollbackIdentity,
+            "2 tables compared",
+            vec![identity.with_count(35)],
+            Duration::from_millis(27),
+        ),
         CheckResult::from_findings(CheckKind::Rerun, "2 tables compared", vec![], Duration::from_millis(9)),
     ];
     let backend = Backend {
@@ -39,7 +71,8 @@ fn sample_report() -> Report {
         TableCounts { table: "public.journal_entries".into(), before: 483, after: Some(480), quarantined: 3 },
         TableCounts { table: "public.users".into(), before: 240, after: Some(238), quarantined: 2 },
     ];
-    report.quarantine_by_reason = BTreeMap::from([("invalid uuid".to_string(), 2), ("references an invalid uuid".to_string(), 3)]);
+    report.quarantine_by_reason =
+        BTreeMap::from([("invalid uuid".to_string(), 2), ("references an invalid uuid".to_string(), 3)]);
     report.batches = (1..=5).map(|i| Batch { index: i, rows: 100, duration: Duration::from_millis(10 * i) }).collect();
     report.timings = ["provision", "seed", "migrate", "verify", "rollback"]
         .iter()
@@ -108,7 +141,10 @@ fn reports_are_deterministic_apart_from_timings_and_ports() {
         assert_ne!(render(&report), render(&slower), "timings are rendered");
     }
     for render in [markdown::render, json::render, html::render] {
-        assert!(render(&report).contains(":54321/") && !render(&report.redacted()).contains(":54321/"), "the port is redacted");
+        assert!(
+            render(&report).contains(":54321/") && !render(&report.redacted()).contains(":54321/"),
+            "the port is redacted"
+        );
     }
     assert_eq!(report.verdict, Verdict::Fail);
 }

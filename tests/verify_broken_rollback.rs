@@ -22,14 +22,27 @@ async fn rollback_identity_catches_data_and_schema_drift() {
     apply(&mut work, "up.sql", UP_SQL).await;
     apply(&mut work, "down.sql", LOWERCASING_DOWN_SQL).await;
     let users_changed = scalar_i64(&mut original, "SELECT count(*) FROM users WHERE id <> id::uuid::text").await;
-    let entries_changed = scalar_i64(&mut original, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
-    let upper_example = scalar_text(&mut original, "SELECT quote_literal(id) FROM users WHERE id <> id::uuid::text ORDER BY id COLLATE \"C\" LIMIT 1").await;
+    let entries_changed =
+        scalar_i64(&mut original, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
+    let upper_example = scalar_text(
+        &mut original,
+        "SELECT quote_literal(id) FROM users WHERE id <> id::uuid::text ORDER BY id COLLATE \"C\" LIMIT 1",
+    )
+    .await;
     assert!(users_changed > 0 && entries_changed > 0);
     let checked = rollback_identity::check(&mut original, &mut work, &scope).await.unwrap();
     let f = checked.findings.iter().find(|f| f.table.as_deref() == Some("public.users")).expect("users finding");
     // Rows keyed by a changed id are missing, and their lowercased twins appear.
-    let missing = checked.findings.iter().find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("missing")).unwrap();
-    let extra = checked.findings.iter().find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("does not have")).unwrap();
+    let missing = checked
+        .findings
+        .iter()
+        .find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("missing"))
+        .unwrap();
+    let extra = checked
+        .findings
+        .iter()
+        .find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("does not have"))
+        .unwrap();
     assert_eq!((missing.count, extra.count), (users_changed as u64, users_changed as u64), "{f:?}");
     assert!(missing.examples.iter().any(|e| e.key == upper_example), "{:?}", missing.examples);
     let entries = finding(&checked, CheckKind::RollbackIdentity, "rows differ from the original");
@@ -44,6 +57,7 @@ async fn rollback_identity_catches_data_and_schema_drift() {
     let checked = rollback_identity::check(&mut original, &mut work, &scope).await.unwrap();
     let f = finding(&checked, CheckKind::RollbackIdentity, "index public.users.users_email_idx missing");
     assert!(f.examples[0].before.as_deref().unwrap().contains("CREATE INDEX users_email_idx"));
+    assert_eq!(f.table.as_deref(), Some("public.users"));
     assert_eq!(checked.findings.len(), 1, "only the index differs: {:#?}", checked.findings);
 
     // Down re-creates the FK NOT VALID and leaves it so.
@@ -61,10 +75,16 @@ async fn rollback_identity_catches_data_and_schema_drift() {
     let work_db = template.clone_database().await.unwrap();
     let mut work = connect(&work_db).await;
     apply(&mut work, "up.sql", UP_SQL).await;
-    apply(&mut work, "down.sql", &DOWN_SQL.replace("DROP SCHEMA migration_backup CASCADE;", "CREATE TABLE migration_log (step text);")).await;
+    apply(
+        &mut work,
+        "down.sql",
+        &DOWN_SQL.replace("DROP SCHEMA migration_backup CASCADE;", "CREATE TABLE migration_log (step text);"),
+    )
+    .await;
     let checked = rollback_identity::check(&mut original, &mut work, &scope).await.unwrap();
     finding(&checked, CheckKind::RollbackIdentity, "table public.migration_log added");
-    let allowed = pgrehearse::verify::Scope::new(&["migration_quarantine.*"], &["migration_backup.*", "public.migration_log"]);
+    let allowed =
+        pgrehearse::verify::Scope::new(&["migration_quarantine.*"], &["migration_backup.*", "public.migration_log"]);
     assert_pass(&rollback_identity::check(&mut original, &mut work, &allowed).await.unwrap());
 }
 

@@ -12,7 +12,10 @@ use sqlx::PgConnection;
 use support::*;
 
 /// A fresh before/after pair from the template, with `up` applied to the after side.
-async fn migrated(template: &Template<'_>, up: &str) -> (PgConnection, PgConnection, [pgrehearse::provision::Database; 2]) {
+async fn migrated(
+    template: &Template<'_>,
+    up: &str,
+) -> (PgConnection, PgConnection, [pgrehearse::provision::Database; 2]) {
     let (b, a) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
     let (before, mut after) = (connect(&b).await, connect(&a).await);
     apply(&mut after, "up.sql", up).await;
@@ -48,17 +51,26 @@ async fn lost_rows_and_changed_values_are_findings_naming_the_row() {
     assert_eq!(f.examples[0].key, lost_key);
     assert_eq!(f.examples[0].after, None);
 
-    let changed = format!("{UP_SQL}\nUPDATE journal_entries SET amount = amount + 1 WHERE id = (SELECT max(id) FROM journal_entries);");
+    let changed = format!(
+        "{UP_SQL}\nUPDATE journal_entries SET amount = amount + 1 WHERE id = (SELECT max(id) FROM journal_entries);"
+    );
     let (mut before, mut after, _dbs) = migrated(&template, &changed).await;
     let (key, old) = (
         scalar_text(&mut before, "SELECT quote_literal(max(id)::text) FROM journal_entries").await,
-        scalar_text(&mut before, "SELECT 'amount=' || quote_literal(amount::text) FROM journal_entries ORDER BY id DESC LIMIT 1").await,
+        scalar_text(
+            &mut before,
+            "SELECT 'amount=' || quote_literal(amount::text) FROM journal_entries ORDER BY id DESC LIMIT 1",
+        )
+        .await,
     );
     let (conserved, _) = conservation::check(&mut before, &mut after, &scope).await.unwrap();
     assert_pass(&conserved);
     let checked = content::check(&mut before, &mut after, &scope).await.unwrap();
     let f = finding(&checked, CheckKind::Content, "values changed");
-    assert_eq!((f.count, f.examples[0].key.as_str(), f.examples[0].before.as_deref()), (1, key.as_str(), Some(old.as_str())));
+    assert_eq!(
+        (f.count, f.examples[0].key.as_str(), f.examples[0].before.as_deref()),
+        (1, key.as_str(), Some(old.as_str()))
+    );
     assert_ne!(f.examples[0].after, f.examples[0].before);
 }
 
@@ -80,7 +92,8 @@ async fn broken_references_are_findings() {
     let half = "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_user_id_fkey;\n\
                 ALTER TABLE users ALTER COLUMN id TYPE uuid USING id::uuid;";
     let (mut before, mut after, _dbs) = migrated(&template, half).await;
-    let non_canonical = scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
+    let non_canonical =
+        scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
     assert!(non_canonical > 0);
     let checked = references::check(&mut after, &[declared_user_relation()], &scope).await.unwrap();
     let types = finding(&checked, CheckKind::References, "different types");
@@ -90,10 +103,16 @@ async fn broken_references_are_findings() {
     assert_eq!(orphans.count, non_canonical as u64);
 
     // A deleted parent behind an unenforced relation: its children are orphans.
-    let orphaning = format!("{UP_SQL}\nALTER TABLE journal_entries DROP CONSTRAINT journal_entries_user_id_fkey;\n\
-                             DELETE FROM users WHERE id = (SELECT id FROM users ORDER BY id LIMIT 1);");
+    let orphaning = format!(
+        "{UP_SQL}\nALTER TABLE journal_entries DROP CONSTRAINT journal_entries_user_id_fkey;\n\
+                             DELETE FROM users WHERE id = (SELECT id FROM users ORDER BY id LIMIT 1);"
+    );
     let (mut before, mut after, _dbs) = migrated(&template, &orphaning).await;
-    let children = scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE user_id::uuid = (SELECT id::uuid FROM users ORDER BY 1 LIMIT 1)").await;
+    let children = scalar_i64(
+        &mut before,
+        "SELECT count(*) FROM journal_entries WHERE user_id::uuid = (SELECT id::uuid FROM users ORDER BY 1 LIMIT 1)",
+    )
+    .await;
     let child_key = scalar_text(&mut before, "SELECT id::uuid::text FROM users ORDER BY id::uuid LIMIT 1").await;
     assert!(children > 0);
     let checked = references::check(&mut after, &[declared_user_relation()], &scope).await.unwrap();

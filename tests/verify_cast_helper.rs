@@ -34,15 +34,19 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
     let int_helper = ensure_try_cast(&mut conn, "integer").await.unwrap();
     let mut valid = 0;
     for spelling in SPELLINGS {
-        let real: Option<String> = sqlx::query_scalar("SELECT $1::uuid::text").bind(spelling).fetch_one(&mut conn).await.ok();
-        let helped: Option<String> = sqlx::query_scalar(&format!("SELECT {helper}($1)")).bind(spelling).fetch_one(&mut conn).await.unwrap();
+        let real: Option<String> =
+            sqlx::query_scalar("SELECT $1::uuid::text").bind(spelling).fetch_one(&mut conn).await.ok();
+        let helped: Option<String> =
+            sqlx::query_scalar(&format!("SELECT {helper}($1)")).bind(spelling).fetch_one(&mut conn).await.unwrap();
         assert_eq!(helped, real, "spelling {spelling:?}");
         valid += real.is_some() as usize;
     }
     assert!(valid > 0 && valid < SPELLINGS.len(), "both valid and invalid spellings are exercised");
-    let null: Option<String> = sqlx::query_scalar(&format!("SELECT {helper}(NULL)")).fetch_one(&mut conn).await.unwrap();
+    let null: Option<String> =
+        sqlx::query_scalar(&format!("SELECT {helper}(NULL)")).fetch_one(&mut conn).await.unwrap();
     assert_eq!(null, None);
-    let int: Option<String> = sqlx::query_scalar(&format!("SELECT {int_helper}(' 42 ')")).fetch_one(&mut conn).await.unwrap();
+    let int: Option<String> =
+        sqlx::query_scalar(&format!("SELECT {int_helper}(' 42 ')")).fetch_one(&mut conn).await.unwrap();
     assert_eq!(int.as_deref(), Some("42"));
     // Exception blocks cannot run in parallel workers: the helper must keep a large scan
     // from going parallel rather than fail in it.
@@ -56,6 +60,7 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
     assert!(expected > 0);
     assert_eq!(uncastable, expected);
     remove_helpers(&mut conn).await.unwrap();
-    let left: Option<String> = sqlx::query_scalar("SELECT to_regnamespace('pgrehearse_verify')::text").fetch_one(&mut conn).await.unwrap();
+    let left: Option<String> =
+        sqlx::query_scalar("SELECT to_regnamespace('pgrehearse_verify')::text").fetch_one(&mut conn).await.unwrap();
     assert_eq!(left, None);
 }

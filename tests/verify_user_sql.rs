@@ -29,7 +29,11 @@ async fn a_failing_statement_is_data_naming_its_line_and_everything_is_rolled_ba
     assert_eq!(failure.index, 3);
     assert_eq!(failure.line, failing_line);
     assert_eq!(failure.error.code, "22012");
-    assert!(failure.statement.starts_with("/* the next statement divides by zero */ UPDATE t"), "{}", failure.statement);
+    assert!(
+        failure.statement.starts_with("/* the next statement divides by zero */ UPDATE t"),
+        "{}",
+        failure.statement
+    );
     assert_eq!(outcome.statements_run, 2);
     let left: Option<String> = sqlx::query_scalar("SELECT to_regclass('t')::text").fetch_one(&mut conn).await.unwrap();
     assert_eq!(left, None, "the transaction was rolled back");
@@ -60,7 +64,8 @@ async fn concurrently_runs_without_a_transaction_and_keeps_what_ran() {
     let outcome = run_sql(&mut conn, "up.sql", sql).await;
     assert_eq!(outcome.mode, TransactionMode::None);
     assert_eq!(outcome.failure.as_ref().map(|f| f.index), Some(3));
-    let index: Option<String> = sqlx::query_scalar("SELECT to_regclass('t_x')::text").fetch_one(&mut conn).await.unwrap();
+    let index: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('t_x')::text").fetch_one(&mut conn).await.unwrap();
     assert_eq!(index.as_deref(), Some("t_x"), "statements before the failure stay applied");
 }
 

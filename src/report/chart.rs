@@ -30,8 +30,17 @@ pub fn bars(title: &str, series: &[(&str, &str)], groups: &[BarGroup]) -> String
             let w = (WIDTH - LABEL_W - 70.0) * (*value as f64) / max;
             let colour = series.get(i).map(|s| s.1).unwrap_or("#888");
             let by = y + BAR_H * i as f64;
-            let _ = write!(svg, r#"<rect x="{LABEL_W}" y="{by:.1}" width="{w:.1}" height="{:.1}" fill="{colour}"/>"#, BAR_H - 2.0);
-            let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="value">{value}</text>"#, LABEL_W + w + 4.0, by + BAR_H - 3.0);
+            let _ = write!(
+                svg,
+                r#"<rect x="{LABEL_W}" y="{by:.1}" width="{w:.1}" height="{:.1}" fill="{colour}"/>"#,
+                BAR_H - 2.0
+            );
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" class="value">{value}</text>"#,
+                LABEL_W + w + 4.0,
+                by + BAR_H - 3.0
+            );
         }
         y += per_group;
     }
@@ -53,13 +62,26 @@ pub fn batch_line(title: &str, batches: &[Batch]) -> String {
         .enumerate()
         .map(|(i, b)| format!("{:.1},{:.1}", left + step * i as f64, top + plot_h - b.duration.as_secs_f64() * scale))
         .collect();
-    let _ = write!(svg, r#"<line x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}" class="axis"/>"#, top + plot_h, left + plot_w, top + plot_h);
+    let _ = write!(
+        svg,
+        r#"<line x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}" class="axis"/>"#,
+        top + plot_h,
+        left + plot_w,
+        top + plot_h
+    );
     let _ = write!(svg, r#"<line x1="{left}" y1="{top}" x2="{left}" y2="{:.1}" class="axis"/>"#, top + plot_h);
     let peak = batches.iter().map(|b| b.duration).max().unwrap_or_default();
     let _ = write!(svg, r#"<text x="0" y="{:.1}" class="value">{} ms</text>"#, top + 4.0, ms(peak));
     let _ = write!(svg, r#"<text x="0" y="{:.1}" class="value">0</text>"#, top + plot_h);
-    let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="value">batch {}</text>"#, left + plot_w - 60.0, top + plot_h + 16.0, batches.len());
-    let _ = write!(svg, r##"<polyline fill="none" stroke="#3b6ea5" stroke-width="1.5" points="{}"/>"##, points.join(" "));
+    let _ = write!(
+        svg,
+        r#"<text x="{:.1}" y="{:.1}" class="value">batch {}</text>"#,
+        left + plot_w - 60.0,
+        top + plot_h + 16.0,
+        batches.len()
+    );
+    let _ =
+        write!(svg, r##"<polyline fill="none" stroke="#3b6ea5" stroke-width="1.5" points="{}"/>"##, points.join(" "));
     svg.push_str("</svg>");
     svg
 }
@@ -84,6 +106,9 @@ fn legend(svg: &mut String, series: &[(&str, &str)], y: f64) {
 pub fn bar_group_rows(tables: &[crate::verify::conservation::TableCounts]) -> Vec<BarGroup> {
     tables
         .iter()
-        .map(|t| BarGroup { label: t.table.clone(), values: vec![t.before.max(0) as u64, t.after.unwrap_or(0).max(0) as u64, t.quarantined.max(0) as u64] })
+        .map(|t| BarGroup {
+            label: t.table.clone(),
+            values: vec![t.before.max(0) as u64, t.after.unwrap_or(0).max(0) as u64, t.quarantined.max(0) as u64],
+        })
         .collect()
 }

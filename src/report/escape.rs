@@ -22,7 +22,12 @@ pub fn xml(text: &str) -> String {
 /// Makes text safe inside a Markdown table cell: pipes escaped, newlines flattened, and
 /// `<`/`>`/`&` as entities so a value never renders as HTML.
 pub fn markdown_cell(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 /// Milliseconds with one decimal, the unit every timing is shown in.
@@ -34,7 +39,10 @@ pub fn ms(duration: std::time::Duration) -> String {
 mod tests {
     #[test]
     fn escapes_markup_and_cells() {
-        assert_eq!(super::xml("<a href=\"x\">&'</a>\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{FFFD}");
+        assert_eq!(
+            super::xml("<a href=\"x\">&'</a>\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{FFFD}"
+        );
         assert_eq!(super::markdown_cell("a|b\n<c>"), "a\\|b &lt;c&gt;");
     }
 }

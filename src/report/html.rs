@@ -27,7 +27,13 @@ pub fn render(report: &Report) -> String {
     );
     out.push_str("<table><tr><th>check</th><th>status</th><th>summary</th></tr>\n");
     for c in &report.checks {
-        let _ = writeln!(out, "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td>{2}</td></tr>", c.check, status(c.status), xml(&c.summary));
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td>{2}</td></tr>",
+            c.check,
+            status(c.status),
+            xml(&c.summary)
+        );
     }
     out.push_str("</table>\n<h2>Checks</h2>\n");
     for c in &report.checks {
@@ -57,8 +63,16 @@ fn render_check(out: &mut String, c: &CheckResult) {
         }
         out.push_str("<table><tr><th>key</th><th>before</th><th>after</th></tr>\n");
         for e in &f.examples {
-            let cell = |v: &Option<String>| v.as_deref().map(|v| format!("<code>{}</code>", xml(v))).unwrap_or_else(|| "<em>(none)</em>".into());
-            let _ = writeln!(out, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", xml(&e.key), cell(&e.before), cell(&e.after));
+            let cell = |v: &Option<String>| {
+                v.as_deref().map(|v| format!("<code>{}</code>", xml(v))).unwrap_or_else(|| "<em>(none)</em>".into())
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                xml(&e.key),
+                cell(&e.before),
+                cell(&e.after)
+            );
         }
         out.push_str("</table>\n");
     }
@@ -69,7 +83,13 @@ fn render_data(out: &mut String, report: &Report) {
         out.push_str("<h2>Rows per table</h2>\n<table><tr><th>table</th><th>before</th><th>after</th><th>quarantined</th></tr>\n");
         for t in &report.tables {
             let after = t.after.map(|a| a.to_string()).unwrap_or_else(|| "(dropped)".into());
-            let _ = writeln!(out, "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{after}</td><td class=\"num\">{}</td></tr>", xml(&t.table), t.before, t.quarantined);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{after}</td><td class=\"num\">{}</td></tr>",
+                xml(&t.table),
+                t.before,
+                t.quarantined
+            );
         }
         out.push_str("</table>\n");
         let series = [("before", "#7f9cc0"), ("after", "#3b6ea5"), ("quarantined", "#d08c2d")];
@@ -77,7 +97,8 @@ fn render_data(out: &mut String, report: &Report) {
     }
     if !report.quarantine_by_reason.is_empty() {
         out.push_str("<h2>Quarantine by reason</h2>\n");
-        let groups: Vec<BarGroup> = report.quarantine_by_reason.iter().map(|(r, n)| BarGroup { label: r.clone(), values: vec![*n] }).collect();
+        let groups: Vec<BarGroup> =
+            report.quarantine_by_reason.iter().map(|(r, n)| BarGroup { label: r.clone(), values: vec![*n] }).collect();
         out.push_str(&bars("Rows set aside, by reason", &[("rows", "#d08c2d")], &groups));
     }
 }

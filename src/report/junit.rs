@@ -23,15 +23,30 @@ pub fn render(report: &Report) -> String {
 }
 
 fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
-    let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{suite}\" name=\"{}\" time=\"{}\">", check.check, secs(check.duration));
+    let _ = writeln!(
+        out,
+        "    <testcase classname=\"pgrehearse.{suite}\" name=\"{}\" time=\"{}\">",
+        check.check,
+        secs(check.duration)
+    );
     match check.status {
         CheckStatus::Pass => {}
         CheckStatus::Skip => {
             let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml(&check.summary));
         }
         CheckStatus::Fail => {
-            let message = format!("{} finding(s): {}", check.findings.len(), check.findings.first().map(|f| f.message.as_str()).unwrap_or(""));
-            let _ = writeln!(out, "      <failure message=\"{}\" type=\"{}\">{}</failure>", xml(&message), check.check, xml(&failure_text(check)));
+            let message = format!(
+                "{} finding(s): {}",
+                check.findings.len(),
+                check.findings.first().map(|f| f.message.as_str()).unwrap_or("")
+            );
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml(&message),
+                check.check,
+                xml(&failure_text(check))
+            );
         }
     }
     let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&check.summary));
@@ -42,7 +57,8 @@ fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
 fn failure_text(check: &CheckResult) -> String {
     let mut text = String::new();
     for f in &check.findings {
-        let _ = writeln!(text, "{} [{}] {} ({} rows)", check.check, f.table.as_deref().unwrap_or("-"), f.message, f.count);
+        let _ =
+            writeln!(text, "{} [{}] {} ({} rows)", check.check, f.table.as_deref().unwrap_or("-"), f.message, f.count);
         for e in &f.examples {
             let _ = writeln!(
                 text,

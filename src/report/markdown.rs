@@ -12,7 +12,11 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let (passed, failed, skipped) = report.tally();
     let _ = writeln!(out, "# pgrehearse: {}\n", report.scenario);
-    let _ = writeln!(out, "**Verdict: {}** ({passed} passed, {failed} failed, {skipped} skipped)\n", report.verdict.label());
+    let _ = writeln!(
+        out,
+        "**Verdict: {}** ({passed} passed, {failed} failed, {skipped} skipped)\n",
+        report.verdict.label()
+    );
     let _ = writeln!(out, "| check | status | summary |\n|---|---|---|");
     for check in &report.checks {
         let _ = writeln!(out, "| {} | {} | {} |", check.check, status(check.status), cell(&check.summary));
@@ -50,8 +54,17 @@ fn render_check(out: &mut String, check: &CheckResult) {
 }
 
 fn render_examples(out: &mut String, f: &Finding) {
-    let shown = if f.count > f.examples.len() as u64 { format!(" (first {} of {})", f.examples.len(), f.count) } else { String::new() };
-    let _ = writeln!(out, "\n{}{}: {}{shown}\n", f.table.as_deref().map(|t| format!("`{t}` ")).unwrap_or_default(), "examples", cell(&f.message));
+    let shown = if f.count > f.examples.len() as u64 {
+        format!(" (first {} of {})", f.examples.len(), f.count)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "\n{}examples: {}{shown}\n",
+        f.table.as_deref().map(|t| format!("`{t}` ")).unwrap_or_default(),
+        cell(&f.message)
+    );
     let _ = writeln!(out, "| key | before | after |\n|---|---|---|");
     for e in &f.examples {
         let _ = writeln!(

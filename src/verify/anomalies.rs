@@ -38,18 +38,42 @@ const REASON_COLUMNS: &[&str] = &["reason", "quarantine_reason", "_reason"];
 
 /// Reads every quarantined row of `after`. The key columns are the source table's primary
 /// key in the `before` database (the quarantine table may have none).
-pub async fn read_quarantined(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<Vec<SetAside>, VerifyError> {
+pub async fn read_quarantined(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    scope: &Scope,
+) -> Result<Vec<SetAside>, VerifyError> {
     let before_snap = snapshot(before, &scope.snapshot_options()).await?;
     let after_snap = snapshot(after, &scope.snapshot_options()).await?;
     let mut set = Vec::new();
     for (source, schema) in scope.source_tables(&before_snap) {
         for (q, q_schema) in scope.quarantine_for(&after_snap, source) {
-            let key_cols = if schema.primary_key.is_empty() { schema.columns.iter().map(|c| c.name.clone()).collect() } else { schema.primary_key.clone() };
+            let key_cols = if schema.primary_key.is_empty() {
+                schema.columns.iter().map(|c| c.name.clone()).collect()
+            } else {
+                schema.primary_key.clone()
+            };
             let key: Vec<String> = key_cols.iter().map(|c| format!("{}::text", quote_ident(c))).collect();
-            let reason = REASON_COLUMNS.iter().find(|r| q_schema.column(r).is_some()).map(|r| format!("{}::text", quote_ident(r)));
-            let sql = format!("SELECT concat_ws('|', {}) AS k, {} AS reason FROM {} ORDER BY 1", key.join(", "), reason.as_deref().unwrap_or("NULL::text"), q.quoted());
-            let rows = sqlx::query(&sql).fetch_all(&mut *after).await.map_err(VerifyError::query(format!("read quarantine table {q}")))?;
-            set.extend(rows.iter().map(|r| SetAside { table: source.to_string(), key: r.get("k"), action: "quarantined".into(), reason: r.get("reason") }));
+            let reason = REASON_COLUMNS
+                .iter()
+                .find(|r| q_schema.column(r).is_some())
+                .map(|r| format!("{}::text", quote_ident(r)));
+            let sql = format!(
+                "SELECT concat_ws('|', {}) AS k, {} AS reason FROM {} ORDER BY 1",
+                key.join(", "),
+                reason.as_deref().unwrap_or("NULL::text"),
+                q.quoted()
+            );
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut *after)
+                .await
+                .map_err(VerifyError::query(format!("read quarantine table {q}")))?;
+            set.extend(rows.iter().map(|r| SetAside {
+                table: source.to_string(),
+                key: r.get("k"),
+                action: "quarantined".into(),
+                reason: r.get("reason"),
+            }));
         }
     }
     set.sort();
@@ -61,7 +85,10 @@ pub async fn read_quarantined(before: &mut PgConnection, after: &mut PgConnectio
 pub fn check(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult {
     let started = Instant::now();
     let Some(expected) = expected else {
-        return CheckResult::skip(CheckKind::Anomalies, format!("{} rows set aside; no ground truth to score them against", actual.len()));
+        return CheckResult::skip(
+            CheckKind::Anomalies,
+            format!("{} rows set aside; no ground truth to score them against", actual.len()),
+        );
     };
     let want: BTreeSet<_> = expected.iter().map(SetAside::identity).collect();
     let got: BTreeSet<_> = actual.iter().map(SetAside::identity).collect();
@@ -69,16 +96,29 @@ pub fn check(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult 
     for (table, key, action) in want.difference(&got) {
         findings
             .entry(("miss", *table))
-            .or_insert_with(|| Finding::new(CheckKind::Anomalies, Some(table.to_string()), "expected anomalies the migration did not set aside (misses)"))
+            .or_insert_with(|| {
+                Finding::new(
+                    CheckKind::Anomalies,
+                    Some(table.to_string()),
+                    "expected anomalies the migration did not set aside (misses)",
+                )
+            })
             .record(Example { key: key.to_string(), before: Some(format!("expected {action}")), after: None });
     }
     for (table, key, action) in got.difference(&want) {
         findings
             .entry(("false positive", *table))
-            .or_insert_with(|| Finding::new(CheckKind::Anomalies, Some(table.to_string()), "rows set aside that are not expected anomalies (false positives)"))
+            .or_insert_with(|| {
+                Finding::new(
+                    CheckKind::Anomalies,
+                    Some(table.to_string()),
+                    "rows set aside that are not expected anomalies (false positives)",
+                )
+            })
             .record(Example { key: key.to_string(), before: None, after: Some(action.to_string()) });
     }
-    let summary = format!("{} expected, {} set aside, {} matched", want.len(), got.len(), want.intersection(&got).count());
+    let summary =
+        format!("{} expected, {} set aside, {} matched", want.len(), got.len(), want.intersection(&got).count());
     CheckResult::from_findings(CheckKind::Anomalies, summary, findings.into_values().collect(), started.elapsed())
 }
 
@@ -97,7 +137,12 @@ mod tests {
     use crate::verify::CheckStatus;
 
     fn row(table: &str, key: &str) -> SetAside {
-        SetAside { table: table.into(), key: key.into(), action: "quarantined".into(), reason: Some("invalid uuid".into()) }
+        SetAside {
+            table: table.into(),
+            key: key.into(),
+            action: "quarantined".into(),
+            reason: Some("invalid uuid".into()),
+        }
     }
 
     #[test]

@@ -30,7 +30,11 @@ impl TableCounts {
 
 /// Counts every user table before and after (with its quarantine tables) and reports
 /// each table whose rows do not add up.
-pub async fn check(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<(CheckResult, Vec<TableCounts>), VerifyError> {
+pub async fn check(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    scope: &Scope,
+) -> Result<(CheckResult, Vec<TableCounts>), VerifyError> {
     let started = Instant::now();
     let counts = count_tables(before, after, scope).await?;
     let findings: Vec<Finding> = counts.iter().filter(|c| !c.is_conserved()).map(finding).collect();
@@ -40,7 +44,11 @@ pub async fn check(before: &mut PgConnection, after: &mut PgConnection, scope: &
 }
 
 /// Row counts of every user table of `before`, in name order.
-pub async fn count_tables(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<Vec<TableCounts>, VerifyError> {
+pub async fn count_tables(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    scope: &Scope,
+) -> Result<Vec<TableCounts>, VerifyError> {
     let before_snap = snapshot(before, &scope.snapshot_options()).await?;
     let after_snap = snapshot(after, &scope.snapshot_options()).await?;
     let mut counts = Vec::new();
@@ -71,8 +79,13 @@ fn finding(c: &TableCounts) -> Finding {
     let difference = c.before - after - c.quarantined;
     let message = match c.after {
         None => format!("table is gone after up: {} rows before, {} in quarantine", c.before, c.quarantined),
-        Some(_) if difference > 0 => format!("{difference} rows lost: {} before, {after} after, {} in quarantine", c.before, c.quarantined),
-        Some(_) => format!("{} rows too many: {} before, {after} after, {} in quarantine", -difference, c.before, c.quarantined),
+        Some(_) if difference > 0 => {
+            format!("{difference} rows lost: {} before, {after} after, {} in quarantine", c.before, c.quarantined)
+        }
+        Some(_) => format!(
+            "{} rows too many: {} before, {after} after, {} in quarantine",
+            -difference, c.before, c.quarantined
+        ),
     };
     let mut f = Finding::new(CheckKind::Conservation, Some(c.table.clone()), message);
     f.record(Example {

@@ -29,16 +29,24 @@ impl Problem {
     fn message(self) -> &'static str {
         match self {
             Problem::Lost => "rows lost: present before, neither in the table nor in quarantine after up",
-            Problem::UncastableNotQuarantined => "rows whose old value cannot be cast to the new type are not in quarantine",
+            Problem::UncastableNotQuarantined => {
+                "rows whose old value cannot be cast to the new type are not in quarantine"
+            }
             Problem::Changed => "values changed: the new value is not the old value cast to the new type",
             Problem::QuarantineAltered => "quarantined rows do not hold their original values",
-            Problem::Appeared => "rows appeared after up that were not there before (or are both migrated and quarantined)",
+            Problem::Appeared => {
+                "rows appeared after up that were not there before (or are both migrated and quarantined)"
+            }
         }
     }
 }
 
 /// Compares every user table of `before` with `after` (and its quarantine tables).
-pub async fn check(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Result<CheckResult, VerifyError> {
+pub async fn check(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    scope: &Scope,
+) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
     let before_snap = snapshot(before, &scope.snapshot_options()).await?;
     let after_snap = snapshot(after, &scope.snapshot_options()).await?;
@@ -87,7 +95,9 @@ fn classify(columns: &[String], difference: RowDifference) -> (Problem, Example)
             let problem = if before.cast_failed { Problem::UncastableNotQuarantined } else { Problem::Lost };
             (problem, Example { key: before.key, before: Some(before.row), after: None })
         }
-        RowDifference::Extra { after } => (Problem::Appeared, Example { key: after.key, before: None, after: Some(after.row) }),
+        RowDifference::Extra { after } => {
+            (Problem::Appeared, Example { key: after.key, before: None, after: Some(after.row) })
+        }
         RowDifference::Changed { before, after } => {
             let problem = match (after.is_quarantine, before.cast_failed) {
                 (true, _) => Problem::QuarantineAltered,

@@ -141,7 +141,10 @@ fn next_row(row: Option<PgRow>) -> Option<SideRow> {
 }
 
 /// Per bucket: row count and hash sum.
-async fn bucket_fingerprints(conn: &mut PgConnection, side: &PreparedSide) -> Result<BTreeMap<i32, Fingerprint>, VerifyError> {
+async fn bucket_fingerprints(
+    conn: &mut PgConnection,
+    side: &PreparedSide,
+) -> Result<BTreeMap<i32, Fingerprint>, VerifyError> {
     let sql = format!(
         "SELECT {} AS b, count(*) AS rows, sum(hashtextextended(r, 0))::text AS hash FROM {} AS s GROUP BY 1",
         bucket_expr("k"),

@@ -104,13 +104,24 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// Fails when there is any finding, passes otherwise.
-    pub fn from_findings(check: CheckKind, summary: impl Into<String>, findings: Vec<Finding>, duration: Duration) -> CheckResult {
+    pub fn from_findings(
+        check: CheckKind,
+        summary: impl Into<String>,
+        findings: Vec<Finding>,
+        duration: Duration,
+    ) -> CheckResult {
         let status = if findings.is_empty() { CheckStatus::Pass } else { CheckStatus::Fail };
         CheckResult { check, status, summary: summary.into(), findings, duration }
     }
 
     pub fn skip(check: CheckKind, reason: impl Into<String>) -> CheckResult {
-        CheckResult { check, status: CheckStatus::Skip, summary: reason.into(), findings: Vec::new(), duration: Duration::ZERO }
+        CheckResult {
+            check,
+            status: CheckStatus::Skip,
+            summary: reason.into(),
+            findings: Vec::new(),
+            duration: Duration::ZERO,
+        }
     }
 
     pub fn is_failure(&self) -> bool {

@@ -35,7 +35,10 @@ fn parse_sum(text: &str) -> i128 {
 
 /// Fingerprints one side of a comparison (a table, possibly with its quarantine tables).
 pub async fn fingerprint_side(conn: &mut PgConnection, side: &PreparedSide) -> Result<Fingerprint, VerifyError> {
-    let sql = format!("SELECT count(*) AS rows, coalesce(sum(hashtextextended(r, 0)), 0)::text AS hash FROM {} AS s", side.hash_sql);
+    let sql = format!(
+        "SELECT count(*) AS rows, coalesce(sum(hashtextextended(r, 0)), 0)::text AS hash FROM {} AS s",
+        side.hash_sql
+    );
     let row = sqlx::query(&sql).fetch_one(conn).await.map_err(VerifyError::query("fingerprint a table"))?;
     Ok(Fingerprint { rows: row.get("rows"), hash: row.get("hash") })
 }
@@ -48,11 +51,13 @@ pub async fn fingerprint_tables(
 ) -> Result<BTreeMap<TableName, Fingerprint>, VerifyError> {
     let mut prints = BTreeMap::new();
     for (table, schema) in &snapshot.tables {
-        let columns: Vec<ColumnProjection> = schema.columns.iter().map(|c| ColumnProjection { name: c.name.clone(), cast_to: None }).collect();
+        let columns: Vec<ColumnProjection> =
+            schema.columns.iter().map(|c| ColumnProjection { name: c.name.clone(), cast_to: None }).collect();
         if columns.is_empty() {
             continue;
         }
-        let source = SourceProjection { table: table.clone(), key: (0..columns.len()).collect(), columns, is_quarantine: false };
+        let source =
+            SourceProjection { table: table.clone(), key: (0..columns.len()).collect(), columns, is_quarantine: false };
         let side = Side { sources: vec![source] }.prepare(conn).await?;
         prints.insert(table.clone(), fingerprint_side(conn, &side).await?);
     }

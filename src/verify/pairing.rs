@@ -38,12 +38,14 @@ pub fn pair_table(
     quarantine: &[(TableName, &TableSchema)],
     mode: CastMode,
 ) -> Result<TablePairing, VerifyError> {
-    let columns: Vec<String> = before.columns.iter().filter(|c| after.column(&c.name).is_some()).map(|c| c.name.clone()).collect();
+    let columns: Vec<String> =
+        before.columns.iter().filter(|c| after.column(&c.name).is_some()).map(|c| c.name.clone()).collect();
     if columns.is_empty() {
         return Err(VerifyError::NoCommonColumns { table: table.to_string() });
     }
     let key = choose_key(&columns, before, after);
-    let key_idx: Vec<usize> = key.iter().map(|k| columns.iter().position(|c| c == k).expect("key is a surviving column")).collect();
+    let key_idx: Vec<usize> =
+        key.iter().map(|k| columns.iter().position(|c| c == k).expect("key is a surviving column")).collect();
     let target = |name: &str| after.column(name).expect("surviving column").data_type.clone();
     let project = |schema: &TableSchema| -> Vec<ColumnProjection> {
         columns
@@ -59,12 +61,27 @@ pub fn pair_table(
             .collect()
     };
     let before_side = Side {
-        sources: vec![SourceProjection { table: table.clone(), columns: project(before), key: key_idx.clone(), is_quarantine: false }],
+        sources: vec![SourceProjection {
+            table: table.clone(),
+            columns: project(before),
+            key: key_idx.clone(),
+            is_quarantine: false,
+        }],
     };
-    let mut after_sources = vec![SourceProjection { table: table.clone(), columns: project(after), key: key_idx.clone(), is_quarantine: false }];
+    let mut after_sources = vec![SourceProjection {
+        table: table.clone(),
+        columns: project(after),
+        key: key_idx.clone(),
+        is_quarantine: false,
+    }];
     for (q_table, q_schema) in quarantine {
         if columns.iter().all(|c| q_schema.column(c).is_some()) {
-            after_sources.push(SourceProjection { table: q_table.clone(), columns: project(q_schema), key: key_idx.clone(), is_quarantine: true });
+            after_sources.push(SourceProjection {
+                table: q_table.clone(),
+                columns: project(q_schema),
+                key: key_idx.clone(),
+                is_quarantine: true,
+            });
         }
     }
     Ok(TablePairing { table: table.clone(), columns, key, before: before_side, after: Side { sources: after_sources } })
@@ -94,7 +111,12 @@ mod tests {
         TableSchema {
             columns: cols
                 .iter()
-                .map(|(n, t)| ColumnSchema { name: n.to_string(), data_type: t.to_string(), not_null: false, default: None })
+                .map(|(n, t)| ColumnSchema {
+                    name: n.to_string(),
+                    data_type: t.to_string(),
+                    not_null: false,
+                    default: None,
+                })
                 .collect(),
             primary_key: pk.iter().map(|s| s.to_string()).collect(),
             constraints: BTreeMap::new(),

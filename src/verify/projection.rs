@@ -69,7 +69,11 @@ impl Side {
             let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full, in_buckets)).collect();
             format!("({})", selects.join(" UNION ALL "))
         };
-        Ok(PreparedSide { rows_sql: union(true, false), rows_in_buckets_sql: union(true, true), hash_sql: union(false, false) })
+        Ok(PreparedSide {
+            rows_sql: union(true, false),
+            rows_in_buckets_sql: union(true, true),
+            hash_sql: union(false, false),
+        })
     }
 }
 
@@ -87,11 +91,20 @@ fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full
     };
     let all: Vec<String> = (0..source.columns.len()).map(|i| format!("c{i}")).collect();
     let key: Vec<String> = source.key.iter().map(|i| format!("c{i}")).collect();
-    let cast_failed: Vec<String> =
-        source.columns.iter().enumerate().filter(|(_, c)| c.cast_to.is_some()).map(|(i, _)| format!("left(c{i}, 1) = '!'")).collect();
+    let cast_failed: Vec<String> = source
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.cast_to.is_some())
+        .map(|(i, _)| format!("left(c{i}, 1) = '!'"))
+        .collect();
     let u = if cast_failed.is_empty() { "false".to_string() } else { cast_failed.join(" OR ") };
     let src = if source.is_quarantine { "'Q'" } else { "'T'" };
-    let extra = if full { format!(", ARRAY[{all}] AS cols, ({u}) AS u, {src}::text AS src", all = all.join(", ")) } else { String::new() };
+    let extra = if full {
+        format!(", ARRAY[{all}] AS cols, ({u}) AS u, {src}::text AS src", all = all.join(", "))
+    } else {
+        String::new()
+    };
     format!(
         "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}{filter} OFFSET 0) AS p",
         key = key.join(", "),

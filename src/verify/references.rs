@@ -31,7 +31,13 @@ impl Relation {
     /// `child.columns -> parent.columns`, as shown in findings.
     pub fn describe(&self) -> String {
         let name = self.constraint.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-        format!("{}({}) -> {}({}){name}", self.child, self.child_columns.join(", "), self.parent, self.parent_columns.join(", "))
+        format!(
+            "{}({}) -> {}({}){name}",
+            self.child,
+            self.child_columns.join(", "),
+            self.parent,
+            self.parent_columns.join(", ")
+        )
     }
 }
 
@@ -51,7 +57,11 @@ SELECT con.conname, cn.nspname AS child_schema, c.relname AS child_table,
 /// Reads the FKs of the database `conn` is connected to (outside system schemas).
 pub async fn foreign_keys(conn: &mut PgConnection) -> Result<Vec<Relation>, VerifyError> {
     let system: Vec<String> = super::schema_snapshot::SYSTEM_SCHEMAS.iter().map(|s| s.to_string()).collect();
-    let rows = sqlx::query(FOREIGN_KEYS_SQL).bind(&system).fetch_all(conn).await.map_err(VerifyError::query("read foreign keys"))?;
+    let rows = sqlx::query(FOREIGN_KEYS_SQL)
+        .bind(&system)
+        .fetch_all(conn)
+        .await
+        .map_err(VerifyError::query("read foreign keys"))?;
     Ok(rows
         .iter()
         .map(|r| Relation {
@@ -77,8 +87,12 @@ pub async fn check(after: &mut PgConnection, declared: &[Relation], scope: &Scop
         let same_types = check_types(relation, &snap, &mut findings);
         if relation.constraint.is_some() && !relation.validated {
             findings.push(
-                Finding::new(CheckKind::References, Some(relation.child.to_string()), format!("foreign key left NOT VALID after up: {}", relation.describe()))
-                    .with_count(1),
+                Finding::new(
+                    CheckKind::References,
+                    Some(relation.child.to_string()),
+                    format!("foreign key left NOT VALID after up: {}", relation.describe()),
+                )
+                .with_count(1),
             );
         }
         if let Some(f) = orphans(after, relation, same_types).await? {
@@ -94,12 +108,20 @@ pub async fn check(after: &mut PgConnection, declared: &[Relation], scope: &Scop
 fn check_types(relation: &Relation, snap: &SchemaSnapshot, findings: &mut Vec<Finding>) -> bool {
     let type_of = |t: &TableName, c: &str| snap.tables.get(t).and_then(|s| s.column(c)).map(|c| c.data_type.clone());
     let mut all_same = true;
-    let mut finding = Finding::new(CheckKind::References, Some(relation.child.to_string()), format!("the two sides of {} have different types", relation.describe()));
+    let mut finding = Finding::new(
+        CheckKind::References,
+        Some(relation.child.to_string()),
+        format!("the two sides of {} have different types", relation.describe()),
+    );
     for (cc, pc) in relation.child_columns.iter().zip(&relation.parent_columns) {
         let (ct, pt) = (type_of(&relation.child, cc), type_of(&relation.parent, pc));
         if ct.is_none() || ct != pt {
             all_same = false;
-            finding.record(Example { key: format!("{cc} -> {pc}"), before: ct.or(Some("(missing)".into())), after: pt.or(Some("(missing)".into())) });
+            finding.record(Example {
+                key: format!("{cc} -> {pc}"),
+                before: ct.or(Some("(missing)".into())),
+                after: pt.or(Some("(missing)".into())),
+            });
         }
     }
     if !all_same {
@@ -110,10 +132,18 @@ fn check_types(relation: &Relation, snap: &SchemaSnapshot, findings: &mut Vec<Fi
 
 /// Child rows whose non-null reference has no parent (MATCH SIMPLE semantics). When the
 /// types differ, compares as text so the query can still run.
-async fn orphans(conn: &mut PgConnection, relation: &Relation, same_types: bool) -> Result<Option<Finding>, VerifyError> {
+async fn orphans(
+    conn: &mut PgConnection,
+    relation: &Relation,
+    same_types: bool,
+) -> Result<Option<Finding>, VerifyError> {
     let cast = if same_types { "" } else { "::text" };
-    let pairs: Vec<(String, String)> =
-        relation.child_columns.iter().zip(&relation.parent_columns).map(|(c, p)| (quote_ident(c), quote_ident(p))).collect();
+    let pairs: Vec<(String, String)> = relation
+        .child_columns
+        .iter()
+        .zip(&relation.parent_columns)
+        .map(|(c, p)| (quote_ident(c), quote_ident(p)))
+        .collect();
     let not_null: Vec<String> = pairs.iter().map(|(c, _)| format!("c.{c} IS NOT NULL")).collect();
     let join: Vec<String> = pairs.iter().map(|(c, p)| format!("p.{p}{cast} = c.{c}{cast}")).collect();
     let key: Vec<String> = pairs.iter().map(|(c, _)| format!("c.{c}::text")).collect();
@@ -126,10 +156,17 @@ async fn orphans(conn: &mut PgConnection, relation: &Relation, same_types: bool)
         parent = relation.parent.quoted(),
         join = join.join(" AND "),
     );
-    let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(VerifyError::query(format!("look for orphans of {}", relation.describe())))?;
+    let rows = sqlx::query(&sql)
+        .fetch_all(conn)
+        .await
+        .map_err(VerifyError::query(format!("look for orphans of {}", relation.describe())))?;
     let Some(first) = rows.first() else { return Ok(None) };
     let total: i64 = first.get("total");
-    let mut f = Finding::new(CheckKind::References, Some(relation.child.to_string()), format!("rows reference a missing parent: {}", relation.describe()));
+    let mut f = Finding::new(
+        CheckKind::References,
+        Some(relation.child.to_string()),
+        format!("rows reference a missing parent: {}", relation.describe()),
+    );
     for row in &rows {
         f.record(Example { key: row.get("k"), before: None, after: Some(format!("no row in {}", relation.parent)) });
     }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use sqlx::PgConnection;
 
 use super::error::VerifyError;
-use super::fingerprint::{fingerprint_tables, Fingerprint};
 use super::finding::{CheckKind, CheckResult, Example, Finding};
+use super::fingerprint::{fingerprint_tables, Fingerprint};
 use super::schema_diff::diff as schema_diff;
 use super::schema_snapshot::{snapshot, SchemaSnapshot, SnapshotOptions};
 use super::table::TableName;
@@ -38,13 +38,22 @@ pub fn check(first: &AfterState, second: Result<&AfterState, &StatementFailure>,
         Err(failure) => {
             let finding = up_runs::failed(failure, "up failed when run again after down");
             let finding = Finding { check: CheckKind::Rerun, ..finding };
-            return CheckResult::from_findings(CheckKind::Rerun, "second up failed", vec![finding], duration + started.elapsed());
+            return CheckResult::from_findings(
+                CheckKind::Rerun,
+                "second up failed",
+                vec![finding],
+                duration + started.elapsed(),
+            );
         }
     };
     let mut findings: Vec<Finding> = schema_diff(&first.schema, &second.schema)
         .into_iter()
         .map(|c| {
-            let mut f = Finding::new(CheckKind::Rerun, None, format!("schema after the second up differs: {} {}", c.object, c.change));
+            let mut f = Finding::new(
+                CheckKind::Rerun,
+                Some(c.table.clone()),
+                format!("schema after the second up differs: {} {}", c.object, c.change),
+            );
             f.record(Example { key: c.object, before: c.before, after: c.after });
             f
         })
@@ -52,7 +61,11 @@ pub fn check(first: &AfterState, second: Result<&AfterState, &StatementFailure>,
     for (table, print) in &first.fingerprints {
         let other = second.fingerprints.get(table);
         if other != Some(print) {
-            let mut f = Finding::new(CheckKind::Rerun, Some(table.to_string()), "data after the second up differs from the first up");
+            let mut f = Finding::new(
+                CheckKind::Rerun,
+                Some(table.to_string()),
+                "data after the second up differs from the first up",
+            );
             f.record(Example {
                 key: "fingerprint (rows, hash)".to_string(),
                 before: Some(format!("{} rows, {}", print.rows, print.hash)),

@@ -19,7 +19,11 @@ use super::scope::Scope;
 /// Compares `original` (before up) with `rolled_back` (after up and down). Quarantine and
 /// bookkeeping tables named in `scope` are left out: the scenario decides whether they
 /// may remain; anything else left behind is a schema finding.
-pub async fn check(original: &mut PgConnection, rolled_back: &mut PgConnection, scope: &Scope) -> Result<CheckResult, VerifyError> {
+pub async fn check(
+    original: &mut PgConnection,
+    rolled_back: &mut PgConnection,
+    scope: &Scope,
+) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
     let options = scope.snapshot_options_without_quarantine();
     let before_snap = snapshot(original, &options).await?;
@@ -40,13 +44,17 @@ pub async fn check(original: &mut PgConnection, rolled_back: &mut PgConnection, 
         let name = table.to_string();
         let stats = diff(original, &before_side, rolled_back, &after_side, |d| {
             let (message, example) = describe(&pairing.columns, d);
-            by_kind.entry(message).or_insert_with(|| Finding::new(CheckKind::RollbackIdentity, Some(name.clone()), message)).record(example);
+            by_kind
+                .entry(message)
+                .or_insert_with(|| Finding::new(CheckKind::RollbackIdentity, Some(name.clone()), message))
+                .record(example);
         })
         .await?;
         rows += stats.before.rows;
         findings.extend(by_kind.into_values());
     }
-    let summary = format!("{} tables, {} rows and the schema compared with the original", before_snap.tables.len(), rows);
+    let summary =
+        format!("{} tables, {} rows and the schema compared with the original", before_snap.tables.len(), rows);
     Ok(CheckResult::from_findings(CheckKind::RollbackIdentity, summary, findings, started.elapsed()))
 }
 
@@ -54,19 +62,24 @@ fn describe(columns: &[String], d: RowDifference) -> (&'static str, Example) {
     match d {
         RowDifference::Changed { before, after } => {
             let (b, a) = changed_columns(columns, &before, &after);
-            ("rows differ from the original after rollback (compared as text)", Example { key: before.key, before: Some(b), after: Some(a) })
+            (
+                "rows differ from the original after rollback (compared as text)",
+                Example { key: before.key, before: Some(b), after: Some(a) },
+            )
         }
-        RowDifference::Missing { before } => {
-            ("rows of the original are missing after rollback", Example { key: before.key, before: Some(before.row), after: None })
-        }
-        RowDifference::Extra { after } => {
-            ("rows after rollback that the original does not have", Example { key: after.key, before: None, after: Some(after.row) })
-        }
+        RowDifference::Missing { before } => (
+            "rows of the original are missing after rollback",
+            Example { key: before.key, before: Some(before.row), after: None },
+        ),
+        RowDifference::Extra { after } => (
+            "rows after rollback that the original does not have",
+            Example { key: after.key, before: None, after: Some(after.row) },
+        ),
     }
 }
 
 fn schema_finding(change: &SchemaChange) -> Finding {
-    let table = change.object.split_whitespace().nth(1).map(|name| name.to_string());
+    let table = Some(change.table.clone());
     let message = format!("schema differs after rollback: {} {}", change.object, change.change);
     let mut f = Finding::new(CheckKind::RollbackIdentity, table, message);
     f.record(Example { key: change.object.clone(), before: change.before.clone(), after: change.after.clone() });

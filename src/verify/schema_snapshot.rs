@@ -13,7 +13,8 @@ use super::table::TableName;
 
 /// Schemas that never hold user data: the system's, the dataset's ground truth, and the
 /// helper functions the verifier installs.
-pub const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "pg_toast", "pgrehearse_truth", "pgrehearse_verify"];
+pub const SYSTEM_SCHEMAS: &[&str] =
+    &["pg_catalog", "information_schema", "pg_toast", "pgrehearse_truth", "pgrehearse_verify"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaSnapshot {
@@ -128,7 +129,11 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
     }
     for row in fetch(conn, CONSTRAINTS_SQL, &system, "read constraints from the catalog").await? {
         if let Some(t) = snap.tables.get_mut(&table_of(&row)) {
-            let constraint = ConstraintSchema { kind: row.get("kind"), definition: row.get("definition"), validated: row.get("convalidated") };
+            let constraint = ConstraintSchema {
+                kind: row.get("kind"),
+                definition: row.get("definition"),
+                validated: row.get("convalidated"),
+            };
             t.constraints.insert(row.get("conname"), constraint);
         }
     }
@@ -151,7 +156,12 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
     Ok(snap)
 }
 
-async fn fetch(conn: &mut PgConnection, sql: &str, system: &[String], what: &str) -> Result<Vec<sqlx::postgres::PgRow>, VerifyError> {
+async fn fetch(
+    conn: &mut PgConnection,
+    sql: &str,
+    system: &[String],
+    what: &str,
+) -> Result<Vec<sqlx::postgres::PgRow>, VerifyError> {
     sqlx::query(sql).bind(system).fetch_all(conn).await.map_err(VerifyError::query(what))
 }
 

@@ -46,7 +46,11 @@ impl Scope {
     }
 
     /// The quarantine tables in `snapshot` that hold rows of `source`.
-    pub fn quarantine_for<'a>(&self, snapshot: &'a SchemaSnapshot, source: &TableName) -> Vec<(TableName, &'a TableSchema)> {
+    pub fn quarantine_for<'a>(
+        &self,
+        snapshot: &'a SchemaSnapshot,
+        source: &TableName,
+    ) -> Vec<(TableName, &'a TableSchema)> {
         snapshot
             .tables
             .iter()

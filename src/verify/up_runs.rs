@@ -23,7 +23,8 @@ pub fn check(failure: Option<&StatementFailure>, expected: &Expectation, duratio
         (Expectation::Success, None) => Vec::new(),
         (Expectation::Success, Some(f)) => vec![failed(f, "up failed")],
         (Expectation::Failure { .. }, None) => {
-            vec![Finding::new(CheckKind::UpRuns, None, "up completed, but the scenario expects it to fail").with_count(1)]
+            vec![Finding::new(CheckKind::UpRuns, None, "up completed, but the scenario expects it to fail")
+                .with_count(1)]
         }
         (Expectation::Failure { sqlstate, message_contains }, Some(f)) => {
             let code_ok = sqlstate.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&f.error.code));
@@ -31,7 +32,11 @@ pub fn check(failure: Option<&StatementFailure>, expected: &Expectation, duratio
             if code_ok && message_ok {
                 Vec::new()
             } else {
-                let want = format!("SQLSTATE {} / message containing {:?}", sqlstate.as_deref().unwrap_or("any"), message_contains.as_deref().unwrap_or(""));
+                let want = format!(
+                    "SQLSTATE {} / message containing {:?}",
+                    sqlstate.as_deref().unwrap_or("any"),
+                    message_contains.as_deref().unwrap_or("")
+                );
                 vec![failed(f, &format!("up failed differently than expected ({want})"))]
             }
         }

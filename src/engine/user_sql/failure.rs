@@ -36,7 +36,11 @@ pub struct PgErrorInfo {
 impl std::fmt::Display for StatementFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let line = self.error_line.unwrap_or(self.line);
-        write!(f, "{}:{}: statement {} failed: {} (SQLSTATE {})", self.file, line, self.index, self.error.message, self.error.code)?;
+        write!(
+            f,
+            "{}:{}: statement {} failed: {} (SQLSTATE {})",
+            self.file, line, self.index, self.error.message, self.error.code
+        )?;
         if let Some(detail) = &self.error.detail {
             write!(f, "; detail: {detail}")?;
         }
@@ -49,7 +53,13 @@ impl std::fmt::Display for StatementFailure {
 
 impl StatementFailure {
     /// Builds the failure for `segment` (statement number `index`) of `file_sql`.
-    pub fn new(file: &str, file_sql: &str, index: usize, segment: &Segment<'_>, error: &sqlx::Error) -> StatementFailure {
+    pub fn new(
+        file: &str,
+        file_sql: &str,
+        index: usize,
+        segment: &Segment<'_>,
+        error: &sqlx::Error,
+    ) -> StatementFailure {
         let pg = error.as_database_error().and_then(|e| e.try_downcast_ref::<PgDatabaseError>());
         let error_line = pg.and_then(|e| e.position()).and_then(|position| match position {
             // Positions count characters from 1 within the statement text we sent.

@@ -38,6 +38,7 @@ pub fn split(sql: &str) -> Vec<Segment<'_>> {
     let mut state = State::Code;
     let mut start = 0;
     let mut first_token: Option<usize> = None;
+    let mut body = AtomicBody::default();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -49,13 +50,25 @@ pub fn split(sql: &str) -> Vec<Segment<'_>> {
                     first_token = Some(i);
                 }
                 match b {
-                    b';' => {
+                    b';' if body.depth == 0 => {
                         segments.push(segment(sql, start, i + 1, first_token));
                         start = i + 1;
                         first_token = None;
+                        body = AtomicBody::default();
+                    }
+                    b'(' => body.parens += 1,
+                    b')' => body.parens = body.parens.saturating_sub(1),
+                    b if (b.is_ascii_alphabetic() || b == b'_') && (i == 0 || !is_ident_byte(bytes[i - 1])) => {
+                        // A whole word at once; an `E'...'` prefix is a word too, and the quote
+                        // after it is handled next, looking back at the `E`.
+                        let end = i + bytes[i..].iter().take_while(|&&c| is_ident_byte(c)).count();
+                        body.word(&sql[i..end]);
+                        i = end;
+                        continue;
                     }
                     b'\'' => {
-                        let escapes = i > 0 && matches!(bytes[i - 1], b'E' | b'e') && !is_ident_byte_at(bytes, i.wrapping_sub(2));
+                        let escapes =
+                            i > 0 && matches!(bytes[i - 1], b'E' | b'e') && !is_ident_byte_at(bytes, i.wrapping_sub(2));
                         state = State::SingleQuoted { backslash_escapes: escapes };
                     }
                     b'"' => state = State::DoubleQuoted,
@@ -113,6 +126,44 @@ pub fn split(sql: &str) -> Vec<Segment<'_>> {
         segments.push(segment(sql, start, bytes.len(), first_token));
     }
     segments
+}
+
+/// Tracks `BEGIN ATOMIC ... END` bodies of SQL-standard functions (PostgreSQL 14+), whose
+/// semicolons do not end the statement. The same heuristic as psql's lexer: inside a
+/// statement starting `CREATE [OR REPLACE] {FUNCTION|PROCEDURE}`, outside parentheses,
+/// `BEGIN` opens a block, `CASE` opens one when already inside, `END` closes one.
+/// <https://github.com/postgres/postgres/blob/REL_15_STABLE/src/fe_utils/psqlscan.l>
+#[derive(Debug, Default)]
+struct AtomicBody {
+    /// The first letters of the leading CREATE/OR/REPLACE/FUNCTION/PROCEDURE words.
+    lead: [u8; 4],
+    words: usize,
+    parens: usize,
+    depth: usize,
+}
+
+impl AtomicBody {
+    fn word(&mut self, word: &str) {
+        let lower = word.to_ascii_lowercase();
+        if matches!(lower.as_str(), "create" | "function" | "procedure" | "or" | "replace")
+            && self.words < self.lead.len()
+        {
+            self.lead[self.words] = lower.as_bytes()[0];
+        }
+        self.words += 1;
+        let l = self.lead;
+        let is_routine = l[0] == b'c'
+            && (l[1] == b'f' || l[1] == b'p' || (l[1] == b'o' && l[2] == b'r' && (l[3] == b'f' || l[3] == b'p')));
+        if !is_routine || self.parens > 0 {
+            return;
+        }
+        match lower.as_str() {
+            "begin" => self.depth += 1,
+            "case" if self.depth >= 1 => self.depth += 1,
+            "end" => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+    }
 }
 
 /// The statements only, in file order.

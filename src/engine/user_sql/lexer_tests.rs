@@ -49,6 +49,19 @@ fn dollar_quoted_bodies_are_one_statement() {
 }
 
 #[test]
+fn begin_atomic_bodies_are_one_statement() {
+    let sql = "CREATE OR REPLACE FUNCTION f(x int) RETURNS int LANGUAGE sql\n\
+               BEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n  SELECT x;\nEND;\n\
+               CREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n\
+               BEGIN; SELECT 1; END;";
+    let got = texts(sql);
+    assert_eq!(got.len(), 5, "{got:#?}");
+    assert!(got[0].ends_with("SELECT x;\nEND;"));
+    assert!(got[1].starts_with("CREATE PROCEDURE") && got[1].ends_with("END;"));
+    assert_eq!(&got[2..], ["BEGIN;", "SELECT 1;", "END;"]);
+}
+
+#[test]
 fn a_dollar_inside_an_identifier_is_not_a_quote() {
     let sql = "select a$b$ from t; select 2;";
     assert_eq!(texts(sql).len(), 2);

@@ -20,7 +20,8 @@ impl SqlFile {
         if !path.exists() {
             return Err(UserSqlError::NotFound { path: path.to_path_buf() });
         }
-        let sql = std::fs::read_to_string(path).map_err(|source| UserSqlError::Read { path: path.to_path_buf(), source })?;
+        let sql =
+            std::fs::read_to_string(path).map_err(|source| UserSqlError::Read { path: path.to_path_buf(), source })?;
         Ok(SqlFile { path: path.to_path_buf(), sql })
     }
 }
@@ -57,7 +58,8 @@ impl MigrationSet {
         if !dir.is_dir() {
             return Err(UserSqlError::NotFound { path: dir.to_path_buf() });
         }
-        let entries = std::fs::read_dir(dir).map_err(|source| UserSqlError::Read { path: dir.to_path_buf(), source })?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|source| UserSqlError::Read { path: dir.to_path_buf(), source })?;
         let mut found: BTreeMap<u64, (Option<PathBuf>, Option<PathBuf>)> = BTreeMap::new();
         for entry in entries {
             let path = entry.map_err(|source| UserSqlError::Read { path: dir.to_path_buf(), source })?.path();

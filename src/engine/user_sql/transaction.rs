@@ -66,11 +66,7 @@ fn matches_words(pattern: &[&str], words: &[String]) -> bool {
 
 /// The first `n` whitespace-separated words in upper case, after leading comments.
 fn leading_words(statement: &str, n: usize) -> Vec<String> {
-    strip_comments(statement)
-        .split_whitespace()
-        .take(n)
-        .map(|w| w.trim_end_matches(';').to_ascii_uppercase())
-        .collect()
+    strip_comments(statement).split_whitespace().take(n).map(|w| w.trim_end_matches(';').to_ascii_uppercase()).collect()
 }
 
 fn strip_comments(statement: &str) -> String {

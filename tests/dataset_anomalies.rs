@@ -110,7 +110,7 @@ fn check_counts(mix: &Mix, truth: &GroundTruth) {
     assert_eq!(truth.counts(), expected, "ground-truth counts equal the request");
 }
 
-fn recorded<'a>(truth: &'a GroundTruth, table: &str, column: &str, keep: impl Fn(&TruthRecord) -> bool) -> BTreeSet<Vec<String>> {
+fn recorded(truth: &GroundTruth, table: &str, column: &str, keep: impl Fn(&TruthRecord) -> bool) -> BTreeSet<Vec<String>> {
     truth.anomalies.iter().filter(|r| r.table_name == table && r.column_name.as_deref() == Some(column) && keep(r)).map(|r| r.pk.clone()).collect()
 }
 

@@ -63,3 +63,33 @@ async fn journal_small_through_the_cli_is_realistic_and_matches_its_manifest() {
     assert_eq!(emails, distinct_emails);
     assert_eq!(at_signs, emails);
 }
+
+/// Every shipped scenario small enough for a test seeds, and its ground-truth counts equal
+/// what it asks for.
+#[tokio::test]
+async fn every_small_shipped_scenario_seeds_with_exact_counts() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let mut seeded = 0;
+    let mut paths: Vec<_> = std::fs::read_dir(scenarios_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+        let scenario = Scenario::load(path).unwrap();
+        if scenario.rows.iter().map(|(_, rows)| rows).sum::<u64>() > 100_000 {
+            continue; // journal-1m belongs to the benchmark
+        }
+        let db = server.create_database().await.unwrap();
+        let mut conn = db.connect().await.unwrap();
+        let summary = pgrehearse::dataset::seed(&mut conn, &scenario, &pgrehearse::dataset::load::Silent)
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        let mut expected = std::collections::BTreeMap::new();
+        for request in &scenario.anomalies {
+            let rows = summary.truth.row_counts[&request.column.table];
+            *expected.entry((request.column.table.clone(), request.kind)).or_insert(0) += request.amount.rows_for(request.kind, rows);
+        }
+        assert!(!expected.is_empty(), "{} asks for anomalies", path.display());
+        assert_eq!(summary.truth.counts(), expected, "{}", path.display());
+        seeded += 1;
+    }
+    assert!(seeded >= 9, "seeded {seeded} scenarios");
+}

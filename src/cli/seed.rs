@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::{Connection, PgConnection};
+use std::str::FromStr;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use super::args::SeedArgs;
 use super::exit::{CliError, ExitCode};
@@ -17,13 +20,14 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     let progress = Progress::new();
     let summary = match &args.database_url {
         Some(url) => {
-            let mut conn = PgConnection::connect(url).await.map_err(|err| CliError::Usage(format!("connect to --database-url: {err}")))?;
+            let options = PgConnectOptions::from_str(url).map_err(|err| CliError::Usage(format!("parse --database-url: {err}")))?;
+            let mut conn = connect_quietly(options).await.map_err(|err| CliError::Usage(format!("connect to --database-url: {err}")))?;
             dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?
         }
         None => {
             let server = provision::provision(&args.backend.provision_options()).await?;
             let database = server.create_database().await?;
-            let mut conn = database.connect().await?;
+            let mut conn = connect_quietly(database.connect_options()).await.map_err(anyhow::Error::from)?;
             let summary = dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?;
             if args.keep {
                 database.keep();
@@ -39,6 +43,12 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     }
     print_summary(&scenario, &summary);
     Ok(ExitCode::Success)
+}
+
+/// Index builds and ANALYZE on millions of rows are slow by nature; sqlx would print a
+/// warning for each statement over a second, so statement logging is off for seeding.
+async fn connect_quietly(options: PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
+    PgConnection::connect_with(&options.disable_statement_logging()).await
 }
 
 fn seed_error(err: SeedError) -> CliError {

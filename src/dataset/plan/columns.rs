@@ -118,7 +118,7 @@ fn key_gen(table: &TableModel, column: usize, salt: u64) -> Option<ColumnGen> {
     let name = model.name.to_ascii_lowercase();
     let is_uuid_like = name == "id" || name.ends_with("_id") || name.ends_with("uuid");
     let is_pk = table.primary_key.contains(&column);
-    let fits_uuid = model.max_len.map_or(true, |len| len >= 36);
+    let fits_uuid = model.max_len.is_none_or(|len| len >= 36);
     match model.base {
         BaseType::Uuid => Some(ColumnGen::UuidKey { salt }),
         BaseType::Text if fits_uuid && (is_uuid_like || is_pk) => Some(ColumnGen::UuidKey { salt }),

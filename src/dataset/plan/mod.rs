@@ -5,6 +5,8 @@ mod anomalies;
 mod build;
 mod columns;
 mod order;
+#[cfg(test)]
+mod tests;
 mod pick;
 mod types;
 mod values;

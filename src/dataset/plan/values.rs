@@ -76,7 +76,7 @@ pub fn case_twin(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequ
     }
     let (keeper, changed) = if has_letter(&uuid_base(ctx, this, request, row)?) { (row, twin) } else { (twin, row) };
     let key = uuid_base(ctx, this, request, keeper)?;
-    let (variety, text) = if i % 4 == 0 { ("uppercase", key.to_ascii_uppercase()) } else { ("mixed_case", mixed_case(&key)) };
+    let (variety, text) = if i.is_multiple_of(4) { ("uppercase", key.to_ascii_uppercase()) } else { ("mixed_case", mixed_case(&key)) };
     let first = RowAnomaly { related: Some((ctx.table, changed)), related_table: Some(ctx.table), ..anomaly(request, Some("canonical"), Cell::Unchanged) };
     let second = RowAnomaly { related: Some((ctx.table, keeper)), related_table: Some(ctx.table), ..anomaly(request, Some(variety), Cell::Text(text)) };
     Ok(if keeper == row { (first, second) } else { (second, first) })
@@ -109,7 +109,7 @@ pub fn duplicate_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &Tabl
     let original = generated_text(this, request.column, source).expect("anomaly columns have no natural NULLs");
     let varieties: &[&'static str] = if table.is_in_unique(request.column) { &["case", "whitespace"] } else { &["exact", "case", "whitespace"] };
     let wanted = varieties[(i % varieties.len() as u64) as usize];
-    let room = column.max_len.map_or(true, |len| original.chars().count() < len);
+    let room = column.max_len.is_none_or(|len| original.chars().count() < len);
     let (variety, text) = match wanted {
         "case" if original.to_ascii_uppercase() != original => ("case", original.to_ascii_uppercase()),
         "case" if original.to_ascii_lowercase() != original => ("case", original.to_ascii_lowercase()),

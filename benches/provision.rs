@@ -91,8 +91,10 @@ fn bench(c: &mut Criterion) {
                     let db = server.create_database().await.unwrap();
                     let started = Instant::now();
                     seed(&db, rows).await;
-                    reseed.lock().unwrap().push(started.elapsed());
-                    total += started.elapsed();
+                    let took = started.elapsed();
+                    reseed.lock().unwrap().push(took);
+                    total += took;
+                    server.drop_database(db).await.unwrap();
                 }
                 total
             }
@@ -114,8 +116,10 @@ fn bench(c: &mut Criterion) {
                     let started = Instant::now();
                     let clone = template.clone_database().await.unwrap();
                     drop(clone.connect().await.unwrap());
-                    clones.lock().unwrap().push(started.elapsed());
-                    total += started.elapsed();
+                    let took = started.elapsed();
+                    clones.lock().unwrap().push(took);
+                    total += took;
+                    template.server().drop_database(clone).await.unwrap();
                 }
                 total
             }

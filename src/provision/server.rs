@@ -222,6 +222,19 @@ impl Server {
         Ok(Database::new(name, self.endpoint.clone(), Arc::clone(&self.created)))
     }
 
+    /// Drops a database now rather than with the server, so long runs do not fill the
+    /// disk with finished cases. A template is unmarked first (templates cannot be dropped).
+    pub async fn drop_database(&self, database: Database) -> Result<(), ProvisionError> {
+        let name = database.name().to_string();
+        let mut conn = self.admin_connection().await?;
+        let unmark = format!("ALTER DATABASE {} IS_TEMPLATE false", quote_ident(&name));
+        conn.execute(unmark.as_str()).await.map_err(|source| self.query_error(&unmark, source))?;
+        let drop = format!("DROP DATABASE {} WITH (FORCE)", quote_ident(&name));
+        conn.execute(drop.as_str()).await.map_err(|source| self.query_error(&drop, source))?;
+        self.created.lock().unwrap_or_else(|e| e.into_inner()).names.retain(|n| *n != name);
+        Ok(())
+    }
+
     pub(crate) fn query_error(&self, statement: &str, source: sqlx::Error) -> ProvisionError {
         ProvisionError::Query {
             statement: statement.to_string(),

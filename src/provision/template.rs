@@ -25,8 +25,17 @@ impl<'s> Template<'s> {
         Ok(Template { server, source: seeded })
     }
 
+    pub fn server(&self) -> &'s Server {
+        self.server
+    }
+
     pub fn name(&self) -> &str {
         self.source.name()
+    }
+
+    /// Drops the template itself, once no more clones are needed.
+    pub async fn drop(self) -> Result<(), ProvisionError> {
+        self.server.drop_database(self.source).await
     }
 
     /// A fresh database with the template's content.

@@ -111,6 +111,11 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
 
     let report = build_report(scenario, server, &mut work, &work_db, &driver, checks, tables, quarantine_by_reason, &up, clock).await;
     let written = report::write_reports(&report, &options.out_dir.join(&scenario.name))?;
+    // The report holds what a person needs; the next scenario needs the disk.
+    drop((before, work));
+    server.drop_database(before_db).await?;
+    server.drop_database(work_db).await?;
+    template.drop().await?;
     Ok(Rehearsed { report, written })
 }
 

@@ -20,11 +20,11 @@ pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
     let progress = if args.format == Format::Human { Progress::visible() } else { Progress::hidden() };
     let result = async {
         let mut engine = Engine::connect(&connect, options, if args.dry_run { Step::Status } else { step }, progress).await?;
-        if args.dry_run {
-            engine.dry_run(step).await
-        } else {
-            engine.run(step).await
-        }
+        let report = if args.dry_run { engine.dry_run(step).await } else { engine.run(step).await };
+        let closed = engine.close().await;
+        let report = report?;
+        closed?;
+        Ok(report)
     }
     .await;
     let report = result.map_err(cli_error)?;

@@ -145,7 +145,7 @@ impl Engine {
             }
         }
         let plan = self.current_plan().await?;
-        let findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        let findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
         if findings.iter().any(Finding::blocks) {
             report.findings = findings;
             report.outcome = Outcome::Blocked;
@@ -176,7 +176,9 @@ impl Engine {
         }
         let retry = self.options.retry;
         if !log::is_completed(&mut self.conn, run, "policies", None).await? {
-            report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+            // Only to change nothing when a `fail` policy would stop the run: the
+            // authoritative checks run again inside the policies' transaction below.
+            report.findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
             if report.findings.iter().any(Finding::blocks) {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);

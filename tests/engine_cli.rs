@@ -31,13 +31,17 @@ async fn dry_run_scenario_and_usage_errors() {
     assert_eq!(snapshot::catalog(&mut conn).await, catalog, "--dry-run changes nothing");
     assert_eq!(snapshot::rows(&mut conn).await, rows);
 
+    // A real scenario file: its schema file only names the tables (the database is the
+    // fixture); its one [[relation]] is the only source of the unenforced reference.
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fixture.sql"), fixture::SCHEMA).unwrap();
+    let scenario_text = |relation: &str| {
+        format!(
+            "name = \"cli\"\nseed = 1\n\n[schema]\nfile = \"fixture.sql\"\n\n[[relation]]\n{relation}\n\n[migration]\nengine = \"uuid\"\nroot = \"users.id\"\non_invalid = \"quarantine\"\non_orphan = \"nullify\"\non_collision = \"quarantine\"\n"
+        )
+    };
     let scenario = dir.path().join("journal.toml");
-    std::fs::write(
-        &scenario,
-        "[migration]\nroot = \"users.id\"\non_invalid = \"quarantine\"\non_orphan = \"nullify\"\non_collision = \"quarantine\"\n\n[[relation]]\nchild = \"reminders.user_id\"\nparent = \"users.id\"\n",
-    )
-    .unwrap();
+    std::fs::write(&scenario, scenario_text("from = \"reminders.user_id\"\nto = \"users.id\"")).unwrap();
     let out = migrate(&["full", "--format", "json", "--database-url", &url, "--scenario", scenario.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -48,11 +52,17 @@ async fn dry_run_scenario_and_usage_errors() {
     assert_eq!(snapshot::rows(&mut conn).await, rows);
 
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "[[relation]]\nchild = \"reminders\"\nparent = \"users.id\"\n").unwrap();
+    std::fs::write(&bad, scenario_text("from = \"reminders\"\nto = \"users.id\"")).unwrap();
     let out = migrate(&["validate-schema", "--database-url", &url, "--scenario", bad.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("bad.toml") && stderr.contains("[[relation]] #1"), "{stderr}");
+    assert!(stderr.contains("bad.toml:") && stderr.contains("reminders"), "names the file, line and value: {stderr}");
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, scenario_text("from = \"reminders.nope\"\nto = \"users.id\"")).unwrap();
+    let out = migrate(&["validate-schema", "--database-url", &url, "--scenario", unknown.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown.toml:") && stderr.contains("reminders.nope"), "resolved against the database: {stderr}");
     let out = migrate(&["validate-schema", "--database-url", &url, "--root", "users.nope"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

@@ -36,6 +36,24 @@ async fn a_second_run_is_refused_with_a_clear_message() {
     assert!(after.is_ok(), "the lock is released with the run");
 }
 
+/// A run that has just ended must not block the next one: the lock goes with the run even
+/// though closing a connection is asynchronous on the server side.
+#[tokio::test]
+async fn the_next_run_starts_right_after_the_previous_one_ends() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap();
+    fixture::create(&mut db.connect().await.unwrap(), 20).await;
+    let opts = options(Policies::default(), 100);
+    let rounds = 40;
+    for round in 0..rounds {
+        let engine = Engine::connect(&db.connect_options(), opts.clone(), Step::Backup, Progress::hidden()).await;
+        assert!(engine.is_ok(), "round {round} of {rounds}: {:?}", engine.err());
+        if round % 2 == 0 {
+            engine.unwrap().close().await.expect("close the engine");
+        } // odd rounds: dropped without closing, as a caller that forgets to close does
+    }
+}
+
 /// What the writer did, to check afterwards.
 #[derive(Default, Debug)]
 struct Writes {

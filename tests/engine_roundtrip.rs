@@ -77,8 +77,15 @@ async fn convert_maps_every_value_and_rollback_from_every_step_restores_everythi
         assert_eq!(r.outcome, expected_outcome, "rollback after {}", steps[stop_after].name());
         assert_eq!(snapshot::catalog(&mut conn).await, catalog_before, "catalog after rollback from {}", steps[stop_after].name());
         assert_eq!(snapshot::rows(&mut conn).await, rows_before, "rows after rollback from {}", steps[stop_after].name());
-        let leftovers: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname IN ('migration_backup', 'migration_quarantine')").fetch_one(&mut conn).await.unwrap();
-        assert_eq!(leftovers, 0);
+        let leftovers: Vec<String> = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)")
+            .bind(pgrehearse::engine::bookkeeping_schemas())
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert!(leftovers.is_empty(), "bookkeeping left after rollback from {}: {leftovers:?}", steps[stop_after].name());
+        let status = step(&db, &opts, Step::Status).await.status.unwrap();
+        assert_eq!(status.run, None, "{}", status.summary);
+        assert!(status.summary.contains("nothing is in progress"), "{}", status.summary);
     }
 }
 

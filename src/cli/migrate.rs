@@ -9,22 +9,22 @@ use super::exit::{CliError, ExitCode};
 use super::migrate_args::{Format, MigrateArgs};
 use super::migrate_print::print_human;
 use super::migrate_scenario;
-use crate::engine::{ColumnRef, Engine, EngineError, EngineOptions, Policies, Progress, Step};
+use crate::engine::{Engine, EngineError, EngineOptions, Policies, Progress, Step};
 use crate::provision::ProvisionError;
 
 pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
-    let options = engine_options(&args)?;
     let url = args.database_url.as_deref().ok_or_else(|| CliError::Usage("run migrate: --database-url (or DATABASE_URL) is required".into()))?;
     let connect: PgConnectOptions = url.parse().map_err(|e| CliError::Usage(format!("parse --database-url: {e}")))?;
+    let options = engine_options(&args, &connect).await?;
     let step: Step = args.step.into();
     let progress = if args.format == Format::Human { Progress::visible() } else { Progress::hidden() };
     let result = async {
         let mut engine = Engine::connect(&connect, options, if args.dry_run { Step::Status } else { step }, progress).await?;
-        if args.dry_run {
-            engine.dry_run(step).await
-        } else {
-            engine.run(step).await
-        }
+        let report = if args.dry_run { engine.dry_run(step).await } else { engine.run(step).await };
+        let closed = engine.close().await;
+        let report = report?;
+        closed?;
+        Ok(report)
     }
     .await;
     let report = result.map_err(cli_error)?;
@@ -35,29 +35,32 @@ pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
     Ok(if report.has_findings() { ExitCode::Findings } else { ExitCode::Success })
 }
 
-fn engine_options(args: &MigrateArgs) -> Result<EngineOptions, CliError> {
-    let (section, mut relations) = match &args.scenario {
-        Some(path) => migrate_scenario::read(path).map_err(CliError::Usage)?,
-        None => Default::default(),
+/// The scenario's options (if one is given), then every flag given explicitly on top.
+async fn engine_options(args: &MigrateArgs, connect: &PgConnectOptions) -> Result<EngineOptions, CliError> {
+    let mut options = match &args.scenario {
+        Some(path) => migrate_scenario::read(path, connect).await?,
+        None => EngineOptions::default(),
     };
     for r in &args.relations {
-        relations.push(r.parse().map_err(|e| CliError::Usage(format!("parse --relation: {e}")))?);
+        options.relations.push(r.parse().map_err(|e| CliError::Usage(format!("parse --relation: {e}")))?);
     }
-    let root_text = if args.root == "users.id" { section.root.clone().unwrap_or_else(|| args.root.clone()) } else { args.root.clone() };
-    let root: ColumnRef = root_text.parse().map_err(|e| CliError::Usage(format!("parse --root: {e}")))?;
+    if let Some(root) = &args.root {
+        options.root = root.parse().map_err(|e| CliError::Usage(format!("parse --root: {e}")))?;
+    }
     let policies = Policies {
-        invalid: args.on_invalid.or(section.on_invalid).unwrap_or_default(),
-        orphan: args.on_orphan.or(section.on_orphan).unwrap_or_default(),
-        collision: args.on_collision.or(section.on_collision).unwrap_or_default(),
+        invalid: args.on_invalid.unwrap_or(options.policies.invalid),
+        orphan: args.on_orphan.unwrap_or(options.policies.orphan),
+        collision: args.on_collision.unwrap_or(options.policies.collision),
     };
     policies.check().map_err(CliError::Usage)?;
-    if args.batch_size < 1 {
-        return Err(CliError::Usage("parse --batch-size: must be at least 1".into()));
+    options.policies = policies;
+    if let Some(batch_size) = args.batch_size {
+        if batch_size < 1 {
+            return Err(CliError::Usage("parse --batch-size: must be at least 1".into()));
+        }
+        options.batch_size = batch_size;
     }
-    let mut options = EngineOptions { root, relations, policies, conversion: args.target.conversion(), batch_size: section.batch_size.unwrap_or(args.batch_size), ..Default::default() };
-    if args.batch_size != 1000 {
-        options.batch_size = args.batch_size;
-    }
+    options.conversion = args.target.conversion();
     options.retry.lock_timeout = Duration::from_millis(args.lock_timeout_ms);
     Ok(options)
 }

@@ -15,16 +15,20 @@ pub struct MigrateArgs {
     /// The database to migrate.
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Rows per batch (a latency knob: p99 batch time grows with it).
-    #[arg(long, default_value_t = 1000)]
-    pub batch_size: i64,
-    /// The key column to convert, as table.column or schema.table.column.
-    #[arg(long, default_value = "users.id")]
-    pub root: String,
+    /// Rows per batch (a latency knob: p99 batch time grows with it) [default: the
+    /// scenario's, else 1000].
+    #[arg(long)]
+    pub batch_size: Option<i64>,
+    /// The key column to convert, as table.column or schema.table.column [default: the
+    /// scenario's, else users.id].
+    #[arg(long)]
+    pub root: Option<String>,
     /// A reference the database does not enforce, child.column=parent.column (repeatable).
     #[arg(long = "relation")]
     pub relations: Vec<String>,
-    /// Take relations and policies from a scenario file ([[relation]] and [migration]).
+    /// Take the root, batch size, policies and relations from a scenario file (its built-in
+    /// `[migration]`, its schema's declared relations and its `[[relation]]`s, resolved
+    /// against this database); flags given explicitly win.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// What to do with values the conversion rejects.

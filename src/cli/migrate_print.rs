@@ -32,6 +32,7 @@ pub fn print_human(report: &StepReport) {
         println!("  {what}: ACCESS EXCLUSIVE held {ms:.1} ms");
     }
     if let Some(status) = &report.status {
+        println!("  {}", status.summary);
         println!("{}", serde_json::to_string_pretty(status).unwrap_or_default());
     }
     if report.outcome == Outcome::Blocked {

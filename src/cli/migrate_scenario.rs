@@ -1,45 +1,39 @@
-//! The part of a scenario file `migrate` needs: `[[relation]]` and `[migration]`. A
-//! stand-in until the scenario module lands; swap `read` for its validated Scenario then.
+//! `migrate --scenario FILE`: the engine options a scenario's built-in `[migration]` asks
+//! for, with its relations resolved against the schema of the database being migrated
+//! (the same resolution `pgrehearse run` does on its seeded database).
 
 use std::path::Path;
 
-use serde::Deserialize;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::Connection;
 
-use crate::engine::{DeclaredRelation, Policy};
+use super::exit::CliError;
+use crate::dataset::catalog::read_schema;
+use crate::engine::EngineOptions;
+use crate::provision::ProvisionError;
+use crate::rehearsal::{declared_relations, engine_options};
+use crate::scenario::{Migration, Scenario};
 
-#[derive(Debug, Default, Deserialize)]
-pub struct MigrationSection {
-    pub root: Option<String>,
-    pub batch_size: Option<i64>,
-    pub on_invalid: Option<Policy>,
-    pub on_orphan: Option<Policy>,
-    pub on_collision: Option<Policy>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RelationEntry {
-    child: String,
-    parent: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct File {
-    #[serde(default)]
-    migration: MigrationSection,
-    #[serde(default)]
-    relation: Vec<RelationEntry>,
-}
-
-/// What the file says; errors name the file and, for TOML errors, the line.
-pub fn read(path: &Path) -> Result<(MigrationSection, Vec<DeclaredRelation>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("read scenario {}: {e}", path.display()))?;
-    let file: File = toml::from_str(&text).map_err(|e| format!("parse scenario {}: {e}", path.display()))?;
-    let mut relations = Vec::new();
-    for (i, r) in file.relation.iter().enumerate() {
-        let relation = format!("{}={}", r.child, r.parent)
-            .parse()
-            .map_err(|e| format!("read [[relation]] #{} in {}: {e}", i + 1, path.display()))?;
-        relations.push(relation);
-    }
-    Ok((file.migration, relations))
+/// Loads the scenario (errors name the file and line), reads the database's schema, and
+/// maps the scenario's policies, root, batch size and relations to engine options.
+pub async fn read(path: &Path, connect: &PgConnectOptions) -> Result<EngineOptions, CliError> {
+    let scenario = Scenario::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
+    let builtin = match &scenario.migration {
+        Some(Migration::Builtin(builtin)) => builtin,
+        Some(Migration::Sql(_)) => {
+            return Err(CliError::Usage(format!(
+                "use scenario {}: its [migration] runs your own up/down SQL; `pgrehearse migrate` runs the built-in engine (use `pgrehearse run` for user SQL)",
+                path.display()
+            )))
+        }
+        None => return Err(CliError::Usage(format!("use scenario {}: it has no [migration] section naming the built-in engine", path.display()))),
+    };
+    let mut conn = sqlx::PgConnection::connect_with(connect).await.map_err(|source| {
+        CliError::Provision(ProvisionError::Connect { endpoint: crate::engine::endpoint(connect), source })
+    })?;
+    let model = read_schema(&mut conn).await.map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
+    let _ = conn.close().await;
+    scenario.resolve_column(&model, &builtin.root).map_err(|e| CliError::Usage(e.to_string()))?;
+    let relations = declared_relations(&scenario, &model).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(engine_options(builtin, relations))
 }

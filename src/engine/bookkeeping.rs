@@ -5,6 +5,8 @@
 
 use sqlx::{Executor, PgConnection};
 
+use crate::quote::quote_ident;
+
 use super::error::EngineError;
 use super::plan::Plan;
 
@@ -91,11 +93,8 @@ pub async fn start_run(conn: &mut PgConnection, plan: &Plan) -> Result<i64, Engi
     sqlx::query_scalar(sql).bind(plan).fetch_one(conn).await.map_err(EngineError::query(sql))
 }
 
-/// Closes the open run (after a completed rollback); the log stays for the record.
-pub async fn close_run(conn: &mut PgConnection, run: i64) -> Result<(), EngineError> {
-    let sql = "DELETE FROM pgrehearse_engine.migration_state WHERE run = $1";
-    sqlx::query(sql).bind(run).execute(&mut *conn).await.map_err(EngineError::query(sql))?;
-    let sql = "TRUNCATE pgrehearse_engine.deleted_row";
-    sqlx::query(sql).execute(conn).await.map_err(EngineError::query(sql))?;
-    Ok(())
+/// Drops every bookkeeping schema (the log, the stored plan, the quarantine, the backup):
+/// the end of a completed rollback, which leaves the database as it was before the run.
+pub fn remove_sql() -> String {
+    BOOKKEEPING_SCHEMAS.iter().map(|s| format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(s))).collect::<Vec<_>>().join("; ")
 }

@@ -75,7 +75,7 @@ pub use planner::PlanError;
 pub use policy::{Policies, Policy};
 pub use progress::Progress;
 pub use report::{Outcome, StepReport};
-pub use run_lock::LOCK_KEY;
+pub use run_lock::{endpoint, LOCK_KEY};
 pub use runner::Engine;
 pub use status::{Status, TableProgress};
 pub use swap::swap_sql;

@@ -23,6 +23,23 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> R
     Ok(findings)
 }
 
+/// Only the checks whose policy can stop the run (`fail`, or `nullify` of a NOT NULL
+/// reference): what deciding "blocked or not" needs, without the informational checks
+/// (non-canonical values) or checks whose rows would only be quarantined.
+pub async fn blocking(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
+    let mut findings = Vec::new();
+    if policies.invalid == Policy::Fail {
+        findings.extend(invalid(conn, plan, policies.invalid).await?);
+    }
+    if policies.collision == Policy::Fail {
+        findings.extend(collisions(conn, plan, policies.collision).await?);
+    }
+    if policies.orphan != Policy::Quarantine {
+        findings.extend(orphans(conn, plan, policies.orphan).await?);
+    }
+    Ok(findings)
+}
+
 fn action(policy: Policy) -> Action {
     match policy {
         Policy::Fail => Action::Fail,

@@ -17,6 +17,11 @@ impl Progress {
         Progress { multi: None }
     }
 
+    /// Whether anyone sees the bars (so counting rows for them is worth a scan).
+    pub fn is_visible(&self) -> bool {
+        self.multi.is_some()
+    }
+
     /// A bar for `label` with `total` rows, `done` of them already converted by an
     /// earlier (interrupted) run.
     pub fn bar(&self, label: &str, total: u64, done: u64) -> ProgressBar {

@@ -5,7 +5,7 @@
 //! constraints come back exactly; rows moved or nullified come back from the quarantine
 //! tables and the backup.
 
-use sqlx::{Acquire, Executor, PgConnection};
+use sqlx::{Connection, Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_literal};
 
@@ -13,7 +13,7 @@ use super::backup::backup_table;
 use super::bookkeeping::{self, BACKUP_SCHEMA, QUARANTINE_SCHEMA};
 use super::ddl;
 use super::error::EngineError;
-use super::log::{self, LogRecord};
+use super::log;
 use super::plan::{names, Plan};
 use super::quarantine::quarantine_table;
 use super::shadow;
@@ -94,11 +94,11 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan, retry: &LockRet
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
     let restored = restore_rows(&mut tx, run, plan).await?;
     done.push(format!("restored {} quarantined rows and {} nullified references", restored.0, restored.1));
-    let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE; DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(QUARANTINE_SCHEMA), quote_ident(BACKUP_SCHEMA));
+    done.push(format!("dropped the engine's bookkeeping ({}); nothing of run {run} is left open", bookkeeping::bookkeeping_schemas().join(", ")));
+    // Restored and committed together with dropping every bookkeeping object: a completed
+    // rollback leaves the database exactly as it was before the run, log included.
+    let drop = bookkeeping::remove_sql();
     tx.execute(drop.as_str()).await.map_err(EngineError::query(&drop))?;
-    let record = LogRecord { rows: Some(restored.0 + restored.1), ..Default::default() };
-    log::record(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, "rollback", None, &record).await?;
-    bookkeeping::close_run(&mut tx, run).await?;
     tx.commit().await.map_err(EngineError::query("COMMIT"))?;
     Ok(done)
 }

@@ -16,8 +16,9 @@ use super::{backup, batches, bookkeeping, catalog, cleanup, planner, preflight, 
 
 pub struct Engine {
     conn: PgConnection,
-    /// Held for the engine's lifetime by steps that change the database.
-    _lock: Option<RunLock>,
+    /// Held for the engine's lifetime by steps that change the database; released by
+    /// [`Engine::close`] (or, less promptly, when the engine is dropped).
+    lock: Option<RunLock>,
     options: EngineOptions,
     progress: Progress,
 }
@@ -27,7 +28,18 @@ impl Engine {
     pub async fn connect(connect: &PgConnectOptions, options: EngineOptions, step: Step, progress: Progress) -> Result<Engine, EngineError> {
         let lock = if step.is_mutating() { Some(RunLock::acquire(connect).await?) } else { None };
         let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
-        Ok(Engine { conn, _lock: lock, options, progress })
+        Ok(Engine { conn, lock, options, progress })
+    }
+
+    /// Ends the run: releases the run lock and closes both sessions, so the next run can
+    /// start at once.
+    pub async fn close(self) -> Result<(), EngineError> {
+        let Engine { conn, lock, .. } = self;
+        let closed = conn.close().await.map_err(EngineError::query("close the engine session"));
+        if let Some(lock) = lock {
+            lock.release().await?;
+        }
+        closed
     }
 
     /// A fresh plan from the catalog as it is now.
@@ -133,7 +145,7 @@ impl Engine {
             }
         }
         let plan = self.current_plan().await?;
-        let findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        let findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
         if findings.iter().any(Finding::blocks) {
             report.findings = findings;
             report.outcome = Outcome::Blocked;
@@ -164,7 +176,9 @@ impl Engine {
         }
         let retry = self.options.retry;
         if !log::is_completed(&mut self.conn, run, "policies", None).await? {
-            report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+            // Only to change nothing when a `fail` policy would stop the run: the
+            // authoritative checks run again inside the policies' transaction below.
+            report.findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
             if report.findings.iter().any(Finding::blocks) {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);

@@ -13,6 +13,8 @@ use super::run_lock::LOCK_KEY;
 pub struct Status {
     /// The open run, if any.
     pub run: Option<i64>,
+    /// One sentence on where things stand, for people.
+    pub summary: String,
     /// Whether another session holds the migration lock right now.
     pub locked_by_a_run: bool,
     /// Whether the original columns carry their `__pgr_old` names (the swap is done).
@@ -34,7 +36,12 @@ pub async fn read(conn: &mut PgConnection) -> Result<Status, EngineError> {
                     AND ((classid::bigint << 32) | objid::bigint) = $1 AND pid <> pg_backend_pid())";
     let locked_by_a_run: bool = sqlx::query_scalar(lock_sql).bind(LOCK_KEY).fetch_one(&mut *conn).await.map_err(EngineError::query(lock_sql))?;
     let Some((run, plan)) = bookkeeping::open_run(conn).await? else {
-        return Ok(Status { run: None, locked_by_a_run, swapped: false, steps: vec![], tables: vec![] });
+        let summary = if bookkeeping::exists(conn).await? {
+            "no migration run is open: nothing is in progress (the engine schema from an earlier run remains)"
+        } else {
+            "no migration run is open: nothing is in progress and no engine bookkeeping is in the database"
+        };
+        return Ok(Status { run: None, summary: summary.into(), locked_by_a_run, swapped: false, steps: vec![], tables: vec![] });
     };
     let mut tables = Vec::new();
     for table in &plan.tables {
@@ -42,5 +49,8 @@ pub async fn read(conn: &mut PgConnection) -> Result<Status, EngineError> {
             tables.push(TableProgress { table: table.label(), batches, rows_converted, checkpoint });
         }
     }
-    Ok(Status { run: Some(run), locked_by_a_run, swapped: is_swapped(conn, &plan).await?, steps: log::steps(conn, run).await?, tables })
+    let steps = log::steps(conn, run).await?;
+    let last = steps.iter().rev().find(|s| s.status == "completed").map(|s| s.step.as_str()).unwrap_or("none");
+    let summary = format!("run {run} is open (last completed step: {last}); roll it back or finish it");
+    Ok(Status { run: Some(run), summary, locked_by_a_run, swapped: is_swapped(conn, &plan).await?, steps, tables })
 }

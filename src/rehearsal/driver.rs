@@ -123,7 +123,9 @@ impl MigrationDriver {
     }
 }
 
-fn engine_options(builtin: &BuiltinMigration, relations: Vec<DeclaredRelation>) -> EngineOptions {
+/// The engine options a scenario's built-in `[migration]` asks for (also used by
+/// `pgrehearse migrate --scenario`).
+pub fn engine_options(builtin: &BuiltinMigration, relations: Vec<DeclaredRelation>) -> EngineOptions {
     let policy_invalid = match builtin.on_invalid {
         InvalidPolicy::Fail => Policy::Fail,
         InvalidPolicy::Quarantine => Policy::Quarantine,

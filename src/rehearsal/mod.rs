@@ -8,8 +8,8 @@ mod pipeline;
 mod scope;
 pub mod shard;
 
-pub use driver::{MigrationDriver, UpRun};
+pub use driver::{engine_options, MigrationDriver, UpRun};
 pub use error::RehearsalError;
 pub use expected::expected_set_aside;
-pub use pipeline::{rehearse, RehearsalOptions, Rehearsed};
+pub use pipeline::{declared_relations, rehearse, RehearsalOptions, Rehearsed};
 pub use shard::Shard;

@@ -127,7 +127,7 @@ fn up_expectation(scenario: &Scenario) -> up_runs::Expectation {
 }
 
 /// The unenforced references of the dataset, as the engine names columns.
-fn declared_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Result<Vec<DeclaredRelation>, RehearsalError> {
+pub fn declared_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Result<Vec<DeclaredRelation>, RehearsalError> {
     let relations = scenario.relations(model).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
     let column = |id: dataset::ColumnId| {
         let table = &model.tables[id.table];

@@ -5,6 +5,7 @@ mod driver;
 mod error;
 mod expected;
 mod pipeline;
+mod reasons;
 mod scope;
 pub mod shard;
 

@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use super::driver::{MigrationDriver, UpRun};
 use super::error::RehearsalError;
 use super::expected::{expected_set_aside, Link};
+use super::reasons::attach_engine_reasons;
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
 use crate::engine::{ColumnRef, DeclaredRelation};
@@ -84,7 +85,9 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         tables = counts;
         checks.push(content::check(&mut before, &mut work, &scopes.after_up).await?);
         checks.push(references::check(&mut work, &verify_relations(scenario, &summary.model), &scopes.after_up).await?);
-        let actual = anomalies::read_quarantined(&mut before, &mut work, &scopes.after_up).await?;
+        let mut actual = anomalies::read_quarantined(&mut before, &mut work, &scopes.after_up).await?;
+        let work_snapshot = snapshot(&mut work, &scopes.after_up.snapshot_options()).await?;
+        attach_engine_reasons(&mut work, &work_snapshot, &mut actual).await;
         let expected = expected_rows(&mut before, scenario, &summary.truth, &scopes).await?;
         checks.push(anomalies::check(expected.as_deref(), &actual));
         quarantine_by_reason = anomalies::by_reason(&actual);

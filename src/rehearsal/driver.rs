@@ -15,7 +15,14 @@ use crate::scenario::{BuiltinMigration, CollisionPolicy, InvalidPolicy, Migratio
 
 pub enum MigrationDriver {
     Engine { options: EngineOptions, keep_bookkeeping: bool },
-    Sql { set: MigrationSet, quarantine: Vec<String>, keep_bookkeeping: bool },
+    Sql {
+        set: MigrationSet,
+        quarantine: Vec<String>,
+        keep_bookkeeping: bool,
+        /// The scenario file's directory: reports name files relative to it, as the user
+        /// wrote them, not by this machine's absolute paths.
+        base: std::path::PathBuf,
+    },
 }
 
 /// What one run of `up` did.
@@ -58,7 +65,8 @@ impl MigrationDriver {
                         set.rehearsed.up.path.display()
                     )));
                 }
-                Ok(MigrationDriver::Sql { set, quarantine: sql.quarantine.clone(), keep_bookkeeping: sql.keep_bookkeeping })
+                let base = scenario.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                Ok(MigrationDriver::Sql { set, quarantine: sql.quarantine.clone(), keep_bookkeeping: sql.keep_bookkeeping, base })
             }
         }
     }
@@ -69,9 +77,10 @@ impl MigrationDriver {
             MigrationDriver::Engine { options, .. } => {
                 format!("built-in uuid engine (root {}, batch size {})", options.root, options.batch_size)
             }
-            MigrationDriver::Sql { set, .. } => {
-                let down = set.rehearsed.down.as_ref().map(|d| d.path.display().to_string()).unwrap_or_default();
-                format!("{} / {}", set.rehearsed.up.path.display(), down)
+            MigrationDriver::Sql { set, base, .. } => {
+                let shown = |path: &std::path::Path| path.strip_prefix(base).unwrap_or(path).display().to_string();
+                let down = set.rehearsed.down.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
+                format!("{} / {}", shown(&set.rehearsed.up.path), down)
             }
         }
     }

@@ -96,3 +96,35 @@ fn dirs_owned_by(pid: u32) -> Vec<String> {
         .map(|e| e.path().display().to_string())
         .collect()
 }
+
+#[test]
+fn every_shipped_engine_scenario_passes_with_anomalies_matched_to_the_ground_truth() {
+    let out = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(scenarios())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("anomaly-") || n == "orphan-nullify.toml")
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "expected the anomaly scenarios and orphan-nullify, found {files:?}");
+    let paths: Vec<String> = files.iter().map(|f| scenarios().join(f).display().to_string()).collect();
+    let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let output = run(&args, out.path());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    for file in &files {
+        let name = file.trim_end_matches(".toml");
+        let report = report(out.path(), name);
+        assert_eq!(failed_checks(&report), Vec::<String>::new(), "{name}");
+        let anomalies = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "anomalies").expect("anomalies check");
+        assert_eq!(anomalies["status"], "pass", "{name}: the engine's set-aside rows must equal the ground truth's");
+    }
+}
+
+#[test]
+fn a_scenario_without_a_migration_is_refused_before_anything_runs() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[scenarios().join("shop.toml").to_str().unwrap()], out.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("shop.toml"));
+}

@@ -22,6 +22,12 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     // Every scenario is read and validated before anything is provisioned, so bad input
     // stops the run with nothing to clean up.
     let scenarios = paths.iter().map(Scenario::load).collect::<Result<Vec<_>, _>>().map_err(|err| CliError::Usage(err.to_string()))?;
+    if let Some(seed_only) = scenarios.iter().find(|s| s.migration.is_none()) {
+        return Err(CliError::Usage(format!(
+            "rehearse {}: it has no [migration] section, so there is nothing to rehearse; add `engine = \"uuid\"` or `up`/`down` files (or use `pgrehearse seed` for a dataset only)",
+            seed_only.path.display()
+        )));
+    }
     if scenarios.is_empty() {
         println!("no scenario to run on this shard");
         return Ok(ExitCode::Success);
@@ -33,7 +39,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         let started = Instant::now();
         let rehearsed = rehearsal::rehearse(&server, scenario, &Silent, &options).await.map_err(|err| {
             if err.is_bad_input() {
-                CliError::Usage(format!("{}: {err}", scenario.path.display()))
+                CliError::Usage(err.to_string())
             } else {
                 CliError::Other(anyhow::anyhow!("rehearse {}: {err}", scenario.name))
             }

@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use super::driver::{MigrationDriver, UpRun};
 use super::error::RehearsalError;
 use super::expected::{expected_set_aside, Link};
-use super::reasons::attach_engine_reasons;
+use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
 use crate::engine::{ColumnRef, DeclaredRelation};
@@ -20,7 +20,7 @@ use crate::report::{self, Backend, Report, Timing, WrittenReports};
 use crate::scenario::{Migration, Outcome, Scenario};
 use crate::verify::schema_snapshot::snapshot;
 use crate::engine::user_sql::StatementFailure;
-use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, TableName};
+use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, Scope, TableName};
 
 pub struct RehearsalOptions {
     /// Reports go to `<out_dir>/<scenario name>/`.
@@ -80,18 +80,22 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
     let mut quarantine_by_reason = Default::default();
     let mut first_after = None;
     if up.failure.is_none() {
-        let (conserved, counts) = conservation::check(&mut before, &mut work, &scopes.after_up).await?;
+        let work_snapshot = snapshot(&mut work, &scopes.after_up.snapshot_options()).await?;
+        let (nulled, expected_changes) = engine_nulled_rows(&mut work, &work_snapshot).await;
+        let after_up = Scope { expected_changes, ..scopes.after_up.clone() };
+        let (conserved, counts) = conservation::check(&mut before, &mut work, &after_up).await?;
         checks.push(conserved);
         tables = counts;
-        checks.push(content::check(&mut before, &mut work, &scopes.after_up).await?);
-        checks.push(references::check(&mut work, &verify_relations(scenario, &summary.model), &scopes.after_up).await?);
-        let mut actual = anomalies::read_quarantined(&mut before, &mut work, &scopes.after_up).await?;
-        let work_snapshot = snapshot(&mut work, &scopes.after_up.snapshot_options()).await?;
+        checks.push(content::check(&mut before, &mut work, &after_up).await?);
+        checks.push(references::check(&mut work, &verify_relations(scenario, &summary.model), &after_up).await?);
+        let mut actual = anomalies::read_quarantined(&mut before, &mut work, &after_up).await?;
         attach_engine_reasons(&mut work, &work_snapshot, &mut actual).await;
+        actual.extend(nulled);
+        actual.sort();
         let expected = expected_rows(&mut before, scenario, &summary.truth, &scopes).await?;
         checks.push(anomalies::check(expected.as_deref(), &actual));
         quarantine_by_reason = anomalies::by_reason(&actual);
-        first_after = Some(rerun::capture(&mut work, &scopes.after_up.snapshot_options()).await?);
+        first_after = Some(rerun::capture(&mut work, &after_up.snapshot_options()).await?);
     }
     clock.lap("verify", started);
 

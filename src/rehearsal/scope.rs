@@ -33,7 +33,7 @@ pub fn scopes(driver: &MigrationDriver) -> Scopes {
         down_excluded.extend(quarantine.iter().cloned());
     }
     Scopes {
-        after_up: Scope { quarantine: patterns(&quarantine), excluded: patterns(&up_excluded) },
-        after_down: Scope { quarantine: patterns(&quarantine), excluded: patterns(&down_excluded) },
+        after_up: Scope { quarantine: patterns(&quarantine), excluded: patterns(&up_excluded), ..Scope::default() },
+        after_down: Scope { quarantine: patterns(&quarantine), excluded: patterns(&down_excluded), ..Scope::default() },
     }
 }

@@ -2,6 +2,8 @@
 //! bookkeeping objects left out of every comparison. Shared by the checks that compare
 //! two databases.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::pattern::{matches_any, TablePattern};
@@ -16,6 +18,11 @@ pub struct Scope {
     /// Bookkeeping left out of every comparison, e.g. `public.migration_log`,
     /// `migration_backup.*`.
     pub excluded: Vec<TablePattern>,
+    /// Rows the migration is expected to change in place, such as orphans whose reference a
+    /// `nullify` policy set to NULL: `(schema.table, canonical key)`, the key as the content
+    /// check writes it (`quote_nullable` of each key column, joined with `|`).
+    #[serde(default)]
+    pub expected_changes: BTreeSet<(String, String)>,
 }
 
 impl Scope {
@@ -23,6 +30,7 @@ impl Scope {
         Scope {
             quarantine: quarantine.iter().map(|p| TablePattern::parse(p)).collect(),
             excluded: excluded.iter().map(|p| TablePattern::parse(p)).collect(),
+            expected_changes: BTreeSet::new(),
         }
     }
 

@@ -16,7 +16,7 @@ pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
     let url = args.database_url.as_deref().ok_or_else(|| CliError::Usage("run migrate: --database-url (or DATABASE_URL) is required".into()))?;
     let connect: PgConnectOptions = url.parse().map_err(|e| CliError::Usage(format!("parse --database-url: {e}")))?;
     let options = engine_options(&args, &connect).await?;
-    let step: Step = args.step.into();
+    let step: Step = args.step;
     let progress = if args.format == Format::Human { Progress::visible() } else { Progress::hidden() };
     let result = async {
         let mut engine = Engine::connect(&connect, options, if args.dry_run { Step::Status } else { step }, progress).await?;

@@ -11,7 +11,7 @@ use crate::engine::{Conversion, Policy, Step};
 pub struct MigrateArgs {
     /// The step to run.
     #[arg(value_enum)]
-    pub step: MigrateStep,
+    pub step: Step,
     /// The database to migrate.
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
@@ -73,31 +73,4 @@ impl Target {
 pub enum Format {
     Human,
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MigrateStep {
-    ValidateSchema,
-    Backup,
-    Convert,
-    Validate,
-    Cleanup,
-    Full,
-    Status,
-    Rollback,
-}
-
-impl From<MigrateStep> for Step {
-    fn from(step: MigrateStep) -> Step {
-        match step {
-            MigrateStep::ValidateSchema => Step::ValidateSchema,
-            MigrateStep::Backup => Step::Backup,
-            MigrateStep::Convert => Step::Convert,
-            MigrateStep::Validate => Step::Validate,
-            MigrateStep::Cleanup => Step::Cleanup,
-            MigrateStep::Full => Step::Full,
-            MigrateStep::Status => Step::Status,
-            MigrateStep::Rollback => Step::Rollback,
-        }
-    }
 }

@@ -32,8 +32,9 @@ impl Default for EngineOptions {
     }
 }
 
-/// The steps of the procedure (seed 001), plus `full`, `status` and `rollback`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The steps of the procedure (seed 001), plus `full`, `status` and `rollback`. clap
+/// derives the kebab-case names users type (`validate-schema`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Step {
     ValidateSchema,
     Backup,

@@ -92,7 +92,7 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         attach_engine_reasons(&mut work, &work_snapshot, &mut actual).await;
         actual.extend(nulled);
         actual.sort();
-        let expected = expected_rows(&mut before, scenario, &summary.truth, &scopes).await?;
+        let expected = expected_rows(&mut before, scenario, &summary.model, &summary.truth, &scopes).await?;
         checks.push(anomalies::check(expected.as_deref(), &actual));
         quarantine_by_reason = anomalies::by_reason(&actual);
         first_after = Some(rerun::capture(&mut work, &after_up.snapshot_options()).await?);
@@ -164,7 +164,13 @@ fn verify_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Vec<re
 }
 
 /// For the built-in engine, the rows it must set aside; `None` (not scored) for user SQL.
-async fn expected_rows(before: &mut PgConnection, scenario: &Scenario, truth: &GroundTruth, scopes: &Scopes) -> Result<Option<Vec<anomalies::SetAside>>, RehearsalError> {
+async fn expected_rows(
+    before: &mut PgConnection,
+    scenario: &Scenario,
+    model: &dataset::SchemaModel,
+    truth: &GroundTruth,
+    scopes: &Scopes,
+) -> Result<Option<Vec<anomalies::SetAside>>, RehearsalError> {
     let Some(Migration::Builtin(builtin)) = &scenario.migration else { return Ok(None) };
     let snap = snapshot(before, &scopes.after_up.snapshot_options()).await?;
     let mut links: Vec<Link> = references::foreign_keys(before)
@@ -173,8 +179,7 @@ async fn expected_rows(before: &mut PgConnection, scenario: &Scenario, truth: &G
         .filter(|r| r.child_columns.len() == 1)
         .map(|r| Link { child: r.child, child_column: r.child_columns[0].clone(), parent: r.parent, parent_column: r.parent_columns[0].clone() })
         .collect();
-    let model = dataset::catalog::read_schema(before).await?;
-    for relation in verify_relations(scenario, &model) {
+    for relation in verify_relations(scenario, model) {
         links.push(Link {
             child: relation.child,
             child_column: relation.child_columns[0].clone(),

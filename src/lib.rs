@@ -12,6 +12,7 @@
 //! - [`dataset`]: schemas, value generators, anomalies with ground truth, COPY loading.
 //! - [`engine`]: the built-in migration engine: plan, batches, migrate, rollback, status.
 //! - [`verify`]: fingerprints and invariants; findings are data.
+//! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
 //! - [`cli`]: the command line; parsing and dispatch only.
@@ -20,6 +21,7 @@
 pub mod cli;
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod provision;
 pub mod quote;
 pub mod rehearsal;

@@ -103,8 +103,8 @@ impl Mapping {
             Mapping::Timestamptz => stamp("YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"", " AT TIME ZONE 'UTC'"),
             Mapping::Timestamp => stamp("YYYY-MM-DD\"T\"HH24:MI:SS.US", ""),
             Mapping::Array => format!("to_json({c})"),
-            // The output function keeps char(n)'s padding, which a cast to text drops.
-            Mapping::Text => format!("format('%s', {c})"),
+            // COPY prints every other column with its output function: char(n) keeps its
+            // padding, uuid is lowercase, jsonb canonical.
             _ => c,
         }
     }
@@ -139,7 +139,8 @@ impl Mapping {
                 "NaN" => Err("is NaN, which SQLite cannot store as REAL (it becomes NULL); keep --numeric text or change the value".into()),
                 "Infinity" => Ok(SqlValue::Real(f64::INFINITY)),
                 "-Infinity" => Ok(SqlValue::Real(f64::NEG_INFINITY)),
-                t => t.parse().map(SqlValue::Real).map_err(|e| format!("`{t}` is not a number: {e}")),
+                // SQLite stores -0.0 as the integer 0 and reads back 0.0; the mapping says so.
+                t => t.parse::<f64>().map(|r| SqlValue::Real(if r == 0.0 { 0.0 } else { r })).map_err(|e| format!("`{t}` is not a number: {e}")),
             },
             Mapping::Boolean => match text.as_str() {
                 "t" => Ok(SqlValue::Integer(1)),

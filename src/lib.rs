@@ -14,12 +14,15 @@
 //! - [`verify`]: fingerprints and invariants; findings are data.
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
+//! - [`init`]: `pgrehearse init`: a scenario drafted from a live database's catalog or a
+//!   `pg_dump --schema-only` file.
 //! - [`cli`]: the command line; parsing and dispatch only.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
 pub mod cli;
 pub mod dataset;
 pub mod engine;
+pub mod init;
 pub mod provision;
 pub mod quote;
 pub mod rehearsal;

@@ -25,6 +25,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
     Migrate(super::migrate_args::MigrateArgs),
+    /// Write a scenario from your own database (read-only) or from a pg_dump --schema-only file.
+    Init(super::init::InitArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

@@ -3,6 +3,7 @@
 mod args;
 mod doctor;
 mod exit;
+mod init;
 mod migrate;
 mod migrate_args;
 mod migrate_print;
@@ -22,5 +23,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Run(args) => run::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Init(args) => init::run(args).await,
     }
 }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod load;
 mod model;
 pub mod plan;
+pub mod schema_sql;
 pub mod seed;
 mod sequences;
 pub mod truth;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::engine::user_sql::lexer;
+use crate::migration::lexer;
 
 /// The schema SQL to execute, and what was left out of it and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

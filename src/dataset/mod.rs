@@ -11,6 +11,7 @@ pub mod load;
 mod model;
 mod resolve;
 pub mod plan;
+pub mod schema_sql;
 pub mod seed;
 mod sequences;
 pub mod truth;

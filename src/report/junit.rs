@@ -9,14 +9,20 @@ use crate::verify::{CheckResult, CheckStatus};
 
 pub fn render(report: &Report) -> String {
     let (_, failed, skipped) = report.tally();
-    let tests = report.checks.len();
+    let errors = usize::from(report.error.is_some());
+    let tests = report.checks.len() + errors;
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let name = xml(&report.scenario);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
-    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
+    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
     for check in &report.checks {
         render_case(&mut out, &name, check);
+    }
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{name}\" name=\"internal-error\" time=\"0\">");
+        let _ = writeln!(out, "      <error message=\"failed to {}\"/>", xml(error));
+        out.push_str("    </testcase>\n");
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

@@ -8,20 +8,27 @@
 //!
 //! - [`provision`]: disposable Postgres servers (native cluster, container, existing
 //!   server) and the template clones that make per-case databases cheap.
-//! - [`scenario`]: the scenario TOML as written, and the validated scenario.
-//! - [`dataset`]: schemas, value generators, anomalies with ground truth, COPY loading.
-//! - [`vocabulary`]: the ground floor: the names every other module shares.
+//! - [`scenario`]: the scenario TOML as written, and the validated scenario (with the
+//!   migration files already listed and read, and the shipped schemas it may name).
+//! - [`dataset`]: schema models, name resolution, value generators, anomalies with ground
+//!   truth, COPY loading.
+//! - [`vocabulary`]: the ground floor: table and column references, relations, anomaly
+//!   kinds, policies, expectations and settings (batch size), each defined once.
 //! - [`engine`]: the built-in migration engine: plan, batches, migrate, rollback, status.
 //! - [`migration`]: what is rehearsed, behind one driver: the user's SQL (statement
 //!   runner, migrations directory listing) or the built-in engine; a failure is a
 //!   [`migration::MigrationFailure`], data for the checks.
-//! - [`verify`]: fingerprints and invariants; findings are data.
+//! - [`verify`]: fingerprints and invariants; findings are data. A database state
+//!   (catalog plus fingerprints) is read once and shared by every check of a phase; each
+//!   check is one file with one signature, listed in `verify::registry`.
 //! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
-//! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
+//! - [`rehearsal`]: `pgrehearse run`: one scenario through its phases (seed, up, checks,
+//!   down, checks, rerun, report); an internal error still writes the report.
 //! - [`init`]: `pgrehearse init`: a scenario drafted from a live database's catalog or a
 //!   `pg_dump --schema-only` file.
-//! - [`cli`]: the command line; parsing and dispatch only.
+//! - [`cli`]: the command line; parsing, dispatch, and the exit codes (0 pass, 1 findings,
+//!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
 pub mod cli;

@@ -62,7 +62,7 @@ fn any_mix_of_anomalies_is_injected_exactly_and_recorded_exactly() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = runtime.block_on(provision::provision(&ProvisionOptions::native())).unwrap();
     let template = runtime.block_on(async {
-        let db = server.create_database().await.unwrap();
+        let db = server.create_database().await.unwrap().keep_on_panic();
         let mut conn = db.connect().await.unwrap();
         let ddl = dataset::seed::schema_ddl(&scenario_for(&Mix { seed: 0, requests: vec![] })).unwrap();
         sqlx::raw_sql(&ddl).execute(&mut conn).await.unwrap();
@@ -80,7 +80,7 @@ fn any_mix_of_anomalies_is_injected_exactly_and_recorded_exactly() {
 
 async fn check_mix(template: &Template<'_>, mix: &Mix) {
     let scenario = scenario_for(mix);
-    let db = template.clone_database().await.unwrap();
+    let db = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let summary = dataset::seed_with(&mut conn, &scenario, SchemaSetup::AlreadyPresent, &Quiet).await.unwrap();
     let truth = GroundTruth::load(&mut conn).await.unwrap();

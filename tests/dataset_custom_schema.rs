@@ -16,7 +16,7 @@ impl SeedObserver for Quiet {}
 async fn shop_schema_with_composite_key_and_self_reference_seeds_and_keeps_its_constraints() {
     let scenario = Scenario::load(scenarios_dir().join("shop.toml")).unwrap();
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let summary = dataset::seed(&mut conn, &scenario, &Quiet).await.unwrap();
     let model = &summary.model;

@@ -38,7 +38,7 @@ count = 3
 
 async fn generation(server: &Server, seed: u64) -> (std::collections::BTreeMap<String, (i64, String)>, GroundTruth) {
     let scenario = scenario(&SCENARIO.replace("SEED", &seed.to_string()));
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let summary = dataset::seed(&mut conn, &scenario, &Quiet).await.unwrap();
     let prints = fingerprints(&mut conn, &summary.model).await;
@@ -71,7 +71,7 @@ async fn the_plan_alone_is_deterministic_down_to_the_copy_bytes() {
     // No database needed past the catalog: render every table twice from two plans.
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
     let scenario = scenario(&SCENARIO.replace("SEED", "5"));
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let (model, plan) = dataset::seed::create_and_plan(&mut conn, &scenario, dataset::SchemaSetup::Create).await.unwrap();
     let second = pgrehearse::dataset::SeedPlan::build(&scenario, &model).unwrap();

@@ -16,7 +16,7 @@ async fn journal_small_through_the_cli_is_realistic_and_matches_its_manifest() {
     let path = scenarios_dir().join("journal-small.toml");
     let scenario = Scenario::load(&path).unwrap();
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let manifest = tempfile::NamedTempFile::new().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
         .args(["seed", path.to_str().unwrap(), "--database-url", &db.url(), "--manifest", manifest.path().to_str().unwrap()])
@@ -77,7 +77,7 @@ async fn every_small_shipped_scenario_seeds_with_exact_counts() {
         if scenario.rows.iter().map(|(_, rows)| rows).sum::<u64>() > 100_000 {
             continue; // journal-1m belongs to the benchmark
         }
-        let db = server.create_database().await.unwrap();
+        let db = server.create_database().await.unwrap().keep_on_panic();
         let mut conn = db.connect().await.unwrap();
         let summary = pgrehearse::dataset::seed(&mut conn, &scenario, &pgrehearse::dataset::load::Silent)
             .await

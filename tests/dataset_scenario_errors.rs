@@ -112,7 +112,7 @@ async fn unknown_tables_columns_and_impossible_anomalies_are_caught_against_the_
     ];
     for (tail, expected, line) in cases {
         let scenario = load(&format!("{HEAD}{tail}")).unwrap();
-        let db = server.create_database().await.unwrap();
+        let db = server.create_database().await.unwrap().keep_on_panic();
         let mut conn = db.connect().await.unwrap();
         let err = dataset::seed(&mut conn, &scenario, &Quiet).await.unwrap_err();
         assert!(err.is_bad_scenario(), "{err}");

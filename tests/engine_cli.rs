@@ -15,7 +15,7 @@ fn migrate(args: &[&str]) -> Output {
 #[tokio::test]
 async fn dry_run_scenario_and_usage_errors() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     fixture::create(&mut conn, 40).await;
     let (catalog, rows) = (snapshot::catalog(&mut conn).await, snapshot::rows(&mut conn).await);

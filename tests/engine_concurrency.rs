@@ -17,7 +17,7 @@ use sqlx::{Executor, PgConnection};
 #[tokio::test]
 async fn a_second_run_is_refused_with_a_clear_message() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut db.connect().await.unwrap(), 50).await;
     let opts = options(Policies::default(), 100);
     let first = Engine::connect(&db.connect_options(), opts.clone(), Step::Convert, Progress::hidden()).await.unwrap();
@@ -42,7 +42,7 @@ async fn a_second_run_is_refused_with_a_clear_message() {
 #[tokio::test]
 async fn the_next_run_starts_right_after_the_previous_one_ends() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut db.connect().await.unwrap(), 20).await;
     let opts = options(Policies::default(), 100);
     let rounds = 40;
@@ -106,7 +106,7 @@ async fn check_writes(conn: &mut PgConnection, w: &Writes) {
 #[tokio::test]
 async fn writes_during_convert_are_not_lost() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     conn.execute(fixture::SCHEMA).await.unwrap();
     conn.execute(

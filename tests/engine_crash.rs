@@ -52,7 +52,7 @@ async fn wait_for_batches(db: &Database, child: &mut Child, k: i64) {
 }
 
 async fn seeded_template(server: &provision::Server) -> Template<'_> {
-    let seeded = server.create_database().await.unwrap();
+    let seeded = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut seeded.connect().await.unwrap(), 1500).await;
     Template::freeze(server, seeded).await.unwrap()
 }
@@ -86,9 +86,9 @@ async fn resume_and_compare(crashed: &Database, reference: &Database, original_r
 async fn sigkill_of_the_engine_at_a_random_batch_then_resume_equals_an_uninterrupted_run() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
     let template = seeded_template(&server).await;
-    let reference = template.clone_database().await.unwrap();
+    let reference = template.clone_database().await.unwrap().keep_on_panic();
     run_to_end(&reference, "full");
-    let crashed = template.clone_database().await.unwrap();
+    let crashed = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = crashed.connect().await.unwrap();
     let (rows, catalog) = (snapshot::rows(&mut conn).await, snapshot::catalog(&mut conn).await);
     let k = rand_chacha::ChaCha8Rng::seed_from_u64(7).gen_range(5..150);
@@ -104,7 +104,7 @@ async fn sigkill_of_the_engine_at_a_random_batch_then_resume_equals_an_uninterru
     resume_and_compare(&crashed, &reference, &rows, &catalog).await;
 
     // And a rollback straight after a crash, without resuming first.
-    let crashed = template.clone_database().await.unwrap();
+    let crashed = template.clone_database().await.unwrap().keep_on_panic();
     let mut child = migrate(&crashed, "full").spawn().unwrap();
     wait_for_batches(&crashed, &mut child, k / 2 + 1).await;
     child.kill().unwrap();
@@ -129,9 +129,9 @@ async fn immediate_server_stop_at_a_random_batch_then_resume_equals_an_uninterru
     use std::os::unix::process::CommandExt;
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
     let template = seeded_template(&server).await;
-    let reference = template.clone_database().await.unwrap();
+    let reference = template.clone_database().await.unwrap().keep_on_panic();
     run_to_end(&reference, "full");
-    let crashed = template.clone_database().await.unwrap();
+    let crashed = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = crashed.connect().await.unwrap();
     let (rows, catalog) = (snapshot::rows(&mut conn).await, snapshot::catalog(&mut conn).await);
     let data_dir: String = sqlx::query_scalar("SHOW data_directory").fetch_one(&mut conn).await.unwrap();

@@ -15,7 +15,7 @@ use sqlx::{Connection, Executor};
 #[tokio::test]
 async fn a_held_lock_makes_convert_give_up_after_bounded_retries_then_resume_completes() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut db.connect().await.unwrap(), 60).await;
     let mut opts = options(Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine }, 1000);
     opts.retry = LockRetry { lock_timeout: Duration::from_millis(50), attempts: 3, first_backoff: Duration::from_millis(10) };

@@ -26,12 +26,12 @@ async fn strings(conn: &mut PgConnection, sql: &str) -> BTreeSet<String> {
 #[tokio::test]
 async fn policies_fail_quarantine_and_nullify_do_what_the_data_says() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let seeded = server.create_database().await.unwrap();
+    let seeded = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut seeded.connect().await.unwrap(), 300).await;
     let template = Template::freeze(&server, seeded).await.unwrap();
 
     // fail: every anomaly reported row by row, nothing changed.
-    let db = template.clone_database().await.unwrap();
+    let db = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let invalid: BTreeSet<String> = fixture::invalid_user_ids(&mut conn).await.into_iter().collect();
     let colliding: BTreeSet<String> = fixture::colliding_user_ids(&mut conn).await.into_iter().collect();
@@ -57,7 +57,7 @@ async fn policies_fail_quarantine_and_nullify_do_what_the_data_says() {
     drop(conn);
 
     // quarantine: the bad users, everything referencing them, and the orphans move out.
-    let db = template.clone_database().await.unwrap();
+    let db = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let all_q = Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine };
     let expected_entries = strings(&mut conn, "SELECT id::text FROM journal_entries WHERE NOT oracle_is_uuid(user_id) OR user_id IN (SELECT id FROM users WHERE NOT oracle_is_uuid(id)) OR lower(replace(replace(replace(user_id,'-',''),'{',''),'}','')) IN (SELECT lower(replace(replace(replace(id,'-',''),'{',''),'}','')) FROM users WHERE oracle_is_uuid(id) GROUP BY 1 HAVING count(*) > 1)").await;
@@ -79,7 +79,7 @@ async fn policies_fail_quarantine_and_nullify_do_what_the_data_says() {
     drop(conn);
 
     // nullify: orphans keep their row with a NULL reference; rollback restores the bytes.
-    let db = template.clone_database().await.unwrap();
+    let db = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let rows_before = snapshot::rows(&mut conn).await;
     let nullify = Policies { invalid: Policy::Quarantine, orphan: Policy::Nullify, collision: Policy::Quarantine };

@@ -37,7 +37,7 @@ fn candidate(rng: &mut rand_chacha::ChaCha8Rng) -> String {
 #[tokio::test]
 async fn validity_pattern_agrees_with_uuid_in_on_generated_strings() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     sqlx::raw_sql(engine_support::fixture::SCHEMA).execute(&mut conn).await.unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);

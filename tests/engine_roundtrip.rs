@@ -28,14 +28,14 @@ fn keys(table: &str) -> Vec<&'static str> {
 #[tokio::test]
 async fn convert_maps_every_value_and_rollback_from_every_step_restores_everything() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let seeded = server.create_database().await.unwrap();
+    let seeded = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut seeded.connect().await.unwrap(), 400).await;
     let template = Template::freeze(&server, seeded).await.unwrap();
     let opts = options(quarantine_everything(), 97);
 
     // Forward: every remaining row equals its original under the mapping; every other
     // original row is in quarantine.
-    let db = template.clone_database().await.unwrap();
+    let db = template.clone_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     let mut expected = std::collections::BTreeMap::new();
     for table in snapshot::TABLES {
@@ -65,7 +65,7 @@ async fn convert_maps_every_value_and_rollback_from_every_step_restores_everythi
     // Backward, from every step.
     let steps = [Step::ValidateSchema, Step::Backup, Step::Convert, Step::Validate];
     for stop_after in 0..steps.len() {
-        let db = template.clone_database().await.unwrap();
+        let db = template.clone_database().await.unwrap().keep_on_panic();
         let mut conn = db.connect().await.unwrap();
         let catalog_before = snapshot::catalog(&mut conn).await;
         let rows_before = snapshot::rows(&mut conn).await;
@@ -93,7 +93,7 @@ async fn convert_maps_every_value_and_rollback_from_every_step_restores_everythi
 #[tokio::test]
 async fn rollback_after_cleanup_refuses() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     fixture::create(&mut db.connect().await.unwrap(), 100).await;
     let opts = options(quarantine_everything(), 1000);
     assert_eq!(step(&db, &opts, Step::Full).await.outcome, Outcome::Completed);

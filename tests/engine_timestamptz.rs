@@ -13,7 +13,7 @@ use sqlx::Executor;
 #[tokio::test]
 async fn text_timestamps_convert_and_roll_back_exactly() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     conn.execute(
         "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'UTC'); END $$;

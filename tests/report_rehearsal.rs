@@ -9,17 +9,14 @@ use std::time::Instant;
 
 use pgrehearse::migration::MigrationFailure;
 use pgrehearse::report::{self, Backend, Report, Timing, Verdict};
-use pgrehearse::verify::{
-    anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult,
-    CheckStatus,
-};
+use pgrehearse::verify::{anomalies, rerun, up_runs, CheckKind, CheckResult, CheckStatus};
 use support::*;
 
 async fn rehearse(down_sql: &str) -> Report {
     let server = server().await;
     let template = seeded_template(&server, "").await;
     let scope = scope();
-    let (before_db, work_db) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
+    let (before_db, work_db) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
     let (mut before, mut work) = (connect(&before_db).await, connect(&work_db).await);
     let mut timings = Vec::new();
     let mut checks: Vec<CheckResult> = Vec::new();
@@ -28,21 +25,21 @@ async fn rehearse(down_sql: &str) -> Report {
     let up = run_sql(&mut work, "migrations/0007_uuid.up.sql", UP_SQL).await;
     timings.push(Timing { phase: "migrate".into(), duration: started.elapsed() });
     checks.push(up_runs::check(up.failure.clone().map(MigrationFailure::from).as_ref(), &Default::default(), up.duration));
-    let (conserved, counts) = conservation::check(&mut before, &mut work, &scope).await.unwrap();
+    let (conserved, counts) = check_conservation(&mut before, &mut work, &scope).await;
     checks.push(conserved);
-    checks.push(content::check(&mut before, &mut work, &scope).await.unwrap());
-    checks.push(references::check(&mut work, &[], &scope).await.unwrap());
-    let set_aside = anomalies::read_quarantined(&mut before, &mut work, &scope).await.unwrap();
-    checks.push(anomalies::check(None, &set_aside));
-    let first = rerun::capture(&mut work, &scope.snapshot_options()).await.unwrap();
+    checks.push(run_check(CheckKind::Content, &mut before, &mut work, &scope, &[]).await);
+    checks.push(run_check(CheckKind::References, &mut before, &mut work, &scope, &[]).await);
+    let set_aside = quarantined(&mut before, &mut work, &scope).await;
+    checks.push(anomalies::score(None, &set_aside));
+    let first = capture(&mut work, &scope).await;
 
     let started = Instant::now();
     apply(&mut work, "migrations/0007_uuid.down.sql", down_sql).await;
     timings.push(Timing { phase: "rollback".into(), duration: started.elapsed() });
-    checks.push(rollback_identity::check(&mut before, &mut work, &scope).await.unwrap());
+    checks.push(run_check(CheckKind::RollbackIdentity, &mut before, &mut work, &scope, &[]).await);
     let again = run_sql(&mut work, "migrations/0007_uuid.up.sql", UP_SQL).await;
     let second = match &again.failure {
-        None => Ok(rerun::capture(&mut work, &scope.snapshot_options()).await.unwrap()),
+        None => Ok(capture(&mut work, &scope).await),
         Some(f) => Err(MigrationFailure::from(f.clone())),
     };
     checks.push(rerun::check(&first, second.as_ref(), again.duration));

@@ -135,3 +135,77 @@ fn a_scenario_without_a_migration_is_refused_before_anything_runs() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("shop.toml"));
 }
+
+/// A scenario in `dir` on the journal schema with few rows, running `up`/`down` files and
+/// the given `[expect]` lines.
+fn small_scenario(dir: &Path, name: &str, up: &Path, down: &Path, expect: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    let text = format!(
+        "name = \"{name}\"\nseed = 3\n[schema]\nbuiltin = \"journal\"\n[rows]\nusers = 60\njournal_entries = 120\ntags = 40\nreminders = 40\nsecret_tags = 20\njournal_entry_tags = 60\n[migration]\nup = {up:?}\ndown = {down:?}\n{expect}",
+        up = up.display().to_string(),
+        down = down.display().to_string(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn check<'r>(report: &'r serde_json::Value, name: &str) -> Option<&'r serde_json::Value> {
+    report["checks"].as_array().expect("checks").iter().find(|c| c["check"] == name)
+}
+
+#[test]
+fn an_internal_error_exits_4_and_still_writes_the_report_with_the_checks_that_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every column of reminders renamed: the content check cannot pair the table with its
+    // original, which is the checker failing (an internal error), not a finding.
+    let columns = [("id", "reminder_id"), ("user_id", "owner_id"), ("message", "body"), ("remind_at", "due_at"), ("is_done", "done")];
+    let rename = |pairs: &mut dyn Iterator<Item = (&str, &str)>| -> String {
+        pairs.map(|(from, to)| format!("ALTER TABLE reminders RENAME COLUMN {from} TO {to};\n")).collect()
+    };
+    let up = dir.path().join("up.sql");
+    std::fs::write(&up, rename(&mut columns.iter().copied())).unwrap();
+    let down = dir.path().join("down.sql");
+    std::fs::write(&down, rename(&mut columns.iter().map(|(from, to)| (*to, *from)))).unwrap();
+    let path = small_scenario(dir.path(), "renames-everything", &up, &down, "");
+    let out = dir.path().join("out");
+    let output = run(&[path.to_str().unwrap()], &out);
+    assert_eq!(output.status.code(), Some(4), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let report = report(&out, "renames-everything");
+    assert_eq!(report["verdict"], "error");
+    let error = report["error"].as_str().expect("the report names the internal error");
+    assert!(error.contains("public.reminders") && error.contains("no columns in common"), "{error}");
+    assert_eq!(check(&report, "up-runs").expect("up-runs ran")["status"], "pass");
+    assert_eq!(check(&report, "conservation").expect("conservation ran before the error")["status"], "pass");
+    assert!(check(&report, "rollback-identity").is_none(), "nothing runs after the internal error");
+    let junit = std::fs::read_to_string(out.join("renames-everything/junit.xml")).unwrap();
+    assert!(junit.contains("errors=\"1\""), "{junit}");
+}
+
+#[test]
+fn an_irreversible_migration_passes_when_its_down_fails_and_fails_when_its_down_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let byo = scenarios().join("migrations/byo-uuid");
+    let failing_down = dir.path().join("irreversible.down.sql");
+    std::fs::write(&failing_down, "SELECT 1 / 0;\n").unwrap();
+    let expect = "[expect]\ndown = \"fail\"\n";
+    let fails = small_scenario(dir.path(), "down-fails", &byo.join("0001_uuid.up.sql"), &failing_down, expect);
+    let succeeds = small_scenario(dir.path(), "down-succeeds", &byo.join("0001_uuid.up.sql"), &byo.join("0001_uuid.down.sql"), expect);
+    let out = dir.path().join("out");
+
+    let output = run(&[fails.to_str().unwrap()], &out);
+    let report_fails = report(&out, "down-fails");
+    assert_eq!(failed_checks(&report_fails), Vec::<String>::new(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(output.status.code(), Some(0));
+    let down = check(&report_fails, "rollback-identity").expect("the down is scored");
+    assert_eq!(down["status"], "pass");
+    assert!(down["summary"].as_str().unwrap().contains("rollback identity not checked"), "{down}");
+    assert_eq!(check(&report_fails, "rerun").expect("rerun listed")["status"], "skip");
+
+    let output = run(&[succeeds.to_str().unwrap()], &out);
+    assert_eq!(output.status.code(), Some(1), "a down that succeeds is a finding");
+    let report_succeeds = report(&out, "down-succeeds");
+    assert_eq!(failed_checks(&report_succeeds), vec!["rollback-identity".to_string()]);
+    let down = check(&report_succeeds, "rollback-identity").unwrap();
+    assert!(down["findings"][0]["message"].as_str().unwrap().contains("down completed"), "{down}");
+    assert!(down["summary"].as_str().unwrap().contains("rollback identity not checked"), "{down}");
+}

@@ -7,7 +7,7 @@ mod support;
 
 use pgrehearse::provision::Template;
 use pgrehearse::vocabulary::Relation;
-use pgrehearse::verify::{conservation, content, references, CheckKind};
+use pgrehearse::verify::{CheckKind};
 use pgrehearse::vocabulary::TableName;
 use sqlx::PgConnection;
 use support::*;
@@ -17,7 +17,7 @@ async fn migrated(
     template: &Template<'_>,
     up: &str,
 ) -> (PgConnection, PgConnection, [pgrehearse::provision::Database; 2]) {
-    let (b, a) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
+    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
     let (before, mut after) = (connect(&b).await, connect(&a).await);
     apply(&mut after, "up.sql", up).await;
     (before, after, [b, a])
@@ -43,10 +43,10 @@ async fn lost_rows_and_changed_values_are_findings_naming_the_row() {
     let lost = format!("{UP_SQL}\nDELETE FROM journal_entries WHERE id = (SELECT min(id) FROM journal_entries);");
     let (mut before, mut after, _dbs) = migrated(&template, &lost).await;
     let lost_key = scalar_text(&mut before, "SELECT quote_literal(min(id)::text) FROM journal_entries").await;
-    let (conserved, _) = conservation::check(&mut before, &mut after, &scope).await.unwrap();
+    let (conserved, _) = check_conservation(&mut before, &mut after, &scope).await;
     let f = finding(&conserved, CheckKind::Conservation, "rows lost");
     assert_eq!((f.table.as_deref(), f.count), (Some("public.journal_entries"), 1));
-    let checked = content::check(&mut before, &mut after, &scope).await.unwrap();
+    let checked = run_check(CheckKind::Content, &mut before, &mut after, &scope, &[]).await;
     let f = finding(&checked, CheckKind::Content, "rows lost");
     assert_eq!(f.count, 1);
     assert_eq!(f.examples[0].key, lost_key);
@@ -64,9 +64,9 @@ async fn lost_rows_and_changed_values_are_findings_naming_the_row() {
         )
         .await,
     );
-    let (conserved, _) = conservation::check(&mut before, &mut after, &scope).await.unwrap();
+    let (conserved, _) = check_conservation(&mut before, &mut after, &scope).await;
     assert_pass(&conserved);
-    let checked = content::check(&mut before, &mut after, &scope).await.unwrap();
+    let checked = run_check(CheckKind::Content, &mut before, &mut after, &scope, &[]).await;
     let f = finding(&checked, CheckKind::Content, "values changed");
     assert_eq!(
         (f.count, f.examples[0].key.as_str(), f.examples[0].before.as_deref()),
@@ -83,8 +83,8 @@ async fn broken_references_are_findings() {
 
     let not_valid = UP_SQL.replace("REFERENCES users (id);", "REFERENCES users (id) NOT VALID;");
     assert_ne!(not_valid, UP_SQL);
-    let (_before, mut after, _dbs) = migrated(&template, &not_valid).await;
-    let checked = references::check(&mut after, &[], &scope).await.unwrap();
+    let (mut before, mut after, _dbs) = migrated(&template, &not_valid).await;
+    let checked = run_check(CheckKind::References, &mut before, &mut after, &scope, &[]).await;
     let f = finding(&checked, CheckKind::References, "NOT VALID");
     assert_eq!(f.table.as_deref(), Some("public.journal_entries"));
 
@@ -96,7 +96,7 @@ async fn broken_references_are_findings() {
     let non_canonical =
         scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
     assert!(non_canonical > 0);
-    let checked = references::check(&mut after, &[declared_user_relation()], &scope).await.unwrap();
+    let checked = run_check(CheckKind::References, &mut before, &mut after, &scope, &[declared_user_relation()]).await;
     let types = finding(&checked, CheckKind::References, "different types");
     assert_eq!(types.examples[0].before.as_deref(), Some("character varying(36)"));
     assert_eq!(types.examples[0].after.as_deref(), Some("uuid"));
@@ -116,7 +116,7 @@ async fn broken_references_are_findings() {
     .await;
     let child_key = scalar_text(&mut before, "SELECT id::uuid::text FROM users ORDER BY id::uuid LIMIT 1").await;
     assert!(children > 0);
-    let checked = references::check(&mut after, &[declared_user_relation()], &scope).await.unwrap();
+    let checked = run_check(CheckKind::References, &mut before, &mut after, &scope, &[declared_user_relation()]).await;
     let orphans = finding(&checked, CheckKind::References, "missing parent");
     assert_eq!(orphans.count, children as u64);
     assert!(orphans.examples.iter().all(|e| e.key == child_key), "{:?}", orphans.examples);

@@ -27,7 +27,7 @@ const SPELLINGS: &[&str] = &[
 #[tokio::test]
 async fn try_cast_matches_the_real_cast_for_every_spelling() {
     let server = server().await;
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = connect(&db).await;
     let helper = ensure_try_cast(&mut conn, "uuid").await.unwrap();
     assert_eq!(ensure_try_cast(&mut conn, "uuid").await.unwrap(), helper, "installing twice is harmless");

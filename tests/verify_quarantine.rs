@@ -6,7 +6,7 @@
 mod support;
 
 use pgrehearse::verify::anomalies::{self, SetAside};
-use pgrehearse::verify::{conservation, content, CheckKind};
+use pgrehearse::verify::{CheckKind};
 use sqlx::PgConnection;
 use support::*;
 
@@ -45,22 +45,22 @@ async fn quarantining_uncastable_rows_conserves_them_and_scores_exactly() {
     let server = server().await;
     let template = seeded_template(&server, INVALID_ROWS_SQL).await;
     let scope = scope();
-    let (b, a) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
+    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
     let (mut before, mut after) = (connect(&b).await, connect(&a).await);
     apply(&mut after, "up.sql", &quarantine_sql("u.*")).await;
 
     let expected = expected_set_aside(&mut before).await;
     let invalid_users = expected.iter().filter(|s| s.table == "public.users").count() as i64;
     assert!(invalid_users > 0 && expected.len() as i64 > invalid_users);
-    let (conserved, counts) = conservation::check(&mut before, &mut after, &scope).await.unwrap();
+    let (conserved, counts) = check_conservation(&mut before, &mut after, &scope).await;
     assert_pass(&conserved);
     let users = counts.iter().find(|c| c.table == "public.users").unwrap();
     assert_eq!(users.quarantined, invalid_users);
-    assert_pass(&content::check(&mut before, &mut after, &scope).await.unwrap());
+    assert_pass(&run_check(CheckKind::Content, &mut before, &mut after, &scope, &[]).await);
 
-    let actual = anomalies::read_quarantined(&mut before, &mut after, &scope).await.unwrap();
+    let actual = quarantined(&mut before, &mut after, &scope).await;
     assert_eq!(actual.len(), expected.len());
-    assert_pass(&anomalies::check(Some(&expected), &actual));
+    assert_pass(&anomalies::score(Some(&expected), &actual));
     let reasons = anomalies::by_reason(&actual);
     assert_eq!(reasons.get("invalid uuid").copied(), Some(invalid_users as u64));
 }
@@ -79,27 +79,27 @@ DELETE FROM journal_entries WHERE user_id !~ {UUID_RE};
 UPDATE users SET id = gen_random_uuid()::text WHERE id !~ {UUID_RE};
 {UP_SQL}"
     );
-    let (b, a) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
+    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
     let (mut before, mut after) = (connect(&b).await, connect(&a).await);
     apply(&mut after, "up.sql", &fixing).await;
     let expected = expected_set_aside(&mut before).await;
     let invalid_users = expected.iter().filter(|s| s.table == "public.users").count() as u64;
-    let (conserved, _) = conservation::check(&mut before, &mut after, &scope).await.unwrap();
+    let (conserved, _) = check_conservation(&mut before, &mut after, &scope).await;
     assert_pass(&conserved);
-    let checked = content::check(&mut before, &mut after, &scope).await.unwrap();
+    let checked = run_check(CheckKind::Content, &mut before, &mut after, &scope, &[]).await;
     let f = finding(&checked, CheckKind::Content, "cannot be cast");
     assert_eq!((f.table.as_deref(), f.count), (Some("public.users"), invalid_users));
     assert!(f.examples.iter().all(|e| e.key.starts_with('!')), "{:?}", f.examples);
     assert_eq!(finding(&checked, CheckKind::Content, "appeared").count, invalid_users);
-    let actual = anomalies::read_quarantined(&mut before, &mut after, &scope).await.unwrap();
-    let scored = anomalies::check(Some(&expected), &actual);
+    let actual = quarantined(&mut before, &mut after, &scope).await;
+    let scored = anomalies::score(Some(&expected), &actual);
     assert_eq!(finding(&scored, CheckKind::Anomalies, "misses").count, invalid_users);
 
     // Quarantines the right rows but not as they were.
-    let (b, a) = (template.clone_database().await.unwrap(), template.clone_database().await.unwrap());
+    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
     let (mut before, mut after) = (connect(&b).await, connect(&a).await);
     apply(&mut after, "up.sql", &quarantine_sql("u.id, upper(u.email) AS email, u.created_at")).await;
-    let checked = content::check(&mut before, &mut after, &scope).await.unwrap();
+    let checked = run_check(CheckKind::Content, &mut before, &mut after, &scope, &[]).await;
     let f = finding(&checked, CheckKind::Content, "quarantined rows do not hold");
     assert_eq!(f.count, invalid_users);
     assert!(f.examples[0].before.as_deref().unwrap().starts_with("email="), "{:?}", f.examples[0]);

@@ -11,7 +11,7 @@ use support::*;
 #[tokio::test]
 async fn a_failing_statement_is_data_naming_its_line_and_everything_is_rolled_back() {
     let server = server().await;
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = connect(&db).await;
     let lines = [
         "-- a migration with a mistake on the fifth line",
@@ -42,7 +42,7 @@ async fn a_failing_statement_is_data_naming_its_line_and_everything_is_rolled_ba
 #[tokio::test]
 async fn syntax_errors_point_at_the_line_inside_a_long_statement() {
     let server = server().await;
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = connect(&db).await;
     let sql = "SELECT 1;\nCREATE TABLE t (\n  id int,\n  name txet_typo\n);\n";
     let typo_line = sql.lines().position(|l| l.contains("txet_typo")).unwrap() + 1;
@@ -58,7 +58,7 @@ async fn syntax_errors_point_at_the_line_inside_a_long_statement() {
 #[tokio::test]
 async fn concurrently_runs_without_a_transaction_and_keeps_what_ran() {
     let server = server().await;
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = connect(&db).await;
     let sql = "CREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY t_x ON t (x);\nSELECT 1/0;";
     let outcome = run_sql(&mut conn, "up.sql", sql).await;
@@ -89,7 +89,7 @@ async fn a_directory_runs_earlier_migrations_as_setup_and_rehearses_the_last() {
     assert!(set.rehearsed.down.is_some() && set.setup[1].down.is_none());
 
     let server = server().await;
-    let db = server.create_database().await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = connect(&db).await;
     let setup = pgrehearse::migration::run_setup(&mut conn, &set).await.unwrap();
     assert!(setup.len() == 2 && setup.iter().all(|o| o.is_success()));

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::provision::{BackendChoice, ProvisionOptions};
 
 #[derive(Debug, Parser)]
-#[command(name = "pgrehearse", version, about = "Rehearse PostgreSQL data migrations on disposable databases")]
+#[command(name = "pgrehearse", version, about = "Rehearse PostgreSQL data migrations on disposable databases", after_help = super::exit::EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

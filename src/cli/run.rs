@@ -1,5 +1,6 @@
 //! `pgrehearse run SCENARIO...`: rehearse each scenario end to end on one disposable
-//! server, write its reports, and exit 0 when every invariant holds, 1 on a finding.
+//! server, write its reports, and exit 0 when every invariant holds, 1 on a finding, 4
+//! when an internal error stopped a rehearsal (its report says which checks ran).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -64,9 +65,14 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         for check in report.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
             println!("    {}: {}", check.check, check.findings.first().map(|f| f.message.as_str()).unwrap_or(check.summary.as_str()));
         }
-        if report.verdict == Verdict::Fail {
-            worst = ExitCode::Findings;
+        if let Some(error) = &report.error {
+            println!("    internal error: failed to {error}");
         }
+        worst = worst.worst(match report.verdict {
+            Verdict::Pass => ExitCode::Success,
+            Verdict::Fail => ExitCode::Findings,
+            Verdict::Error => ExitCode::Internal,
+        });
         reports.push(rehearsed.report);
     }
     let (summary, _) = report::write_run_reports(&reports, &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;

@@ -2,6 +2,7 @@
 //! finds something, is not an error: those are findings in the report.
 
 use crate::dataset::SeedError;
+use crate::engine::EngineError;
 use crate::migration::MigrationError;
 use crate::provision::ProvisionError;
 use crate::report::ReportError;
@@ -15,6 +16,8 @@ pub enum RehearsalError {
     Seed(#[from] SeedError),
     #[error("{0}")]
     Migration(#[from] MigrationError),
+    #[error("read the engine's bookkeeping: {0}")]
+    Engine(#[from] EngineError),
     #[error("verify: {0}")]
     Verify(#[from] VerifyError),
     #[error("write the reports: {0}")]

@@ -8,11 +8,33 @@ use sqlx::PgConnection;
 
 use crate::dataset::GroundTruth;
 use crate::quote::quote_ident;
-use crate::scenario::BuiltinMigration;
+use super::error::RehearsalError;
+use crate::scenario::{BuiltinMigration, Migration, Scenario};
 use crate::verify::anomalies::SetAside;
 use crate::verify::schema_snapshot::SchemaSnapshot;
 use crate::verify::VerifyError;
 use crate::vocabulary::{AnomalyKind, Policy, Relation, TableName};
+
+/// For the built-in engine, the rows it must set aside; `None` (not scored) for user SQL.
+/// `original` is the before database's state: its FKs and the declared relations are
+/// followed for the cascade.
+pub async fn expected_rows(
+    before: &mut PgConnection,
+    scenario: &Scenario,
+    original: &SchemaSnapshot,
+    declared: &[Relation],
+    truth: &GroundTruth,
+) -> Result<Option<Vec<SetAside>>, RehearsalError> {
+    let Some(Migration::Builtin(builtin)) = &scenario.migration else { return Ok(None) };
+    let mut links: Vec<Relation> = original.foreign_keys.iter().filter(|r| r.is_single_column()).cloned().collect();
+    links.extend(declared.iter().cloned());
+    let root = (TableName::parse(&builtin.root.table), builtin.root.column.clone());
+    let mut converted: BTreeSet<(TableName, String)> = BTreeSet::from([root.clone()]);
+    converted.extend(
+        links.iter().filter(|l| (l.parent.clone(), l.parent_columns[0].clone()) == root).map(|l| (l.child.clone(), l.child_columns[0].clone())),
+    );
+    Ok(Some(expected_set_aside(before, original, truth, builtin, &converted, &links).await?))
+}
 
 /// Expected set-aside rows: `converted` are the columns the engine converts (the root and
 /// every column referencing it), `links` every single-column reference in the before database.

@@ -3,12 +3,13 @@
 
 mod error;
 mod expected;
+mod phases;
 mod pipeline;
 mod reasons;
 mod scope;
 pub mod shard;
 
 pub use error::RehearsalError;
-pub use expected::expected_set_aside;
+pub use expected::{expected_rows, expected_set_aside};
 pub use pipeline::{rehearse, RehearsalOptions, Rehearsed};
 pub use shard::Shard;

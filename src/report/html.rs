@@ -16,7 +16,7 @@ code{font-size:12px;word-break:break-all}svg .title{font-weight:bold;font-size:1
 
 pub fn render(report: &Report) -> String {
     let (passed, failed, skipped) = report.tally();
-    let verdict_class = if failed > 0 { "fail" } else { "pass" };
+    let verdict_class = if failed > 0 || report.error.is_some() { "fail" } else { "pass" };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -25,6 +25,9 @@ pub fn render(report: &Report) -> String {
         s = xml(&report.scenario),
         v = report.verdict.label(),
     );
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "<p><strong>Internal error</strong>: failed to {}. The checks below are those that ran before it.</p>", xml(error));
+    }
     out.push_str("<table><tr><th>check</th><th>status</th><th>summary</th></tr>\n");
     for c in &report.checks {
         let _ = writeln!(

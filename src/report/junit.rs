@@ -10,9 +10,10 @@ use crate::verify::{CheckResult, CheckStatus};
 
 pub fn render(report: &Report) -> String {
     let (_, failed, skipped) = report.tally();
+    let errors = usize::from(report.error.is_some());
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">", report.checks.len());
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">", report.checks.len() + errors);
     render_suite(&mut out, report);
     out.push_str("</testsuites>\n");
     out
@@ -21,16 +22,18 @@ pub fn render(report: &Report) -> String {
 /// One `junit.xml` for a whole run: a testsuite per rehearsed scenario, and one with a
 /// single skipped testcase per scenario that was not rehearsed, saying why.
 pub fn render_run(reports: &[Report], not_rehearsed: &[(String, String)]) -> String {
-    let (mut tests, mut failures, mut skips) = (not_rehearsed.len(), 0, not_rehearsed.len());
+    let (mut tests, mut failures, mut errors, mut skips) = (not_rehearsed.len(), 0, 0, not_rehearsed.len());
     for report in reports {
         let (_, failed, skipped) = report.tally();
-        tests += report.checks.len();
+        let errored = usize::from(report.error.is_some());
+        tests += report.checks.len() + errored;
         failures += failed;
+        errors += errored;
         skips += skipped;
     }
     let time = secs(reports.iter().flat_map(|r| &r.checks).map(|c| c.duration).sum());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skips}\" time=\"{time}\">");
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skips}\" time=\"{time}\">");
     for report in reports {
         render_suite(&mut out, report);
     }
@@ -46,12 +49,18 @@ pub fn render_run(reports: &[Report], not_rehearsed: &[(String, String)]) -> Str
 
 fn render_suite(out: &mut String, report: &Report) {
     let (_, failed, skipped) = report.tally();
-    let tests = report.checks.len();
+    let errors = usize::from(report.error.is_some());
+    let tests = report.checks.len() + errors;
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let name = xml(&report.scenario);
-    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
+    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
     for check in &report.checks {
         render_case(out, &name, check);
+    }
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{name}\" name=\"internal-error\" time=\"0\">");
+        let _ = writeln!(out, "      <error message=\"failed to {}\"/>", xml(error));
+        out.push_str("    </testcase>\n");
     }
     out.push_str("  </testsuite>\n");
 }

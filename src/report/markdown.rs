@@ -17,6 +17,9 @@ pub fn render(report: &Report) -> String {
         "**Verdict: {}** ({passed} passed, {failed} failed, {skipped} skipped)\n",
         report.verdict.label()
     );
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "**Internal error**: failed to {}. The checks below are those that ran before it.\n", cell(error));
+    }
     let _ = writeln!(out, "| check | status | summary |\n|---|---|---|");
     for check in &report.checks {
         let _ = writeln!(out, "| {} | {} | {} |", check.check, status(check.status), cell(&check.summary));

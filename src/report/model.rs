@@ -28,6 +28,10 @@ pub struct Report {
     pub batches: Vec<Batch>,
     /// Wall-clock time of each phase (provision, seed, migrate, ...), in order.
     pub timings: Vec<Timing>,
+    /// The internal error that stopped the rehearsal before every check ran (verdict
+    /// `error`, exit 4); `checks` holds those that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +41,8 @@ pub enum Verdict {
     Pass,
     /// At least one check has a finding.
     Fail,
+    /// An internal error stopped the rehearsal: not every check ran.
+    Error,
 }
 
 impl Verdict {
@@ -52,6 +58,7 @@ impl Verdict {
         match self {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
         }
     }
 }
@@ -88,7 +95,14 @@ impl Report {
             quarantine_by_reason: BTreeMap::new(),
             batches: Vec::new(),
             timings: Vec::new(),
+            error: None,
         }
+    }
+
+    /// Records the internal error that stopped the rehearsal; the verdict becomes `error`.
+    pub fn set_internal_error(&mut self, error: impl Into<String>) {
+        self.error = Some(error.into());
+        self.verdict = Verdict::Error;
     }
 
     /// The same report with every volatile field (durations, the database URL with its

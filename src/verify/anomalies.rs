@@ -6,12 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
-use super::schema_snapshot::snapshot;
-use super::scope::Scope;
+use super::context::Context;
 use crate::quote::quote_ident;
 
 /// One row a migration set aside. `key` is the row's primary key as text (columns joined
@@ -38,13 +37,10 @@ const REASON_COLUMNS: &[&str] = &["reason", "quarantine_reason", "_reason"];
 
 /// Reads every quarantined row of `after`. The key columns are the source table's primary
 /// key in the `before` database (the quarantine table may have none).
-pub async fn read_quarantined(
-    before: &mut PgConnection,
-    after: &mut PgConnection,
-    scope: &Scope,
-) -> Result<Vec<SetAside>, VerifyError> {
-    let before_snap = snapshot(before, &scope.snapshot_options()).await?;
-    let after_snap = snapshot(after, &scope.snapshot_options()).await?;
+pub async fn read_quarantined(ctx: &mut Context<'_>) -> Result<Vec<SetAside>, VerifyError> {
+    let scope = ctx.scope;
+    let before_snap = scope.visible(&ctx.original.schema);
+    let after_snap = scope.visible(&ctx.reached.schema);
     let mut set = Vec::new();
     for (source, schema) in scope.source_tables(&before_snap) {
         for (q, q_schema) in scope.quarantine_for(&after_snap, source) {
@@ -65,7 +61,7 @@ pub async fn read_quarantined(
                 q.quoted()
             );
             let rows = sqlx::query(&sql)
-                .fetch_all(&mut *after)
+                .fetch_all(&mut *ctx.after)
                 .await
                 .map_err(VerifyError::query(format!("read quarantine table {q}")))?;
             set.extend(rows.iter().map(|r| SetAside {
@@ -80,9 +76,14 @@ pub async fn read_quarantined(
     Ok(set)
 }
 
+/// Scores the rows the phase found set aside against the expected ones.
+pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
+    Ok(score(ctx.expected_set_aside.as_deref(), &ctx.set_aside))
+}
+
 /// Scores `actual` against `expected`; with `expected = None` reports `actual` as a table
 /// (status skip: nothing to score against).
-pub fn check(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult {
+pub fn score(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult {
     let started = Instant::now();
     let Some(expected) = expected else {
         return CheckResult::skip(
@@ -149,13 +150,13 @@ mod tests {
     fn misses_and_false_positives_are_separate_findings() {
         let expected = vec![row("public.users", "a"), row("public.users", "b")];
         let actual = vec![row("public.users", "b"), row("public.users", "c")];
-        let result = check(Some(&expected), &actual);
+        let result = score(Some(&expected), &actual);
         assert_eq!(result.status, CheckStatus::Fail);
         assert_eq!(result.findings.len(), 2);
         let keys: Vec<&str> = result.findings.iter().map(|f| f.examples[0].key.as_str()).collect();
         assert!(keys.contains(&"a") && keys.contains(&"c"), "{keys:?}");
-        assert_eq!(check(Some(&expected), &expected).status, CheckStatus::Pass);
-        assert_eq!(check(None, &actual).status, CheckStatus::Skip);
+        assert_eq!(score(Some(&expected), &expected).status, CheckStatus::Pass);
+        assert_eq!(score(None, &actual).status, CheckStatus::Skip);
         assert_eq!(by_reason(&actual).get("invalid uuid"), Some(&(actual.len() as u64)));
     }
 }

@@ -8,8 +8,8 @@ use sqlx::PgConnection;
 
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
-use super::schema_snapshot::snapshot;
-use super::scope::Scope;
+use super::context::Context;
+use super::state::DatabaseState;
 use crate::vocabulary::TableName;
 
 /// Row counts of one table, for the check and for the report's table of counts.
@@ -29,42 +29,43 @@ impl TableCounts {
 }
 
 /// Counts every user table before and after (with its quarantine tables) and reports
-/// each table whose rows do not add up.
-pub async fn check(
-    before: &mut PgConnection,
-    after: &mut PgConnection,
-    scope: &Scope,
-) -> Result<(CheckResult, Vec<TableCounts>), VerifyError> {
+/// each table whose rows do not add up; the counts stay in `ctx.table_counts`.
+pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
-    let counts = count_tables(before, after, scope).await?;
+    let counts = count_tables(ctx).await?;
     let findings: Vec<Finding> = counts.iter().filter(|c| !c.is_conserved()).map(finding).collect();
     let total: i64 = counts.iter().map(|c| c.before).sum();
     let summary = format!("{} tables, {} rows before", counts.len(), total);
-    Ok((CheckResult::from_findings(CheckKind::Conservation, summary, findings, started.elapsed()), counts))
+    ctx.table_counts = counts;
+    Ok(CheckResult::from_findings(CheckKind::Conservation, summary, findings, started.elapsed()))
 }
 
-/// Row counts of every user table of `before`, in name order.
-pub async fn count_tables(
-    before: &mut PgConnection,
-    after: &mut PgConnection,
-    scope: &Scope,
-) -> Result<Vec<TableCounts>, VerifyError> {
-    let before_snap = snapshot(before, &scope.snapshot_options()).await?;
-    let after_snap = snapshot(after, &scope.snapshot_options()).await?;
+/// Row counts of every user table of the original, in name order, from the states'
+/// fingerprints (counted only for a table the state could not fingerprint).
+pub async fn count_tables(ctx: &mut Context<'_>) -> Result<Vec<TableCounts>, VerifyError> {
+    let before_snap = ctx.scope.visible(&ctx.original.schema);
+    let after_snap = ctx.scope.visible(&ctx.reached.schema);
     let mut counts = Vec::new();
-    for (table, _) in scope.source_tables(&before_snap) {
-        let before_rows = count(before, table).await?;
+    for (table, _) in ctx.scope.source_tables(&before_snap) {
+        let before_rows = rows(&mut *ctx.before, ctx.original, table).await?;
         let after_rows = match after_snap.tables.contains_key(table) {
-            true => Some(count(after, table).await?),
+            true => Some(rows(&mut *ctx.after, ctx.reached, table).await?),
             false => None,
         };
         let mut quarantined = 0;
-        for (q, _) in scope.quarantine_for(&after_snap, table) {
-            quarantined += count(after, &q).await?;
+        for (q, _) in ctx.scope.quarantine_for(&after_snap, table) {
+            quarantined += rows(&mut *ctx.after, ctx.reached, &q).await?;
         }
         counts.push(TableCounts { table: table.to_string(), before: before_rows, after: after_rows, quarantined });
     }
     Ok(counts)
+}
+
+async fn rows(conn: &mut PgConnection, state: &DatabaseState, table: &TableName) -> Result<i64, VerifyError> {
+    match state.fingerprints.get(table) {
+        Some(print) => Ok(print.rows),
+        None => count(conn, table).await,
+    }
 }
 
 async fn count(conn: &mut PgConnection, table: &TableName) -> Result<i64, VerifyError> {

@@ -12,8 +12,7 @@ use super::diff::{diff, DiffStats, RowDifference, SideRow};
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table, CastMode, TablePairing};
-use super::schema_snapshot::snapshot;
-use super::scope::Scope;
+use super::context::Context;
 
 /// What a row difference means for the content check; each becomes one finding per table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,14 +41,11 @@ impl Problem {
 }
 
 /// Compares every user table of `before` with `after` (and its quarantine tables).
-pub async fn check(
-    before: &mut PgConnection,
-    after: &mut PgConnection,
-    scope: &Scope,
-) -> Result<CheckResult, VerifyError> {
+pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
-    let before_snap = snapshot(before, &scope.snapshot_options()).await?;
-    let after_snap = snapshot(after, &scope.snapshot_options()).await?;
+    let scope = ctx.scope;
+    let before_snap = scope.visible(&ctx.original.schema);
+    let after_snap = scope.visible(&ctx.reached.schema);
     let mut findings = Vec::new();
     let (mut tables, mut rows) = (0, 0);
     for (table, before_schema) in scope.source_tables(&before_snap) {
@@ -61,7 +57,7 @@ pub async fn check(
         let pairing = pair_table(table, before_schema, after_schema, &quarantine, CastMode::ToAfterTypes)?;
         let expected: BTreeSet<&str> =
             scope.expected_changes.iter().filter(|(t, _)| *t == table.to_string()).map(|(_, k)| k.as_str()).collect();
-        let (stats, table_findings) = compare_table(before, after, &pairing, &expected).await?;
+        let (stats, table_findings) = compare_table(&mut *ctx.before, &mut *ctx.after, &pairing, &expected).await?;
         tables += 1;
         rows += stats.before.rows;
         findings.extend(table_findings);

@@ -8,6 +8,9 @@ pub enum VerifyError {
 
     #[error("compare table {table}: it has no columns in common between the two databases")]
     NoCommonColumns { table: String },
+
+    #[error("run {check} as a state check: it scores how a migration ran, not a database state")]
+    NotAStateCheck { check: super::CheckKind },
 }
 
 impl VerifyError {

@@ -7,52 +7,18 @@ use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding, MAX_EXAMPLES};
-use super::schema_snapshot::{snapshot, SchemaSnapshot};
-use super::scope::Scope;
+use super::context::Context;
+use super::schema_snapshot::SchemaSnapshot;
 use crate::vocabulary::{Relation, TableName};
 use crate::quote::quote_ident;
 
-const FOREIGN_KEYS_SQL: &str = "
-SELECT con.conname, cn.nspname AS child_schema, c.relname AS child_table,
-       pn.nspname AS parent_schema, p.relname AS parent_table, con.convalidated,
-       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
-              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i) AS child_columns,
-       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) AS parent_columns
-  FROM pg_constraint con
-  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
-  JOIN pg_class p ON p.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
- WHERE con.contype = 'f' AND cn.nspname <> ALL($1)
- ORDER BY cn.nspname, c.relname, con.conname";
-
-/// Reads the FKs of the database `conn` is connected to (outside system schemas).
-pub async fn foreign_keys(conn: &mut PgConnection) -> Result<Vec<Relation>, VerifyError> {
-    let system: Vec<String> = super::schema_snapshot::SYSTEM_SCHEMAS.iter().map(|s| s.to_string()).collect();
-    let rows = sqlx::query(FOREIGN_KEYS_SQL)
-        .bind(&system)
-        .fetch_all(conn)
-        .await
-        .map_err(VerifyError::query("read foreign keys"))?;
-    Ok(rows
-        .iter()
-        .map(|r| Relation {
-            constraint: Some(r.get("conname")),
-            child: TableName::new(r.get::<String, _>("child_schema"), r.get::<String, _>("child_table")),
-            child_columns: r.get("child_columns"),
-            parent: TableName::new(r.get::<String, _>("parent_schema"), r.get::<String, _>("parent_table")),
-            parent_columns: r.get("parent_columns"),
-            validated: r.get("convalidated"),
-        })
-        .collect())
-}
-
-/// Checks every FK of `after` and every relation in `declared`.
-pub async fn check(after: &mut PgConnection, declared: &[Relation], scope: &Scope) -> Result<CheckResult, VerifyError> {
+/// Checks every FK of the state up reached and every declared relation.
+pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
-    let snap = snapshot(after, &scope.snapshot_options()).await?;
-    let mut relations = foreign_keys(after).await?;
-    relations.retain(|r| snap.tables.contains_key(&r.child) && !scope.is_quarantine(&r.child));
-    relations.extend(declared.iter().cloned());
+    let snap = ctx.scope.visible(&ctx.reached.schema);
+    let mut relations = snap.foreign_keys.clone();
+    relations.retain(|r| snap.tables.contains_key(&r.child) && !ctx.scope.is_quarantine(&r.child));
+    relations.extend(ctx.declared.iter().cloned());
     let mut findings = Vec::new();
     for relation in &relations {
         let same_types = check_types(relation, &snap, &mut findings);
@@ -66,11 +32,11 @@ pub async fn check(after: &mut PgConnection, declared: &[Relation], scope: &Scop
                 .with_count(1),
             );
         }
-        if let Some(f) = orphans(after, relation, same_types).await? {
+        if let Some(f) = orphans(&mut *ctx.after, relation, same_types).await? {
             findings.push(f);
         }
     }
-    let summary = format!("{} relations checked ({} declared)", relations.len(), declared.len());
+    let summary = format!("{} relations checked ({} declared)", relations.len(), ctx.declared.len());
     Ok(CheckResult::from_findings(CheckKind::References, summary, findings, started.elapsed()))
 }
 

@@ -1,37 +1,17 @@
 //! Check: up after down succeeds and gives the same result as the first up, compared by
 //! schema snapshot and per-table fingerprints of the two after-states.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use sqlx::PgConnection;
-
-use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
-use super::fingerprint::{fingerprint_tables, Fingerprint};
 use super::schema_diff::diff as schema_diff;
-use super::schema_snapshot::{snapshot, SchemaSnapshot, SnapshotOptions};
-use crate::vocabulary::TableName;
+use super::state::DatabaseState;
 use super::up_runs;
 use crate::migration::MigrationFailure;
 
-/// The state of a database after an up: its schema and a fingerprint of every table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AfterState {
-    pub schema: SchemaSnapshot,
-    pub fingerprints: BTreeMap<TableName, Fingerprint>,
-}
-
-/// Records the state after an up, to compare with a later one.
-pub async fn capture(conn: &mut PgConnection, options: &SnapshotOptions) -> Result<AfterState, VerifyError> {
-    let schema = snapshot(conn, options).await?;
-    let fingerprints = fingerprint_tables(conn, &schema).await?;
-    Ok(AfterState { schema, fingerprints })
-}
-
 /// Compares the state after the first up with the state after the second; `second_up`
 /// is the failure of the second up, if it failed (then there is no second state).
-pub fn check(first: &AfterState, second: Result<&AfterState, &MigrationFailure>, duration: Duration) -> CheckResult {
+pub fn check(first: &DatabaseState, second: Result<&DatabaseState, &MigrationFailure>, duration: Duration) -> CheckResult {
     let started = Instant::now();
     let second = match second {
         Ok(state) => state,

@@ -5,44 +5,44 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use sqlx::PgConnection;
-
 use super::content::changed_columns;
 use super::diff::{diff, RowDifference};
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table, CastMode};
 use super::schema_diff::{diff as schema_diff, SchemaChange};
-use super::schema_snapshot::snapshot;
-use super::scope::Scope;
+use super::context::Context;
 
-/// Compares `original` (before up) with `rolled_back` (after up and down). Quarantine and
+/// Compares the original state (before up) with the state after up and down. Quarantine and
 /// bookkeeping tables named in `scope` are left out: the scenario decides whether they
 /// may remain; anything else left behind is a schema finding.
-pub async fn check(
-    original: &mut PgConnection,
-    rolled_back: &mut PgConnection,
-    scope: &Scope,
-) -> Result<CheckResult, VerifyError> {
+pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     let started = Instant::now();
-    let options = scope.snapshot_options_without_quarantine();
-    let before_snap = snapshot(original, &options).await?;
-    let after_snap = snapshot(rolled_back, &options).await?;
+    let before_snap = ctx.scope.visible_without_quarantine(&ctx.original.schema);
+    let after_snap = ctx.scope.visible_without_quarantine(&ctx.reached.schema);
     let changes = schema_diff(&before_snap, &after_snap);
     let mut findings: Vec<Finding> = changes.iter().map(schema_finding).collect();
     let mut rows = 0;
     for (table, before_schema) in &before_snap.tables {
         let Some(after_schema) = after_snap.tables.get(table) else { continue };
+        // Same columns and the same fingerprint in both states: the rows are the same.
+        let prints = (ctx.original.fingerprints.get(table), ctx.reached.fingerprints.get(table));
+        if let (true, (Some(before_print), Some(after_print))) = (before_schema == after_schema, prints) {
+            if before_print == after_print {
+                rows += before_print.rows;
+                continue;
+            }
+        }
         let pairing = match pair_table(table, before_schema, after_schema, &[], CastMode::RawText) {
             Ok(p) => p,
             Err(super::error::VerifyError::NoCommonColumns { .. }) => continue,
             Err(e) => return Err(e),
         };
-        let before_side = pairing.before.prepare(original).await?;
-        let after_side = pairing.after.prepare(rolled_back).await?;
+        let before_side = pairing.before.prepare(&mut *ctx.before).await?;
+        let after_side = pairing.after.prepare(&mut *ctx.after).await?;
         let mut by_kind: BTreeMap<&'static str, Finding> = BTreeMap::new();
         let name = table.to_string();
-        let stats = diff(original, &before_side, rolled_back, &after_side, |d| {
+        let stats = diff(&mut *ctx.before, &before_side, &mut *ctx.after, &after_side, |d| {
             let (message, example) = describe(&pairing.columns, d);
             by_kind
                 .entry(message)

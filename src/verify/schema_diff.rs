@@ -156,6 +156,7 @@ mod tests {
         SchemaSnapshot {
             tables: BTreeMap::from([(TableName::new("public", "users"), table)]),
             views: BTreeMap::from([(TableName::new("public", "active_users"), view.to_string())]),
+            foreign_keys: Vec::new(),
         }
     }
 

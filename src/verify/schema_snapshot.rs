@@ -3,13 +3,14 @@
 //! views. Two snapshots compare with `==` and diff with [`super::schema_diff`].
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::pattern::{matches_any, TablePattern};
-use crate::vocabulary::TableName;
+use crate::vocabulary::{Relation, TableName};
 
 /// Schemas that never hold user data: the system's, the dataset's ground truth, and the
 /// helper functions the verifier installs.
@@ -22,6 +23,8 @@ pub struct SchemaSnapshot {
     pub tables: BTreeMap<TableName, TableSchema>,
     /// View and materialized view definitions (`pg_get_viewdef`), by `schema.view`.
     pub views: BTreeMap<TableName, String>,
+    /// Every FK whose child table is in `tables`, in (schema, table, name) order.
+    pub foreign_keys: Vec<Relation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,8 +112,29 @@ SELECT n.nspname, c.relname, pg_get_viewdef(c.oid) AS definition
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('v', 'm') AND n.nspname <> ALL($1)";
 
+const FOREIGN_KEYS_SQL: &str = "
+SELECT n.nspname, c.relname, con.conname, pn.nspname AS parent_schema, p.relname AS parent_table, con.convalidated,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i) AS child_columns,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) AS parent_columns
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_class p ON p.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+ WHERE con.contype = 'f' AND n.nspname <> ALL($1)
+ ORDER BY n.nspname, c.relname, con.conname";
+
+/// How many snapshots this process has read: a rehearsal reads each database state once,
+/// and a test holds it to that.
+static SNAPSHOTS_TAKEN: AtomicUsize = AtomicUsize::new(0);
+
+pub fn snapshots_taken() -> usize {
+    SNAPSHOTS_TAKEN.load(Ordering::Relaxed)
+}
+
 /// Reads the snapshot of the database `conn` is connected to.
 pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Result<SchemaSnapshot, VerifyError> {
+    SNAPSHOTS_TAKEN.fetch_add(1, Ordering::Relaxed);
     let system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| s.to_string()).collect();
     let keep = |t: &TableName| !matches_any(&options.excluded, t);
     let mut snap = SchemaSnapshot::default();
@@ -151,6 +175,19 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
         let view = table_of(&row);
         if keep(&view) {
             snap.views.insert(view, row.get("definition"));
+        }
+    }
+    for row in fetch(conn, FOREIGN_KEYS_SQL, &system, "read foreign keys from the catalog").await? {
+        let child = table_of(&row);
+        if snap.tables.contains_key(&child) {
+            snap.foreign_keys.push(Relation {
+                constraint: Some(row.get("conname")),
+                child,
+                child_columns: row.get("child_columns"),
+                parent: TableName::new(row.get::<String, _>("parent_schema"), row.get::<String, _>("parent_table")),
+                parent_columns: row.get("parent_columns"),
+                validated: row.get("convalidated"),
+            });
         }
     }
     Ok(snap)

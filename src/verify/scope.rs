@@ -44,6 +44,17 @@ impl Scope {
         SnapshotOptions { excluded: self.excluded.iter().chain(&self.quarantine).cloned().collect() }
     }
 
+    /// The part of a state's snapshot this scope looks at (bookkeeping left out), as if
+    /// it had been read with [`Scope::snapshot_options`].
+    pub fn visible(&self, snapshot: &SchemaSnapshot) -> SchemaSnapshot {
+        filtered(snapshot, &self.excluded)
+    }
+
+    /// The same, without quarantine tables: what rollback identity compares.
+    pub fn visible_without_quarantine(&self, snapshot: &SchemaSnapshot) -> SchemaSnapshot {
+        filtered(snapshot, &self.snapshot_options_without_quarantine().excluded)
+    }
+
     pub fn is_quarantine(&self, table: &TableName) -> bool {
         matches_any(&self.quarantine, table)
     }
@@ -65,5 +76,15 @@ impl Scope {
             .filter(|(t, _)| self.is_quarantine(t) && t.name == source.name && *t != source)
             .map(|(t, s)| (t.clone(), s))
             .collect()
+    }
+}
+
+/// `snapshot` without the tables, views and FKs that `excluded` matches.
+fn filtered(snapshot: &SchemaSnapshot, excluded: &[TablePattern]) -> SchemaSnapshot {
+    let keep = |t: &TableName| !matches_any(excluded, t);
+    SchemaSnapshot {
+        tables: snapshot.tables.iter().filter(|(t, _)| keep(t)).map(|(t, s)| (t.clone(), s.clone())).collect(),
+        views: snapshot.views.iter().filter(|(v, _)| keep(v)).map(|(v, d)| (v.clone(), d.clone())).collect(),
+        foreign_keys: snapshot.foreign_keys.iter().filter(|r| keep(&r.child)).cloned().collect(),
     }
 }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 use pgrehearse::migration::{run_file, FileOutcome, SqlFile};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Server, Template};
-use pgrehearse::verify::{CheckKind, CheckResult, CheckStatus, Finding, Scope};
+use pgrehearse::verify::anomalies::SetAside;
+use pgrehearse::verify::conservation::TableCounts;
+use pgrehearse::verify::schema_snapshot::SnapshotOptions;
+use pgrehearse::verify::{anomalies, registry, CheckKind, CheckResult, CheckStatus, Context, DatabaseState, Finding, Scope};
+use pgrehearse::vocabulary::Relation;
 use sqlx::{Executor, PgConnection};
 
 /// 240 users, every 7th with an upper-case (non-canonical) uuid and every 11th without
@@ -82,7 +86,7 @@ pub async fn server() -> Server {
 
 /// A template seeded with [`SEED_SQL`] plus `extra_sql`.
 pub async fn seeded_template<'s>(server: &'s Server, extra_sql: &str) -> Template<'s> {
-    let db = server.create_database().await.expect("create database");
+    let db = server.create_database().await.expect("create database").keep_on_panic();
     {
         let mut conn = db.connect().await.expect("connect");
         conn.execute(sqlx::raw_sql(SEED_SQL)).await.expect("seed");
@@ -126,4 +130,38 @@ pub fn finding<'r>(result: &'r CheckResult, check: CheckKind, needle: &str) -> &
     let matching: Vec<&Finding> = result.findings.iter().filter(|f| f.message.contains(needle)).collect();
     assert_eq!(matching.len(), 1, "one {check} finding containing {needle:?} in {:#?}", result.findings);
     matching[0]
+}
+
+/// The state `conn` is in, read once, as a rehearsal reads it when a phase begins.
+pub async fn capture(conn: &mut PgConnection, scope: &Scope) -> DatabaseState {
+    DatabaseState::capture(conn, &scope.snapshot_options()).await.expect("read the database state")
+}
+
+/// The original state of `before` and the state `after` reached.
+pub async fn states(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> (DatabaseState, DatabaseState) {
+    let original = DatabaseState::capture(before, &SnapshotOptions::default()).await.expect("read the original state");
+    (original, capture(after, scope).await)
+}
+
+/// Runs one state check through the registry, on a context built as a phase builds it.
+pub async fn run_check(kind: CheckKind, before: &mut PgConnection, after: &mut PgConnection, scope: &Scope, declared: &[Relation]) -> CheckResult {
+    let (original, reached) = states(before, after, scope).await;
+    let mut ctx = Context::new(before, after, &original, &reached, scope);
+    ctx.declared = declared.to_vec();
+    registry::run(kind, &mut ctx).await.expect("the check runs")
+}
+
+/// Conservation, with the row counts it leaves for the report.
+pub async fn check_conservation(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> (CheckResult, Vec<TableCounts>) {
+    let (original, reached) = states(before, after, scope).await;
+    let mut ctx = Context::new(before, after, &original, &reached, scope);
+    let result = registry::run(CheckKind::Conservation, &mut ctx).await.expect("conservation runs");
+    (result, ctx.table_counts)
+}
+
+/// The rows `after` holds in quarantine, keyed by the original's primary keys.
+pub async fn quarantined(before: &mut PgConnection, after: &mut PgConnection, scope: &Scope) -> Vec<SetAside> {
+    let (original, reached) = states(before, after, scope).await;
+    let mut ctx = Context::new(before, after, &original, &reached, scope);
+    anomalies::read_quarantined(&mut ctx).await.expect("read quarantine")
 }

@@ -1,0 +1,217 @@
+//! The phases of one rehearsal, each a method on [`Rehearsal`]: seed a template and
+//! clone a pristine "before" and a "work" database from it, migrate up, check the state
+//! up reached, migrate down, check the state down reached against the original, migrate
+//! up again, and report. Each database state is read once, when it is reached.
+
+use std::time::Instant;
+
+use sqlx::PgConnection;
+
+use super::error::RehearsalError;
+use super::expected::expected_rows;
+use super::reasons::{attach_engine_reasons, engine_nulled_rows};
+use super::scope::{scopes, Scopes};
+use crate::dataset::{self, GroundTruth, SeedObserver};
+use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
+use crate::provision::{Database, Server, Template};
+use crate::report::{Batch, Timing};
+use crate::scenario::Scenario;
+use crate::verify::registry::{self, AFTER_DOWN, AFTER_UP};
+use crate::verify::schema_snapshot::SnapshotOptions;
+use crate::verify::state::DatabaseState;
+use crate::verify::{anomalies, conservation, down_runs, rerun, up_runs, CheckKind, CheckResult, CheckStatus, Context, Scope};
+use crate::vocabulary::{ExpectedOutcome, Relation};
+
+/// Everything a rehearsal holds between its phases.
+pub struct Rehearsal<'s> {
+    pub(super) server: &'s Server,
+    pub(super) scenario: &'s Scenario,
+    pub(super) progress: bool,
+    pub(super) driver: MigrationDriver,
+    pub(super) scopes: Scopes,
+    /// The references the database does not enforce, computed once from the dataset.
+    pub(super) declared: Vec<Relation>,
+    pub(super) truth: GroundTruth,
+    pub(super) template: Template<'s>,
+    pub(super) before_db: Database,
+    pub(super) work_db: Database,
+    pub(super) before: PgConnection,
+    pub(super) work: PgConnection,
+    /// The state of the before database, read once.
+    pub(super) original: DatabaseState,
+    /// The state the first up reached, for the re-run; `None` when up failed.
+    pub(super) after_up: Option<DatabaseState>,
+    pub(super) up: Option<UpRun>,
+    pub(super) checks: Vec<CheckResult>,
+    pub(super) tables: Vec<conservation::TableCounts>,
+    pub(super) quarantine_by_reason: std::collections::BTreeMap<String, u64>,
+    pub(super) timings: Vec<Timing>,
+}
+
+impl<'s> Rehearsal<'s> {
+    /// Seed: the dataset into a template, then the before and work clones, with any
+    /// setup migrations applied to both and the original state read.
+    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: bool) -> Result<Rehearsal<'s>, RehearsalError> {
+        let mut timings = Vec::new();
+        let started = Instant::now();
+        let seeded = server.create_database().await?;
+        let summary = {
+            let mut conn = seeded.connect().await?;
+            dataset::seed(&mut conn, scenario, observer).await?
+        };
+        // Computed once: the engine converts them, the references check follows them,
+        // the expected set-aside rows cascade on them.
+        let declared_columns = scenario.declared_relations(&summary.model).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
+        let declared: Vec<Relation> = declared_columns.iter().map(Relation::from).collect();
+        let driver = scenario.migration_driver(declared_columns).ok_or_else(|| {
+            RehearsalError::Invalid(format!(
+                "{}: no [migration] section: name the built-in engine (engine = \"uuid\") or your up/down SQL",
+                scenario.path.display()
+            ))
+        })?;
+        let template = Template::freeze(server, seeded).await?;
+        lap(&mut timings, "seed", started);
+
+        let started = Instant::now();
+        let before_db = template.clone_database().await?;
+        let work_db = template.clone_database().await?;
+        if let Some(failure) = driver.setup(&before_db).await?.or(driver.setup(&work_db).await?) {
+            return Err(RehearsalError::Invalid(format!("an earlier migration failed during setup: {failure}")));
+        }
+        let mut before = before_db.connect().await?;
+        let work = work_db.connect().await?;
+        let original = DatabaseState::capture(&mut before, &SnapshotOptions::default()).await?;
+        lap(&mut timings, "clone", started);
+        Ok(Rehearsal {
+            server,
+            scenario,
+            progress,
+            scopes: scopes(&driver),
+            driver,
+            declared,
+            truth: summary.truth,
+            template,
+            before_db,
+            work_db,
+            before,
+            work,
+            original,
+            after_up: None,
+            up: None,
+            checks: Vec::new(),
+            tables: Vec::new(),
+            quarantine_by_reason: Default::default(),
+            timings,
+        })
+    }
+
+    /// Up: the migration runs on the work database; `up-runs` scores how it ran.
+    pub async fn up(&mut self) -> Result<(), RehearsalError> {
+        let up = self.driver.up(&self.work_db, self.progress).await?;
+        self.timings.push(Timing { phase: "migrate".into(), duration: up.duration });
+        self.checks.push(up_runs::check(up.failure.as_ref(), &self.scenario.expect.up, up.duration));
+        self.up = Some(up);
+        Ok(())
+    }
+
+    /// Checks after up, on the state up reached (read once); none when up failed.
+    pub async fn check_after_up(&mut self) -> Result<(), RehearsalError> {
+        let started = Instant::now();
+        if self.up.as_ref().is_some_and(|up| up.failure.is_none()) {
+            self.check_state_after_up().await?;
+        }
+        lap(&mut self.timings, "verify", started);
+        Ok(())
+    }
+
+    async fn check_state_after_up(&mut self) -> Result<(), RehearsalError> {
+        let reached = DatabaseState::capture(&mut self.work, &self.scopes.after_up.snapshot_options()).await?;
+        let (nulled, expected_changes) = engine_nulled_rows(&mut self.work, &reached.schema).await?;
+        let scope = Scope { expected_changes, ..self.scopes.after_up.clone() };
+        let expected = expected_rows(&mut self.before, self.scenario, &self.original.schema, &self.declared, &self.truth).await?;
+        let mut ctx = Context::new(&mut self.before, &mut self.work, &self.original, &reached, &scope);
+        ctx.declared = self.declared.clone();
+        ctx.expected_set_aside = expected;
+        let mut actual = anomalies::read_quarantined(&mut ctx).await?;
+        attach_engine_reasons(&mut *ctx.after, &reached.schema, &mut actual).await?;
+        actual.extend(nulled);
+        actual.sort();
+        ctx.set_aside = actual;
+        let phase = registry::run_phase(AFTER_UP, &mut ctx).await;
+        self.tables = std::mem::take(&mut ctx.table_counts);
+        self.quarantine_by_reason = anomalies::by_reason(&ctx.set_aside);
+        self.checks.extend(phase.results);
+        if let Some(error) = phase.error {
+            return Err(error.into());
+        }
+        self.after_up = Some(reached);
+        Ok(())
+    }
+
+    /// Down, then the checks on the state it reached, against the original.
+    pub async fn down_and_check(&mut self) -> Result<(), RehearsalError> {
+        let (failure, duration) = self.driver.down(&self.work_db, self.progress).await?;
+        self.timings.push(Timing { phase: "rollback".into(), duration });
+        let started = Instant::now();
+        if self.is_irreversible() {
+            self.checks.push(down_runs::check_irreversible(failure.as_ref(), duration));
+            lap(&mut self.timings, "verify rollback", started);
+            return Ok(());
+        }
+        let scope = self.scopes.after_down.clone();
+        let reached = DatabaseState::capture(&mut self.work, &scope.snapshot_options()).await?;
+        let mut ctx = Context::new(&mut self.before, &mut self.work, &self.original, &reached, &scope);
+        let phase = registry::run_phase(AFTER_DOWN, &mut ctx).await;
+        let mut results = phase.results;
+        if let Some(identity) = results.iter_mut().find(|c| c.check == CheckKind::RollbackIdentity) {
+            with_down_failure(identity, failure.as_ref());
+        }
+        self.checks.extend(results);
+        if let Some(error) = phase.error {
+            return Err(error.into());
+        }
+        lap(&mut self.timings, "verify rollback", started);
+        Ok(())
+    }
+
+    /// Up again after down: it must succeed and reach the state the first up reached.
+    pub async fn rerun(&mut self) -> Result<(), RehearsalError> {
+        if self.is_irreversible() && self.after_up.is_some() {
+            self.checks.push(CheckResult::skip(CheckKind::Rerun, "not run: [expect] down = \"fail\" declares the migration irreversible"));
+            return Ok(());
+        }
+        let Some(first) = &self.after_up else { return Ok(()) };
+        let again = self.driver.up(&self.work_db, self.progress).await?;
+        let second = match &again.failure {
+            None => Ok(DatabaseState::capture(&mut self.work, &self.scopes.after_up.snapshot_options()).await?),
+            Some(failure) => Err(failure.clone()),
+        };
+        self.checks.push(rerun::check(first, second.as_ref(), again.duration));
+        self.timings.push(Timing { phase: "re-run".into(), duration: again.duration });
+        Ok(())
+    }
+
+    /// `[expect] down = "fail"`: the down must fail, and nothing after it is compared.
+    fn is_irreversible(&self) -> bool {
+        self.scenario.expect.down == ExpectedOutcome::Fail
+    }
+
+    /// The engine's batches of the first up, for the report's chart.
+    pub(super) fn batches(&self) -> Vec<Batch> {
+        self.up.as_ref().map(|up| up.batches.clone()).unwrap_or_default()
+    }
+}
+
+fn lap(timings: &mut Vec<Timing>, phase: &str, started: Instant) {
+    timings.push(Timing { phase: phase.into(), duration: started.elapsed() });
+}
+
+/// A down that errors is itself a rollback-identity finding, naming the statement.
+fn with_down_failure(identity: &mut CheckResult, failure: Option<&MigrationFailure>) {
+    if let Some(failure) = failure {
+        let mut finding = up_runs::failed(failure, "down failed");
+        finding.check = CheckKind::RollbackIdentity;
+        identity.findings.insert(0, finding);
+        identity.status = CheckStatus::Fail;
+    }
+}

@@ -21,6 +21,7 @@
 //! - [`verify`]: fingerprints and invariants; findings are data. A database state
 //!   (catalog plus fingerprints) is read once and shared by every check of a phase; each
 //!   check is one file with one signature, listed in `verify::registry`.
+//! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through its phases (seed, up, checks,
 //!   down, checks, rerun, report); an internal error still writes the report.
@@ -31,6 +32,7 @@
 pub mod cli;
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod migration;
 pub mod provision;
 pub mod quote;

@@ -44,6 +44,6 @@ pub async fn run(kind: CheckKind, ctx: &mut Context<'_>) -> Result<CheckResult, 
         CheckKind::References => references::check(ctx).await,
         CheckKind::Anomalies => anomalies::check(ctx).await,
         CheckKind::RollbackIdentity => rollback_identity::check(ctx).await,
-        CheckKind::UpRuns | CheckKind::Rerun => Err(VerifyError::NotAStateCheck { check: kind }),
+        CheckKind::UpRuns | CheckKind::Rerun | CheckKind::SqliteExport => Err(VerifyError::NotAStateCheck { check: kind }),
     }
 }

@@ -32,7 +32,7 @@ fn binaries(major: u32) -> Option<PgBinaries> {
     panic!(
         "PostgreSQL {major} is not installed (looked in {}). Install 14, 16, 17 and 18 as CI does: \
          `sudo bash ci/install-postgres-versions.sh` (PGREHEARSE_PG_VERSIONS_DIR picks another directory), \
-         and Debian's postgresql-15 for 15; or set PGREHEARSE_SKIP_PG_VERSIONS=1 to skip these tests on purpose",
+         and Debian's postgresql-15 for 15; or, outside CI=true, set PGREHEARSE_SKIP_PG_VERSIONS=1 to skip these tests on purpose",
         candidates.map(|c| c.display().to_string()).join(", ")
     );
 }

@@ -102,7 +102,7 @@ pub struct SeedArgs {
     /// Also write the ground truth as a JSON manifest to this file.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
-    /// Keep the disposable database (and its server's data directory) and print where.
+    /// Serve the disposable database in the foreground until Ctrl-C, with a psql line that reaches it.
     #[arg(long)]
     pub keep: bool,
     #[command(flatten)]

@@ -19,6 +19,8 @@
 //! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
+//! - [`init`]: `pgrehearse init`: a scenario drafted from a live database's catalog or a
+//!   `pg_dump --schema-only` file.
 //! - [`cli`]: the command line; parsing and dispatch only.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
@@ -26,6 +28,7 @@ pub mod cli;
 pub mod dataset;
 pub mod engine;
 pub mod export;
+pub mod init;
 pub mod migration;
 pub mod provision;
 pub mod quote;

@@ -29,6 +29,8 @@ pub enum Command {
     ExportSqlite(super::sqlite_args::ExportSqliteArgs),
     /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
     VerifySqlite(super::sqlite_args::VerifySqliteArgs),
+    /// Write a scenario from your own database (read-only) or from a pg_dump --schema-only file.
+    Init(super::init::InitArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

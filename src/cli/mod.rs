@@ -4,6 +4,7 @@ mod args;
 mod doctor;
 mod exit;
 mod export_sqlite;
+mod init;
 mod migrate;
 mod migrate_args;
 mod migrate_print;
@@ -28,5 +29,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Migrate(args) => migrate::run(args).await,
         Command::ExportSqlite(args) => export_sqlite::run(args).await,
         Command::VerifySqlite(args) => verify_sqlite::run(args).await,
+        Command::Init(args) => init::run(args).await,
     }
 }

@@ -8,6 +8,7 @@ use super::args::RunArgs;
 use super::exit::{CliError, ExitCode};
 use crate::dataset::load::Silent;
 use crate::provision;
+use crate::report;
 use crate::rehearsal::{self, RehearsalOptions, Shard};
 use crate::report::Verdict;
 use crate::scenario::Scenario;
@@ -21,20 +22,34 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     };
     // Every scenario is read and validated before anything is provisioned, so bad input
     // stops the run with nothing to clean up.
-    let scenarios = paths.iter().map(Scenario::load).collect::<Result<Vec<_>, _>>().map_err(|err| CliError::Usage(err.to_string()))?;
-    if let Some(seed_only) = scenarios.iter().find(|s| s.migration.is_none()) {
-        return Err(CliError::Usage(format!(
-            "rehearse {}: it has no [migration] section, so there is nothing to rehearse; add `engine = \"uuid\"` or `up`/`down` files (or use `pgrehearse seed` for a dataset only)",
-            seed_only.path.display()
-        )));
+    let loaded = paths.iter().map(|(path, _)| Scenario::load(path)).collect::<Result<Vec<_>, _>>().map_err(|err| CliError::Usage(err.to_string()))?;
+    let mut scenarios = Vec::new();
+    let mut not_rehearsed = Vec::new();
+    for (scenario, (_, is_from_directory)) in loaded.into_iter().zip(&paths) {
+        match (&scenario.migration, is_from_directory) {
+            (Some(_), _) => scenarios.push(scenario),
+            // A directory holds datasets too; a file named on its own must be rehearsable.
+            (None, true) => {
+                println!("SKIPPED {}: seed-only (no [migration] section)", scenario.name);
+                not_rehearsed.push((scenario.name.clone(), "seed-only: no [migration] section, nothing to rehearse".to_string()));
+            }
+            (None, false) => {
+                return Err(CliError::Usage(format!(
+                    "rehearse {}: it has no [migration] section, so there is nothing to rehearse; add `engine = \"uuid\"` or `up`/`down` files (or use `pgrehearse seed` for a dataset only)",
+                    scenario.path.display()
+                )))
+            }
+        }
     }
     if scenarios.is_empty() {
-        println!("no scenario to run on this shard");
+        println!("no scenario to rehearse on this shard");
+        report::write_run_reports(&[], &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;
         return Ok(ExitCode::Success);
     }
     let server = provision::provision(&args.backend.provision_options()).await?;
     let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet };
     let mut worst = ExitCode::Success;
+    let mut reports = Vec::new();
     for scenario in &scenarios {
         let started = Instant::now();
         let rehearsed = rehearsal::rehearse(&server, scenario, &Silent, &options).await.map_err(|err| {
@@ -52,21 +67,25 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         if report.verdict == Verdict::Fail {
             worst = ExitCode::Findings;
         }
+        reports.push(rehearsed.report);
     }
+    let (summary, _) = report::write_run_reports(&reports, &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;
+    println!("summary: {}", summary.display());
     Ok(worst)
 }
 
-/// Files as given; a directory stands for the `*.toml` files in it.
-fn scenario_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+/// Files as given; a directory stands for the `*.toml` files in it. Each path says
+/// whether it came from a directory.
+fn scenario_paths(given: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, CliError> {
     let mut paths = Vec::new();
     for path in given {
         if path.is_dir() {
             let entries = std::fs::read_dir(path).map_err(|e| CliError::Usage(format!("read scenario directory {}: {e}", path.display())))?;
             let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
             found.sort();
-            paths.extend(found);
+            paths.extend(found.into_iter().map(|p| (p, true)));
         } else {
-            paths.push(path.clone());
+            paths.push((path.clone(), false));
         }
     }
     Ok(paths)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 
-use super::builtin::BuiltinSchema;
+use crate::scenario::BuiltinSchema;
 use super::catalog::read_schema;
 use super::error::SeedError;
 use super::keys::DeferredKeys;
@@ -54,12 +54,27 @@ pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario, setup
     let ddl = schema_ddl(scenario)?;
     let mut tx = conn.begin().await.map_err(SeedError::database("begin the schema transaction"))?;
     if setup == SchemaSetup::Create {
-        sqlx::raw_sql(&ddl).execute(&mut *tx).await.map_err(SeedError::database("create the scenario's schema"))?;
+        create_schema(&mut tx, &ddl).await?;
     }
     let model = read_schema(&mut tx).await?;
     let plan = SeedPlan::build(scenario, &model)?;
     tx.commit().await.map_err(SeedError::database("commit the schema"))?;
     Ok((model, plan))
+}
+
+/// Runs schema DDL as people have it, `pg_dump --schema-only` output included (see
+/// [`super::schema_sql`]); returns the notes on what was skipped, which it also logs.
+pub async fn create_schema(conn: &mut PgConnection, ddl: &str) -> Result<Vec<String>, SeedError> {
+    let roles: Vec<String> = sqlx::query_scalar("SELECT rolname::text FROM pg_roles").fetch_all(&mut *conn).await.map_err(SeedError::database("list the server's roles"))?;
+    let prepared = super::schema_sql::prepare(ddl, &roles.into_iter().collect());
+    sqlx::raw_sql(&prepared.sql).execute(&mut *conn).await.map_err(SeedError::database("create the scenario's schema"))?;
+    // pg_dump output sets search_path to '' and more for the whole session; what follows
+    // on this connection expects the defaults.
+    conn.execute("RESET ALL").await.map_err(SeedError::database("reset the session after the schema"))?;
+    for note in &prepared.notes {
+        tracing::warn!("schema: {note}");
+    }
+    Ok(prepared.notes)
 }
 
 /// Seeds the connected (empty) database with the scenario's dataset and ground truth.

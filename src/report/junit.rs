@@ -1,5 +1,6 @@
 //! `junit.xml`: one testcase per check, so CI's test tab shows each invariant. A failing
-//! check carries its findings (with examples) in its `<failure>` element.
+//! check carries its findings (with examples) in its `<failure>` element. A run of many
+//! scenarios gets one file with a testsuite per scenario.
 
 use std::fmt::Write;
 
@@ -9,17 +10,50 @@ use crate::verify::{CheckResult, CheckStatus};
 
 pub fn render(report: &Report) -> String {
     let (_, failed, skipped) = report.tally();
+    let time = secs(report.checks.iter().map(|c| c.duration).sum());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">", report.checks.len());
+    render_suite(&mut out, report);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// One `junit.xml` for a whole run: a testsuite per rehearsed scenario, and one with a
+/// single skipped testcase per scenario that was not rehearsed, saying why.
+pub fn render_run(reports: &[Report], not_rehearsed: &[(String, String)]) -> String {
+    let (mut tests, mut failures, mut skips) = (not_rehearsed.len(), 0, not_rehearsed.len());
+    for report in reports {
+        let (_, failed, skipped) = report.tally();
+        tests += report.checks.len();
+        failures += failed;
+        skips += skipped;
+    }
+    let time = secs(reports.iter().flat_map(|r| &r.checks).map(|c| c.duration).sum());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skips}\" time=\"{time}\">");
+    for report in reports {
+        render_suite(&mut out, report);
+    }
+    for (scenario, why) in not_rehearsed {
+        let name = xml(scenario);
+        let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.000\">");
+        let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{name}\" name=\"rehearsal\" time=\"0.000\">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(why));
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn render_suite(out: &mut String, report: &Report) {
+    let (_, failed, skipped) = report.tally();
     let tests = report.checks.len();
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let name = xml(&report.scenario);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
     let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">");
     for check in &report.checks {
-        render_case(&mut out, &name, check);
+        render_case(out, &name, check);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out.push_str("  </testsuite>\n");
 }
 
 fn render_case(out: &mut String, suite: &str, check: &CheckResult) {

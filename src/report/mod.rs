@@ -10,9 +10,10 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 mod model;
+pub mod summary;
 mod write;
 
 pub use batch_stats::BatchStats;
 pub use error::ReportError;
 pub use model::{Backend, Batch, Report, Timing, Verdict};
-pub use write::{default_dir, write_reports, WrittenReports};
+pub use write::{default_dir, write_reports, write_run_reports, WrittenReports};

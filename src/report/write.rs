@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::ReportError;
 use super::model::Report;
-use super::{html, json, junit, markdown};
+use super::{html, json, junit, markdown, summary};
 
 /// The paths written, so the CLI can print them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,4 +43,15 @@ pub fn write_reports(report: &Report, dir: &Path) -> Result<WrittenReports, Repo
         std::fs::write(path, text).map_err(|source| ReportError::Write { path: path.clone(), source })?;
     }
     Ok(written)
+}
+
+/// Writes a run's `summary.md` and its one `junit.xml` (a testsuite per scenario) to
+/// `dir`; returns their paths.
+pub fn write_run_reports(reports: &[Report], not_rehearsed: &[(String, String)], dir: &Path) -> Result<(PathBuf, PathBuf), ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
+    let (summary_path, junit_path) = (dir.join("summary.md"), dir.join("junit.xml"));
+    for (path, text) in [(&summary_path, summary::render(reports, not_rehearsed)), (&junit_path, junit::render_run(reports, not_rehearsed))] {
+        std::fs::write(path, text).map_err(|source| ReportError::Write { path: path.clone(), source })?;
+    }
+    Ok((summary_path, junit_path))
 }

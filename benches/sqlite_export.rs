@@ -83,7 +83,9 @@ async fn main() {
     match db_to_sqlite() {
         Some(exe) => {
             let theirs = dir.path().join("db-to-sqlite.db");
-            let them = timed(Command::new(exe).args(["--all"]).arg(&url).arg(&theirs));
+            // SQLAlchemy 2 reads a plain postgresql:// URL as psycopg 3; name the driver installed.
+            let sqlalchemy_url = url.replacen("postgres://", "postgresql+psycopg2://", 1).replacen("postgresql://", "postgresql+psycopg2://", 1);
+            let them = timed(Command::new(exe).args(["--all"]).arg(&sqlalchemy_url).arg(&theirs));
             println!("  db-to-sqlite --all        {:>8.2} s  {:>10.0} rows/s", them.as_secs_f64(), rate(them));
             println!("  ratio export-sqlite / db-to-sqlite: {:.1}x (goal >= 5x); with verify-sqlite on top: {:.1}x", rate(export) / rate(them), them.as_secs_f64() / (export + verify).as_secs_f64());
         }

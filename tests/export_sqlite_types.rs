@@ -92,3 +92,19 @@ async fn every_type_exports_in_its_documented_form_and_verifies() {
     let verify = pgrehearse(&["verify-sqlite", "--database-url", &url, out.to_str().unwrap(), "--format", "json"]);
     assert_eq!(verify.status.code(), Some(1), "{}", stderr(&verify));
 }
+
+/// The harness's `sqlite-export` check on the every-type database, as the seeded and as
+/// the migrated side: it passes, counting every row of both.
+#[tokio::test]
+async fn the_rehearsal_check_exports_and_verifies_both_sides() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap();
+    let mut seeded = db.connect().await.unwrap();
+    seeded.execute(EVERY_TYPE).await.unwrap();
+    let mut migrated = db.connect().await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT (SELECT count(*) FROM owners) + (SELECT count(*) FROM things) + (SELECT count(*) FROM chicken) + (SELECT count(*) FROM egg)").fetch_one(&mut seeded).await.unwrap();
+    let result = pgrehearse::export::check::check(vec![("seeded", &mut seeded), ("migrated", &mut migrated)]).await.unwrap();
+    assert_eq!(result.check.name(), "sqlite-export");
+    assert!(result.findings.is_empty(), "{:#?}", result.findings);
+    assert!(result.summary.contains(&format!("seeded: 4 tables, {rows} rows")) && result.summary.contains(&format!("migrated: 4 tables, {rows} rows")), "{}", result.summary);
+}

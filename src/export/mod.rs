@@ -2,6 +2,7 @@
 //! manifest from a Postgres database; `verify-sqlite` recomputes both sides and compares.
 
 mod atomic;
+pub mod check;
 pub mod catalog;
 mod checksum;
 mod compare;

@@ -14,9 +14,12 @@
 //! - [`verify`]: fingerprints and invariants; findings are data.
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
+//! - [`bench`]: `pgrehearse bench`: the engine at several batch sizes against the one-shot
+//!   ALTER, with the application's latency alongside, and a recommended size.
 //! - [`cli`]: the command line; parsing and dispatch only.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
+pub mod bench;
 pub mod cli;
 pub mod dataset;
 pub mod engine;

@@ -4,13 +4,14 @@
 mod batch_stats;
 mod chart;
 mod error;
-mod escape;
+pub(crate) mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 mod model;
 mod write;
+pub mod xy_chart;
 
 pub use batch_stats::BatchStats;
 pub use error::ReportError;

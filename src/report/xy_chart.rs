@@ -10,6 +10,8 @@ use super::escape::xml;
 const PANEL_H: f64 = 170.0;
 const LEFT: f64 = 80.0;
 const RIGHT: f64 = 30.0;
+/// The chart's own style, so the SVG reads the same as a file on its own and in a page.
+const STYLE: &str = "<style>.title{font:bold 13px sans-serif}.label,.value{font:11px sans-serif}.axis{stroke:#999}</style>";
 
 /// One panel: a series of values, one per x label.
 pub struct Panel<'a> {
@@ -27,6 +29,7 @@ pub struct Panel<'a> {
 pub fn panels(title: &str, x_labels: &[String], panels: &[Panel], marked: Option<(usize, &str)>) -> String {
     let height = 30.0 + PANEL_H * panels.len() as f64 + 24.0;
     let mut svg = open(title, height);
+    svg.push_str(STYLE);
     let plot_w = WIDTH - LEFT - RIGHT;
     let x = |i: usize| if x_labels.len() > 1 { LEFT + plot_w * i as f64 / (x_labels.len() - 1) as f64 } else { LEFT + plot_w / 2.0 };
     for (p, panel) in panels.iter().enumerate() {

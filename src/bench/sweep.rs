@@ -15,7 +15,7 @@ use crate::dataset::load::Silent;
 use crate::dataset::{self, SeedPlan};
 use crate::engine::{Engine, Plan, Progress, Step};
 use crate::provision::{Database, Server, Template};
-use crate::rehearsal::{declared_relations, engine_options};
+use crate::rehearsal::declared_relations;
 use crate::scenario::Scenario;
 
 pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions) -> Result<Measurements, BenchError> {
@@ -28,7 +28,7 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
     say(format!("seeding {}", scenario.name));
     let seeded = server.create_database().await?;
     let summary = dataset::seed(&mut seeded.connect().await?, scenario, &Silent).await?;
-    let engine = engine_options(builtin, declared_relations(scenario, &summary.model)?);
+    let engine = builtin.engine_options(declared_relations(scenario, &summary.model)?);
     let plan = plan(&seeded, &engine).await?;
     let rows: u64 = plan.tables.iter().map(|t| summary.truth.row_counts.get(&display_name(&t.schema, &t.name)).copied().unwrap_or(0)).sum();
     let seed_plan = Arc::new(SeedPlan::build(scenario, &summary.model)?);

@@ -2,6 +2,8 @@
 //! issue 10 lists and figures that agree with each other and with the dataset, plus the
 //! chart and the page; every kind of bad input exits 2 with its message, seeding nothing.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -114,18 +116,6 @@ fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_fi
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("<link"), "self-contained");
 }
 
-/// Cluster directories whose owner tag names this pid.
-fn dirs_owned_by(pid: u32) -> Vec<String> {
-    let tag = format!(" pid={pid} ");
-    std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("pgrehearse-"))
-        .filter(|e| std::fs::read_to_string(e.path().join("owner")).is_ok_and(|owner| owner.contains(&tag)))
-        .map(|e| e.path().display().to_string())
-        .collect()
-}
-
 #[test]
 fn bad_input_exits_2_with_its_message_before_anything_is_seeded() {
     let out = tempfile::tempdir().unwrap();
@@ -155,7 +145,7 @@ fn bad_input_exits_2_with_its_message_before_anything_is_seeded() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: the message must say {needle:?}: {stderr}");
-        assert_eq!(dirs_owned_by(pid), Vec::<String>::new(), "{args:?}: no server was started");
+        assert_eq!(support::cluster_dirs_owned_by(pid), Vec::<String>::new(), "{args:?}: no server was started");
         assert!(!out.path().join("bench.json").exists(), "{args:?}: nothing was written");
     }
 }

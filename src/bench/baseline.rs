@@ -70,3 +70,66 @@ async fn run(conn: &mut PgConnection, statements: &[String]) -> Result<Duration,
     tx.commit().await.map_err(BenchError::query("COMMIT"))?;
     Ok(started.elapsed())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::facts::{CatalogFacts, ColumnFacts, ConstraintFacts, TableFacts, ViewFacts};
+    use crate::engine::{planner, ColumnRef, Conversion};
+
+    fn column(name: &str, default: Option<&str>) -> ColumnFacts {
+        ColumnFacts { name: name.into(), attnum: 1, data_type: "character varying(36)".into(), not_null: true, default: default.map(str::to_string) }
+    }
+
+    /// users(id, with a default) ← journal_entries.user_id (FK), and a view over users.id.
+    fn plan() -> Plan {
+        let table = |name: &str, columns, pk: &str| TableFacts { schema: "public".into(), name: name.into(), columns, primary_key: vec![pk.into()] };
+        let constraint = |table: &str, name: &str, kind, columns: &[&str]| ConstraintFacts {
+            schema: "public".into(),
+            table: table.into(),
+            name: name.into(),
+            kind,
+            columns: columns.iter().map(|s| s.to_string()).collect(),
+            referenced: None,
+            definition: "PRIMARY KEY (id)".into(),
+            validated: true,
+            deferrable: false,
+            deferred: false,
+        };
+        let mut fk = constraint("journal_entries", "journal_entries_user_id_fkey", 'f', &["user_id"]);
+        fk.referenced = Some(("public".into(), "users".into(), vec!["id".into()]));
+        fk.definition = "FOREIGN KEY (user_id) REFERENCES users(id)".into();
+        let facts = CatalogFacts {
+            tables: vec![
+                table("users", vec![column("id", Some("gen_random_uuid()::text"))], "id"),
+                table("journal_entries", vec![ColumnFacts { data_type: "bigint".into(), ..column("id", None) }, column("user_id", None)], "id"),
+            ],
+            constraints: vec![constraint("users", "users_pkey", 'p', &["id"]), fk],
+            indexes: vec![],
+            views: vec![ViewFacts {
+                schema: "public".into(),
+                name: "user_ids".into(),
+                kind: 'v',
+                definition: "SELECT id FROM users;".into(),
+                reads: vec![("public".into(), "users".into(), "id".into())],
+            }],
+        };
+        planner::build(&facts, &ColumnRef::new("public", "users", "id"), &[], Conversion::default()).unwrap()
+    }
+
+    #[test]
+    fn the_one_shot_drops_what_depends_on_the_columns_alters_each_table_once_and_puts_it_back() {
+        let sql = alter_sql(&plan());
+        assert_eq!(
+            sql,
+            vec![
+                "DROP VIEW IF EXISTS \"public\".\"user_ids\"".to_string(),
+                "ALTER TABLE \"public\".\"journal_entries\" DROP CONSTRAINT IF EXISTS \"journal_entries_user_id_fkey\"".into(),
+                "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"id\" DROP DEFAULT, ALTER COLUMN \"id\" TYPE uuid USING (\"id\")::uuid, ALTER COLUMN \"id\" SET DEFAULT (gen_random_uuid()::text)::uuid".into(),
+                "ALTER TABLE \"public\".\"journal_entries\" ALTER COLUMN \"user_id\" TYPE uuid USING (\"user_id\")::uuid".into(),
+                "ALTER TABLE \"public\".\"journal_entries\" ADD CONSTRAINT \"journal_entries_user_id_fkey\" FOREIGN KEY (user_id) REFERENCES users(id)".into(),
+                "CREATE VIEW \"public\".\"user_ids\" AS SELECT id FROM users".into(),
+            ]
+        );
+    }
+}

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use pgrehearse::engine::{Engine, EngineOptions, Outcome, Progress, Step};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Template};
+use pgrehearse::vocabulary::BatchSize;
 use sqlx::Executor;
 
-const BATCH_SIZES: [i64; 4] = [100, 1000, 10_000, 50_000];
+const BATCH_SIZES: [u64; 4] = [100, 1000, 10_000, 50_000];
 
 /// Key rows in all (users and their references); `PGREHEARSE_BENCH_ROWS` overrides 1M.
 fn key_rows() -> i64 {
@@ -37,13 +38,14 @@ async fn seed(db: &Database, users: i64) {
     conn.execute(data.as_str()).await.unwrap();
 }
 
-async fn engine(db: &Database, batch_size: i64, step: Step) -> Engine {
+async fn engine(db: &Database, batch_size: u64, step: Step) -> Engine {
+    let batch_size = BatchSize::new(batch_size).unwrap();
     let options = EngineOptions { batch_size, ..Default::default() };
     Engine::connect(&db.connect_options(), options, step, Progress::hidden()).await.unwrap()
 }
 
 /// Times `convert` (after an untimed backup) or `rollback` (after untimed backup and convert).
-async fn engine_step(db: &Database, batch_size: i64, timed: Step) -> Duration {
+async fn engine_step(db: &Database, batch_size: u64, timed: Step) -> Duration {
     let mut engine = engine(db, batch_size, Step::Full).await;
     let before: &[Step] = if timed == Step::Convert { &[Step::Backup] } else { &[Step::Backup, Step::Convert] };
     for step in before {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use pgrehearse::bench::BenchResult;
-use pgrehearse::dataset::BuiltinSchema;
+use pgrehearse::scenario::BuiltinSchema;
 use pgrehearse::scenario::Scenario;
 
 fn scenario(name: &str) -> PathBuf {

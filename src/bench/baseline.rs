@@ -75,7 +75,8 @@ async fn run(conn: &mut PgConnection, statements: &[String]) -> Result<Duration,
 mod tests {
     use super::*;
     use crate::engine::facts::{CatalogFacts, ColumnFacts, ConstraintFacts, TableFacts, ViewFacts};
-    use crate::engine::{planner, ColumnRef, Conversion};
+    use crate::engine::{planner, Conversion};
+    use crate::vocabulary::ColumnRef;
 
     fn column(name: &str, default: Option<&str>) -> ColumnFacts {
         ColumnFacts { name: name.into(), attnum: 1, data_type: "character varying(36)".into(), not_null: true, default: default.map(str::to_string) }

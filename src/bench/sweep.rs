@@ -15,7 +15,6 @@ use crate::dataset::load::Silent;
 use crate::dataset::{self, SeedPlan};
 use crate::engine::{Engine, Plan, Progress, Step};
 use crate::provision::{Database, Server, Template};
-use crate::rehearsal::declared_relations;
 use crate::scenario::Scenario;
 
 pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions) -> Result<Measurements, BenchError> {
@@ -28,7 +27,8 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
     say(format!("seeding {}", scenario.name));
     let seeded = server.create_database().await?;
     let summary = dataset::seed(&mut seeded.connect().await?, scenario, &Silent).await?;
-    let engine = builtin.engine_options(declared_relations(scenario, &summary.model)?);
+    let relations = scenario.declared_relations(&summary.model).map_err(|err| BenchError::BadInput(format!("bench: {err}")))?;
+    let engine = builtin.engine_options(relations);
     let plan = plan(&seeded, &engine).await?;
     let rows: u64 = plan.tables.iter().map(|t| summary.truth.row_counts.get(&display_name(&t.schema, &t.name)).copied().unwrap_or(0)).sum();
     let seed_plan = Arc::new(SeedPlan::build(scenario, &summary.model)?);

@@ -23,7 +23,7 @@ use super::measure::{ms, percentile, WorkloadFigures};
 use crate::dataset::generate::cell::write_cell;
 use crate::dataset::plan::{ColumnGen, SeedPlan};
 use crate::dataset::{ColumnId, SchemaModel};
-use crate::engine::ColumnRef;
+use crate::vocabulary::ColumnRef;
 use crate::quote::{quote_ident, quote_qualified};
 
 /// Connections the workload spreads its transactions over.

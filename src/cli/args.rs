@@ -28,6 +28,10 @@ pub enum Command {
     /// Measure the built-in engine at several batch sizes against the one-shot ALTER, with
     /// an application workload running, and recommend a size.
     Bench(BenchArgs),
+    /// Export a Postgres database to a SQLite file with a manifest of counts and checksums.
+    ExportSqlite(super::sqlite_args::ExportSqliteArgs),
+    /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
+    VerifySqlite(super::sqlite_args::VerifySqliteArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

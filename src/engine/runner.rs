@@ -6,7 +6,7 @@ use sqlx::{Acquire, Connection};
 
 use super::batch_sizer::{BatchSizer, FixedSize};
 use super::error::EngineError;
-use super::finding::Finding;
+use super::finding::RowFinding;
 use super::log::{self, LogRecord};
 use super::options::{EngineOptions, Step};
 use super::plan::Plan;
@@ -126,7 +126,7 @@ impl Engine {
             plan.indexes.len(),
             plan.views.len()
         ));
-        if report.findings.iter().any(Finding::blocks) {
+        if report.findings.iter().any(RowFinding::blocks) {
             report.outcome = Outcome::Blocked;
         }
         report.plan = Some(plan);
@@ -155,7 +155,7 @@ impl Engine {
         }
         let plan = self.current_plan().await?;
         let findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
-        if findings.iter().any(Finding::blocks) {
+        if findings.iter().any(RowFinding::blocks) {
             report.findings = findings;
             report.outcome = Outcome::Blocked;
             return Ok(report);
@@ -188,7 +188,7 @@ impl Engine {
             // Only to change nothing when a `fail` policy would stop the run: the
             // authoritative checks run again inside the policies' transaction below.
             report.findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
-            if report.findings.iter().any(Finding::blocks) {
+            if report.findings.iter().any(RowFinding::blocks) {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);
             }
@@ -196,7 +196,7 @@ impl Engine {
             shadow::install(&mut self.conn, &plan, &retry).await?;
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
             let touched = quarantine::apply(&mut tx, run, &plan, &self.options.policies).await?;
-            if touched.iter().any(Finding::blocks) {
+            if touched.iter().any(RowFinding::blocks) {
                 report.findings = touched;
                 report.outcome = Outcome::Blocked;
                 return Ok(report); // dropping `tx` rolls the policies back
@@ -206,7 +206,7 @@ impl Engine {
             tx.commit().await.map_err(EngineError::query("COMMIT"))?;
             report.findings = touched;
         }
-        let mut fixed = FixedSize(self.options.batch_size);
+        let mut fixed = FixedSize(self.options.batch_size.rows());
         let sizer: &mut dyn BatchSizer = match &mut self.sizer {
             Some(sizer) => sizer.as_mut(),
             None => &mut fixed,

@@ -1,43 +1,61 @@
-//! Throughput of the engine's batched `convert` against a one-shot
-//! `ALTER TABLE … TYPE uuid USING …` (foreign keys dropped and re-added) on the same data:
-//! users(id varchar(36) pk) with USERS rows and journal_entries(user_id → users) with
-//! three times as many. Each sample converts a fresh template clone; only the conversion
-//! is timed. Run with `cargo bench --bench engine`.
+//! Throughput of the engine's batched `convert` and of its `rollback`, at batch sizes 100,
+//! 1000, 10000 and 50000, against a one-shot `ALTER TABLE … TYPE uuid USING …` (foreign
+//! keys dropped and re-added) in the same group, on the same data: users(id varchar(36)
+//! pk) and journal_entries(user_id → users) with three times as many rows, about 1M key
+//! rows in all (`PGREHEARSE_BENCH_ROWS` scales it down for a quick run). Every sample
+//! works on a fresh template clone made outside the timed section, and only the step
+//! measured is timed: `convert` after an untimed backup, `rollback` after an untimed
+//! backup and convert. Run with `cargo bench --bench engine`.
 
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use pgrehearse::engine::{Engine, EngineOptions, Progress, Step};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use pgrehearse::engine::{Engine, EngineOptions, Outcome, Progress, Step};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Template};
 use pgrehearse::vocabulary::BatchSize;
 use sqlx::Executor;
 
-const USERS: i64 = 50_000;
+const BATCH_SIZES: [u64; 4] = [100, 1000, 10_000, 50_000];
+
+/// Key rows in all (users and their references); `PGREHEARSE_BENCH_ROWS` overrides 1M.
+fn key_rows() -> i64 {
+    std::env::var("PGREHEARSE_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
 
 const SCHEMA: &str = "
 CREATE TABLE users (id varchar(36) PRIMARY KEY, email text NOT NULL);
 CREATE TABLE journal_entries (id bigserial PRIMARY KEY, user_id varchar(36) NOT NULL REFERENCES users (id), body text);
 CREATE INDEX journal_entries_user_id_idx ON journal_entries (user_id);";
 
-async fn seed(db: &Database) {
+async fn seed(db: &Database, users: i64) {
     let mut conn = db.connect().await.unwrap();
     conn.execute(SCHEMA).await.unwrap();
     let data = format!(
-        "INSERT INTO users SELECT md5('u' || g)::uuid::text, 'u' || g || '@example.com' FROM generate_series(1, {USERS}) g;
+        "INSERT INTO users SELECT md5('u' || g)::uuid::text, 'u' || g || '@example.com' FROM generate_series(1, {users}) g;
          INSERT INTO journal_entries (user_id, body) SELECT id, 'entry' FROM users, generate_series(1, 3);
          ANALYZE;"
     );
     conn.execute(data.as_str()).await.unwrap();
 }
 
-async fn engine_convert(db: &Database, batch_size: BatchSize) -> Duration {
+async fn engine(db: &Database, batch_size: u64, step: Step) -> Engine {
+    let batch_size = BatchSize::new(batch_size).unwrap();
     let options = EngineOptions { batch_size, ..Default::default() };
-    let mut engine = Engine::connect(&db.connect_options(), options, Step::Backup, Progress::hidden()).await.unwrap();
-    engine.run(Step::Backup).await.unwrap();
+    Engine::connect(&db.connect_options(), options, step, Progress::hidden()).await.unwrap()
+}
+
+/// Times `convert` (after an untimed backup) or `rollback` (after untimed backup and convert).
+async fn engine_step(db: &Database, batch_size: u64, timed: Step) -> Duration {
+    let mut engine = engine(db, batch_size, Step::Full).await;
+    let before: &[Step] = if timed == Step::Convert { &[Step::Backup] } else { &[Step::Backup, Step::Convert] };
+    for step in before {
+        assert_eq!(engine.run(*step).await.unwrap().outcome, Outcome::Completed);
+    }
     let started = Instant::now();
-    let report = engine.run(Step::Convert).await.unwrap();
+    let report = engine.run(timed).await.unwrap();
     let elapsed = started.elapsed();
-    eprintln!("engine batch {batch_size}: {:.0} rows/s, swap lock {:?}", (USERS * 4) as f64 / elapsed.as_secs_f64(), report.lock_held_ms);
+    assert_eq!(report.outcome, Outcome::Completed, "{report:?}");
+    engine.close().await.unwrap();
     elapsed
 }
 
@@ -54,47 +72,44 @@ async fn one_shot(db: &Database) -> Duration {
     )
     .await
     .unwrap();
-    let elapsed = started.elapsed();
-    eprintln!("one-shot ALTER: {:.0} rows/s (ACCESS EXCLUSIVE for all of it)", (USERS * 4) as f64 / elapsed.as_secs_f64());
-    elapsed
+    started.elapsed()
 }
 
 fn conversion(c: &mut Criterion) {
+    let rows = key_rows();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(provision::provision(&ProvisionOptions::native())).unwrap();
     let template = runtime.block_on(async {
         let seeded = server.create_database().await.unwrap();
-        seed(&seeded).await;
+        seed(&seeded, rows / 4).await;
         Template::freeze(&server, seeded).await.unwrap()
     });
-    let mut group = c.benchmark_group("convert_200k_rows");
-    group.sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(20));
-    group.bench_function("one_shot_alter", |b| {
+    // Each sample takes seconds: flat sampling, ten samples, no warm-up to speak of.
+    let mut group = c.benchmark_group(format!("engine_{rows}_key_rows"));
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
+    type Run<'r> = &'r dyn Fn(&Database) -> std::pin::Pin<Box<dyn std::future::Future<Output = Duration> + '_>>;
+    let timed = |b: &mut criterion::Bencher, run: Run| {
         b.to_async(&runtime).iter_custom(|iters| {
             let template = &template;
             async move {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let db = template.clone_database().await.unwrap();
-                    total += one_shot(&db).await;
+                    let db = template.clone_database().await.unwrap(); // outside the timed section
+                    total += run(&db).await;
+                    template.server().drop_database(db).await.unwrap();
                 }
                 total
             }
         })
-    });
-    for batch in [1000, 10_000] {
-        group.bench_function(format!("engine_batch_{batch}"), |b| {
-            b.to_async(&runtime).iter_custom(|iters| {
-                let template = &template;
-                async move {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let db = template.clone_database().await.unwrap();
-                        total += engine_convert(&db, BatchSize::new(batch).unwrap()).await;
-                    }
-                    total
-                }
-            })
+    };
+    group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db))));
+    for batch in BATCH_SIZES {
+        group.bench_with_input(BenchmarkId::new("convert", batch), &batch, |b, &batch| {
+            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Convert)))
+        });
+        group.bench_with_input(BenchmarkId::new("rollback", batch), &batch, |b, &batch| {
+            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Rollback)))
         });
     }
     group.finish();

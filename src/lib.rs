@@ -27,10 +27,13 @@
 //!   down, checks, rerun, report); an internal error still writes the report.
 //! - [`init`]: `pgrehearse init`: a scenario drafted from a live database's catalog or a
 //!   `pg_dump --schema-only` file.
+//! - [`bench`]: `pgrehearse bench`: the engine at several batch sizes against the one-shot
+//!   ALTER, with the application's latency alongside, and a recommended size.
 //! - [`cli`]: the command line; parsing, dispatch, and the exit codes (0 pass, 1 findings,
 //!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
+pub mod bench;
 pub mod cli;
 pub mod dataset;
 pub mod engine;

@@ -2,6 +2,8 @@
 //! verdict and the failing checks in report.json, and bad input refused with exit 2
 //! before anything is provisioned.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -88,20 +90,8 @@ fn bad_input_exits_2_naming_the_problem_and_provisions_nothing() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{}: {stderr}", file.display());
         assert!(stderr.contains(needle), "the error must name {needle}: {stderr}");
-        assert_eq!(dirs_owned_by(pid), Vec::<String>::new(), "bad input must leave no cluster directory behind");
+        assert_eq!(support::cluster_dirs_owned_by(pid), Vec::<String>::new(), "bad input must leave no cluster directory behind");
     }
-}
-
-/// Cluster directories whose owner tag names this pid.
-fn dirs_owned_by(pid: u32) -> Vec<String> {
-    let tag = format!(" pid={pid} ");
-    std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("pgrehearse-"))
-        .filter(|e| std::fs::read_to_string(e.path().join("owner")).is_ok_and(|owner| owner.contains(&tag)))
-        .map(|e| e.path().display().to_string())
-        .collect()
 }
 
 #[test]

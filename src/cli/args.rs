@@ -25,6 +25,9 @@ pub enum Command {
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
     Migrate(super::migrate_args::MigrateArgs),
+    /// Measure the built-in engine at several batch sizes against the one-shot ALTER, with
+    /// an application workload running, and recommend a size.
+    Bench(BenchArgs),
     /// Export a Postgres database to a SQLite file with a manifest of counts and checksums.
     ExportSqlite(super::sqlite_args::ExportSqliteArgs),
     /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
@@ -121,6 +124,32 @@ pub struct RunArgs {
     #[arg(long)]
     pub shard: Option<String>,
     /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The scenario file (TOML); its migration must be the built-in engine.
+    pub scenario: PathBuf,
+    /// Fixed batch sizes to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "500,1000,5000,20000")]
+    pub batch_sizes: Vec<u64>,
+    /// Application transactions per second during every run.
+    #[arg(long, default_value_t = 50)]
+    pub workload_rate: u32,
+    /// Also measure an adaptive batch size that holds batches near this duration.
+    #[arg(long)]
+    pub target_batch_ms: Option<u64>,
+    /// The recommendation keeps batch p99, the longest lock and the workload p99 within this.
+    #[arg(long, default_value_t = 200)]
+    pub budget_ms: u64,
+    /// Where bench.json, bench.svg and bench.html go.
+    #[arg(long, default_value = "target/pgrehearse/bench")]
+    pub out: PathBuf,
+    /// No progress on stderr.
     #[arg(long)]
     pub quiet: bool,
     #[command(flatten)]

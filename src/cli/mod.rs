@@ -1,6 +1,7 @@
 //! The command line: clap definitions, shared flags, and one handler per subcommand.
 
 mod args;
+mod bench;
 mod doctor;
 mod exit;
 mod export_sqlite;
@@ -27,6 +28,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Run(args) => run::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
         Command::ExportSqlite(args) => export_sqlite::run(args).await,
         Command::VerifySqlite(args) => verify_sqlite::run(args).await,
         Command::Init(args) => init::run(args).await,

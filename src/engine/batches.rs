@@ -2,12 +2,13 @@
 //! OFFSET), one transaction per batch that commits the batch's checkpoint with it, so a
 //! run killed at any instant resumes after the last committed batch and redoes nothing.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::{Acquire, PgConnection};
 
 use crate::quote::quote_ident;
 
+use super::batch_sizer::BatchSizer;
 use super::error::EngineError;
 use super::log;
 use super::plan::{names, Plan, TablePlan};
@@ -40,8 +41,9 @@ pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> Stri
     )
 }
 
-/// Converts every row of `table` not yet converted in this run.
-pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, batch_size: i64, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
+/// Converts every row of `table` not yet converted in this run, each batch as large as
+/// `sizer` says.
+pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
     let label = table.label();
     let (mut batch, mut checkpoint, mut done) = match log::last_batch(conn, run, &label).await? {
         Some((b, c, d)) => (b, Some(c), d),
@@ -57,7 +59,8 @@ pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table
     let bar = progress.bar(&label, total.max(done) as u64, done as u64);
     loop {
         let started = chrono::Utc::now();
-        let (rows, next) = one_batch(conn, run, plan, table, batch_size, checkpoint.as_deref(), batch + 1, started, retry).await?;
+        let (rows, next, took) = one_batch(conn, run, plan, table, sizer.next_size(), checkpoint.as_deref(), batch + 1, started, retry).await?;
+        sizer.observe(rows, took);
         let Some(next) = next else { break };
         batch += 1;
         done += rows;
@@ -79,7 +82,7 @@ async fn one_batch(
     number: i32,
     started: chrono::DateTime<chrono::Utc>,
     retry: &LockRetry,
-) -> Result<(i64, Option<Vec<String>>), EngineError> {
+) -> Result<(i64, Option<Vec<String>>, Duration), EngineError> {
     let sql = batch_sql(plan, table, checkpoint.is_some());
     let mut attempt = 0;
     loop {
@@ -97,7 +100,7 @@ async fn one_batch(
                 log::record_batch(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, &table.label(), number, rows, next, started).await?;
             }
             tx.commit().await.map_err(EngineError::query("COMMIT"))?;
-            Ok((rows, next))
+            Ok((rows, next, attempt_started.elapsed()))
         }
         .await;
         match result {

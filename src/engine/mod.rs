@@ -32,6 +32,7 @@
 
 
 mod backup;
+mod batch_sizer;
 mod batches;
 mod bookkeeping;
 mod catalog;
@@ -60,6 +61,7 @@ mod swap;
 mod transaction;
 mod validate;
 
+pub use batch_sizer::{BatchSizer, FixedSize};
 pub use batches::batch_sql;
 pub use bookkeeping::{bookkeeping_schemas, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 pub use conversion::Conversion;

@@ -4,6 +4,7 @@
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Acquire, Connection};
 
+use super::batch_sizer::{BatchSizer, FixedSize};
 use super::error::EngineError;
 use super::finding::RowFinding;
 use super::log::{self, LogRecord};
@@ -21,6 +22,8 @@ pub struct Engine {
     lock: Option<RunLock>,
     options: EngineOptions,
     progress: Progress,
+    /// Sizes the batches of `convert`; `None` means `options.batch_size` for every batch.
+    sizer: Option<Box<dyn BatchSizer>>,
 }
 
 impl Engine {
@@ -28,7 +31,13 @@ impl Engine {
     pub async fn connect(connect: &PgConnectOptions, options: EngineOptions, step: Step, progress: Progress) -> Result<Engine, EngineError> {
         let lock = if step.is_mutating() { Some(RunLock::acquire(connect).await?) } else { None };
         let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
-        Ok(Engine { conn, lock, options, progress })
+        Ok(Engine { conn, lock, options, progress, sizer: None })
+    }
+
+    /// Lets `sizer` choose the size of every batch `convert` runs from now on, instead of
+    /// the fixed `batch_size` of the options.
+    pub fn set_batch_sizer(&mut self, sizer: Box<dyn BatchSizer>) {
+        self.sizer = Some(sizer);
     }
 
     /// Ends the run: releases the run lock and closes both sessions, so the next run can
@@ -197,8 +206,13 @@ impl Engine {
             tx.commit().await.map_err(EngineError::query("COMMIT"))?;
             report.findings = touched;
         }
+        let mut fixed = FixedSize(self.options.batch_size.rows());
+        let sizer: &mut dyn BatchSizer = match &mut self.sizer {
+            Some(sizer) => sizer.as_mut(),
+            None => &mut fixed,
+        };
         for table in &plan.tables {
-            let rows = batches::convert_table(&mut self.conn, run, &plan, table, self.options.batch_size.rows(), &retry, &self.progress).await?;
+            let rows = batches::convert_table(&mut self.conn, run, &plan, table, sizer, &retry, &self.progress).await?;
             report.notes.push(format!("{}: {rows} rows converted", table.label()));
         }
         if !rollback::is_swapped(&mut self.conn, &plan).await? {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::escape::{ms, xml};
 use super::model::Batch;
 
-const WIDTH: f64 = 640.0;
+pub(super) const WIDTH: f64 = 640.0;
 const LABEL_W: f64 = 180.0;
 const BAR_H: f64 = 14.0;
 
@@ -86,7 +86,7 @@ pub fn batch_line(title: &str, batches: &[Batch]) -> String {
     svg
 }
 
-fn open(title: &str, height: f64) -> String {
+pub(super) fn open(title: &str, height: f64) -> String {
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{t}"><title>{t}</title><text x="0" y="16" class="title">{t}</text>"#,
         t = xml(title)

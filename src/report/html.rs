@@ -8,7 +8,8 @@ use super::escape::{ms, xml};
 use super::model::Report;
 use crate::verify::{CheckResult, CheckStatus};
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#222}\
+/// The page style, shared with the other HTML pages pgrehearse writes (`bench.html`).
+pub const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#222}\
 h1{margin-bottom:.2em}table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}.num{text-align:right}.pass{color:#1a7f37}.fail{color:#c62828;font-weight:bold}.skip{color:#777}\
 .verdict{font-size:1.4em;padding:.4em .8em;display:inline-block;border-radius:4px}.verdict.pass{background:#e6f4ea}.verdict.fail{background:#fdecea}\

@@ -4,7 +4,7 @@
 mod batch_stats;
 mod chart;
 mod error;
-mod escape;
+pub(crate) mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -12,6 +12,7 @@ pub mod markdown;
 mod model;
 pub mod summary;
 mod write;
+pub mod xy_chart;
 
 pub use batch_stats::BatchStats;
 pub use error::ReportError;

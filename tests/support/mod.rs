@@ -54,3 +54,16 @@ pub fn container_exists(id: &str) -> bool {
         .map(|o| !String::from_utf8_lossy(&o.stdout).trim().is_empty())
         .unwrap_or(false)
 }
+
+/// Cluster directories in the temp directory whose owner tag names this pid: what a
+/// pgrehearse process with that pid left behind.
+pub fn cluster_dirs_owned_by(pid: u32) -> Vec<String> {
+    let tag = format!(" pid={pid} ");
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("pgrehearse-"))
+        .filter(|e| std::fs::read_to_string(e.path().join("owner")).is_ok_and(|owner| owner.contains(&tag)))
+        .map(|e| e.path().display().to_string())
+        .collect()
+}

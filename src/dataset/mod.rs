@@ -4,6 +4,7 @@
 
 pub mod anomaly;
 mod builtin;
+mod disk;
 pub mod catalog;
 mod error;
 pub mod generate;
@@ -11,6 +12,7 @@ pub mod keys;
 pub mod load;
 mod model;
 pub mod plan;
+mod schema_file;
 pub mod seed;
 mod sequences;
 pub mod truth;

@@ -13,6 +13,9 @@ use crate::provision::Database;
 use crate::report::Batch;
 use crate::scenario::{BuiltinMigration, CollisionPolicy, InvalidPolicy, Migration, OrphanPolicy, Scenario};
 
+/// `--statement-timeout`'s default: long enough for any real statement of a rehearsal.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(600);
+
 pub enum MigrationDriver {
     Engine { options: EngineOptions, keep_bookkeeping: bool },
     Sql {
@@ -22,7 +25,17 @@ pub enum MigrationDriver {
         /// The scenario file's directory: reports name files relative to it, as the user
         /// wrote them, not by this machine's absolute paths.
         base: std::path::PathBuf,
+        /// How long one statement of the user's SQL may run before the server cancels it
+        /// (then it is the statement that failed, named in the up-runs finding).
+        statement_timeout: Duration,
     },
+}
+
+/// Bounds every statement of the user's SQL on `conn`.
+async fn limit(conn: &mut PgConnection, timeout: Duration) -> Result<(), RehearsalError> {
+    let sql = format!("SET statement_timeout = '{}ms'", timeout.as_millis().max(1));
+    sqlx::raw_sql(&sql).execute(&mut *conn).await.map_err(|source| RehearsalError::Session { setting: sql.clone(), source })?;
+    Ok(())
 }
 
 /// What one run of `up` did.
@@ -66,9 +79,17 @@ impl MigrationDriver {
                     )));
                 }
                 let base = scenario.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-                Ok(MigrationDriver::Sql { set, quarantine: sql.quarantine.clone(), keep_bookkeeping: sql.keep_bookkeeping, base })
+                Ok(MigrationDriver::Sql { set, quarantine: sql.quarantine.clone(), keep_bookkeeping: sql.keep_bookkeeping, base, statement_timeout: DEFAULT_STATEMENT_TIMEOUT })
             }
         }
+    }
+
+    /// Bounds each statement of the user's SQL (the engine bounds its own steps).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> MigrationDriver {
+        if let MigrationDriver::Sql { statement_timeout, .. } = &mut self {
+            *statement_timeout = timeout;
+        }
+        self
     }
 
     /// Says what runs, for the report.
@@ -93,8 +114,9 @@ impl MigrationDriver {
 
     /// Applies the earlier migrations of a directory, before anything is measured.
     pub async fn setup(&self, db: &Database) -> Result<Option<StatementFailure>, RehearsalError> {
-        let MigrationDriver::Sql { set, .. } = self else { return Ok(None) };
+        let MigrationDriver::Sql { set, statement_timeout, .. } = self else { return Ok(None) };
         let mut conn = db.connect().await?;
+        limit(&mut conn, *statement_timeout).await?;
         let outcomes = run_setup(&mut conn, set).await?;
         Ok(outcomes.into_iter().find_map(|o| o.failure))
     }
@@ -102,8 +124,9 @@ impl MigrationDriver {
     pub async fn up(&self, db: &Database, progress: bool) -> Result<UpRun, RehearsalError> {
         let started = Instant::now();
         match self {
-            MigrationDriver::Sql { set, .. } => {
+            MigrationDriver::Sql { set, statement_timeout, .. } => {
                 let mut conn = db.connect().await?;
+                limit(&mut conn, *statement_timeout).await?;
                 let outcome = run_file(&mut conn, &set.rehearsed.up).await?;
                 Ok(UpRun { failure: outcome.failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None })
             }
@@ -121,9 +144,10 @@ impl MigrationDriver {
     pub async fn down(&self, db: &Database, progress: bool) -> Result<(Option<StatementFailure>, Duration), RehearsalError> {
         let started = Instant::now();
         let failure = match self {
-            MigrationDriver::Sql { set, .. } => {
+            MigrationDriver::Sql { set, statement_timeout, .. } => {
                 let down = set.rehearsed.down.as_ref().expect("checked when the driver was built");
                 let mut conn = db.connect().await?;
+                limit(&mut conn, *statement_timeout).await?;
                 run_file(&mut conn, down).await?.failure
             }
             MigrationDriver::Engine { options, .. } => engine_failure(&run_engine(db, options, Step::Rollback, progress).await?),

@@ -24,6 +24,8 @@ pub enum RehearsalError {
     Report(#[from] ReportError),
     #[error("{0}")]
     Invalid(String),
+    #[error("set `{setting}` on the migration's session: {source}")]
+    Session { setting: String, source: sqlx::Error },
 }
 
 impl RehearsalError {

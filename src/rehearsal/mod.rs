@@ -9,7 +9,7 @@ mod reasons;
 mod scope;
 pub mod shard;
 
-pub use driver::{engine_options, MigrationDriver, UpRun};
+pub use driver::{engine_options, MigrationDriver, UpRun, DEFAULT_STATEMENT_TIMEOUT};
 pub use error::RehearsalError;
 pub use expected::expected_set_aside;
 pub use pipeline::{declared_relations, rehearse, RehearsalOptions, Rehearsed};

@@ -27,6 +27,8 @@ pub struct RehearsalOptions {
     pub out_dir: PathBuf,
     /// Progress bars on stderr.
     pub progress: bool,
+    /// How long one statement of the user's SQL may run (`--statement-timeout`).
+    pub statement_timeout: std::time::Duration,
 }
 
 /// A finished rehearsal: its report and where it was written.
@@ -53,7 +55,7 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         dataset::seed(&mut conn, scenario, observer).await?
     };
     let relations = declared_relations(scenario, &summary.model)?;
-    let driver = MigrationDriver::from_scenario(scenario, relations)?;
+    let driver = MigrationDriver::from_scenario(scenario, relations)?.with_statement_timeout(options.statement_timeout);
     let template = Template::freeze(server, seeded).await?;
     clock.lap("seed", started);
 

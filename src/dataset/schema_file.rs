@@ -10,8 +10,8 @@ use sqlx::Executor;
 
 use super::error::SeedError;
 use super::truth::TRUTH_SCHEMA;
-use crate::engine::user_sql::lexer::statements;
-use crate::engine::user_sql::StatementFailure;
+use crate::migration::lexer::statements;
+use crate::migration::StatementFailure;
 
 /// Runs every statement of the schema file at `path` (text `ddl`); the first one the
 /// server rejects becomes [`SeedError::SchemaFile`] at the line it pointed to.

@@ -60,7 +60,6 @@ mod sql;
 mod status;
 mod swap;
 mod transaction;
-pub mod user_sql;
 mod validate;
 
 pub use batches::batch_sql;
@@ -69,7 +68,7 @@ pub use column_ref::{ColumnRef, DeclaredRelation};
 pub use conversion::Conversion;
 pub use error::EngineError;
 pub use finding::{Action, AnomalyKind, Finding};
-pub use log::LogRow;
+pub use log::{committed_batches, LogRow};
 pub use options::{EngineOptions, Step};
 pub use plan::{names, Enforcement, Plan, Reference, TablePlan};
 pub use planner::PlanError;

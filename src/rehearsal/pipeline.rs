@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use sqlx::PgConnection;
 
-use super::driver::{MigrationDriver, UpRun};
 use super::error::RehearsalError;
 use super::expected::{expected_set_aside, Link};
 use super::reasons::{attach_engine_reasons, engine_nulled_rows};
@@ -19,7 +18,7 @@ use crate::provision::{Database, Server, Template};
 use crate::report::{self, Backend, Report, Timing, WrittenReports};
 use crate::scenario::{Migration, Outcome, Scenario};
 use crate::verify::schema_snapshot::snapshot;
-use crate::engine::user_sql::StatementFailure;
+use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
 use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, Scope, TableName};
 
 pub struct RehearsalOptions {
@@ -55,7 +54,13 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         dataset::seed(&mut conn, scenario, observer).await?
     };
     let relations = declared_relations(scenario, &summary.model)?;
-    let driver = MigrationDriver::from_scenario(scenario, relations)?.with_statement_timeout(options.statement_timeout);
+    let driver = scenario.migration_driver(relations).ok_or_else(|| {
+        RehearsalError::Invalid(format!(
+            "{}: no [migration] section: name the built-in engine (engine = \"uuid\") or your up/down SQL",
+            scenario.path.display()
+        ))
+    })?
+    .with_statement_timeout(options.statement_timeout);
     let template = Template::freeze(server, seeded).await?;
     clock.lap("seed", started);
 
@@ -225,7 +230,7 @@ async fn build_report(
 }
 
 /// A down that errors is itself a rollback-identity finding, naming the statement.
-fn with_down_failure(mut identity: CheckResult, failure: Option<&StatementFailure>) -> CheckResult {
+fn with_down_failure(mut identity: CheckResult, failure: Option<&MigrationFailure>) -> CheckResult {
     if let Some(failure) = failure {
         let mut finding = up_runs::failed(failure, "down failed");
         finding.check = CheckKind::RollbackIdentity;

@@ -1,9 +1,8 @@
 //! The `[migration]` section, validated: the built-in engine with its policies, or the
 //! user's own up/down SQL files. Parsed here, executed by the engine and the runner.
 
-use std::path::PathBuf;
-
 use super::names::ColumnName;
+use crate::migration::MigrationSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Migration {
@@ -49,32 +48,15 @@ pub enum CollisionPolicy {
     Quarantine,
 }
 
-/// The user's own SQL: one or more steps; the earlier ones run first and the last one is
-/// rehearsed (migrated, rolled back, migrated again).
+/// The user's own SQL: the files, already read and paired, so a bad name or a missing
+/// down stops the scenario at load, before anything is provisioned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlMigration {
-    pub steps: Vec<SqlStep>,
+    /// Setup migrations first, then the rehearsed one (migrated, rolled back, migrated again).
+    pub set: MigrationSet,
     /// Patterns such as `migration_quarantine.*` naming where set-aside rows go.
     pub quarantine: Vec<String>,
     pub keep_bookkeeping: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlStep {
-    /// `0007_uuid` for `0007_uuid.up.sql`; the file stem for a lone `up` file.
-    pub name: String,
-    /// Absolute or relative to the working directory (already resolved against the
-    /// scenario file's directory).
-    pub up: PathBuf,
-    /// Required for the rehearsed (last) step.
-    pub down: Option<PathBuf>,
-}
-
-impl SqlMigration {
-    /// The step that is rehearsed.
-    pub fn rehearsed(&self) -> &SqlStep {
-        self.steps.last().expect("a validated SqlMigration has at least one step")
-    }
 }
 
 impl Engine {

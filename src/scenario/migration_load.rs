@@ -1,14 +1,13 @@
 //! Validates `[migration]`: either the built-in engine with its policies, or `up`/`down`
 //! files, or a directory of sqlx-style `NNNN_name.up.sql` / `.down.sql` files.
 
-use std::path::{Path, PathBuf};
-
 use toml::Spanned;
 
 use super::error::ScenarioError;
 use super::file::MigrationSection;
 use super::load::Source;
-use super::migration::{BuiltinMigration, CollisionPolicy, Engine, InvalidPolicy, Migration, OrphanPolicy, SqlMigration, SqlStep};
+use super::migration::{BuiltinMigration, CollisionPolicy, Engine, InvalidPolicy, Migration, OrphanPolicy, SqlMigration};
+use crate::migration::MigrationSet;
 
 const DEFAULT_BATCH_SIZE: u64 = 1000;
 
@@ -61,44 +60,26 @@ fn validate_sql(source: &Source<'_>, m: &MigrationSection, at: super::location::
             return Err(source.invalid(source.at(value), format!("`{key}` is an option of the built-in engine; your own SQL decides for itself")));
         }
     }
-    let steps = match (&m.up, &m.down, &m.migrations) {
+    let set = match (&m.up, &m.down, &m.migrations) {
         (Some(up), down, None) => {
             let down = down.as_ref().ok_or_else(|| source.invalid(source.at(up), "`up` needs a `down` file: pgrehearse rehearses the rollback too"))?;
-            let up_path = source.existing_file("migration.up", up)?;
-            let name = up_path.file_name().and_then(|n| n.to_str()).unwrap_or("up").trim_end_matches(".sql").trim_end_matches(".up").to_string();
-            vec![SqlStep { name, up: up_path, down: Some(source.existing_file("migration.down", down)?) }]
+            let (up_path, down_path) = (source.existing_file("migration.up", up)?, source.existing_file("migration.down", down)?);
+            MigrationSet::from_pair(&up_path, Some(&down_path)).map_err(|err| source.invalid(source.at(up), err.to_string()))?
         }
-        (None, None, Some(dir)) => directory_steps(source, dir)?,
+        (None, None, Some(dir)) => directory_set(source, dir)?,
         _ => return Err(source.invalid(at, "[migration] takes either `up` + `down` or `migrations = \"dir\"`, not both")),
     };
-    Ok(Migration::Sql(SqlMigration { steps, quarantine: m.quarantine.clone().unwrap_or_default(), keep_bookkeeping: m.keep_bookkeeping }))
+    Ok(Migration::Sql(SqlMigration { set, quarantine: m.quarantine.clone().unwrap_or_default(), keep_bookkeeping: m.keep_bookkeeping }))
 }
 
-/// Lists `NNNN_name.up.sql` files in version order, each with its `.down.sql` if present.
-fn directory_steps(source: &Source<'_>, dir: &Spanned<String>) -> Result<Vec<SqlStep>, ScenarioError> {
+/// Reads a sqlx-style directory through the same listing the runner uses: a file whose
+/// name is not `NNNN_name.up.sql` / `.down.sql` is refused here, not after seeding.
+fn directory_set(source: &Source<'_>, dir: &Spanned<String>) -> Result<MigrationSet, ScenarioError> {
     let path = source.existing_file("migration.migrations", dir)?;
-    let entries = std::fs::read_dir(&path).map_err(|err| source.invalid(source.at(dir), format!("cannot list {}: {err}", path.display())))?;
-    let mut ups: Vec<(u64, String, PathBuf)> = Vec::new();
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(stem) = file_name.strip_suffix(".up.sql") else { continue };
-        let Some((version, _)) = stem.split_once('_') else { continue };
-        let Ok(version) = version.parse::<u64>() else { continue };
-        ups.push((version, stem.to_string(), entry.path()));
-    }
-    ups.sort();
-    if ups.is_empty() {
-        return Err(source.invalid(source.at(dir), format!("{} holds no `NNNN_name.up.sql` files", path.display())));
-    }
-    let steps: Vec<SqlStep> = ups.into_iter().map(|(_, name, up)| step_with_down(&path, name, up)).collect();
-    if steps.last().is_some_and(|step| step.down.is_none()) {
-        let last = &steps[steps.len() - 1].name;
+    let set = MigrationSet::from_dir(&path).map_err(|err| source.invalid(source.at(dir), err.to_string()))?;
+    if set.rehearsed.down.is_none() {
+        let last = &set.rehearsed.name;
         return Err(source.invalid(source.at(dir), format!("the rehearsed migration `{last}` has no `{last}.down.sql`: pgrehearse rehearses the rollback too")));
     }
-    Ok(steps)
-}
-
-fn step_with_down(dir: &Path, name: String, up: PathBuf) -> SqlStep {
-    let down = dir.join(format!("{name}.down.sql"));
-    SqlStep { down: down.exists().then_some(down), name, up }
+    Ok(set)
 }

@@ -1,6 +1,7 @@
 //! The scenario file: the TOML as written (serde, unknown keys refused) kept apart from the
 //! validated [`Scenario`], whose names are resolved against the schema once it is loaded.
 
+mod driver;
 mod error;
 mod file;
 mod load;
@@ -14,6 +15,6 @@ mod scenario;
 
 pub use error::ScenarioError;
 pub use location::Location;
-pub use migration::{BuiltinMigration, CollisionPolicy, Engine, Expectation, InvalidPolicy, Migration, OrphanPolicy, Outcome, SqlMigration, SqlStep};
+pub use migration::{BuiltinMigration, CollisionPolicy, Engine, Expectation, InvalidPolicy, Migration, OrphanPolicy, Outcome, SqlMigration};
 pub use names::{ColumnName, TableName};
 pub use scenario::{Amount, AnomalyRequest, RelationDecl, Scenario, SchemaSource};

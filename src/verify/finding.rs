@@ -98,7 +98,7 @@ pub struct CheckResult {
     /// One line on what was checked ("3 tables, 12000 rows compared"), or why it was skipped.
     pub summary: String,
     pub findings: Vec<Finding>,
-    #[serde(with = "super::duration_ms", rename = "duration_ms")]
+    #[serde(with = "crate::vocabulary::duration_ms", rename = "duration_ms")]
     pub duration: Duration,
 }
 

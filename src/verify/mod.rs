@@ -6,7 +6,6 @@ pub mod cast_helper;
 pub mod conservation;
 pub mod content;
 pub mod diff;
-pub mod duration_ms;
 mod error;
 mod finding;
 pub mod fingerprint;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{CheckKind, CheckResult, Example, Finding};
-use crate::engine::user_sql::StatementFailure;
+use crate::migration::MigrationFailure;
 
 /// What the scenario expects of the up migration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub enum Expectation {
 }
 
 /// Scores an up run. `failure` is the statement that failed, if any.
-pub fn check(failure: Option<&StatementFailure>, expected: &Expectation, duration: Duration) -> CheckResult {
+pub fn check(failure: Option<&MigrationFailure>, expected: &Expectation, duration: Duration) -> CheckResult {
     let findings = match (expected, failure) {
         (Expectation::Success, None) => Vec::new(),
         (Expectation::Success, Some(f)) => vec![failed(f, "up failed")],
@@ -27,8 +27,8 @@ pub fn check(failure: Option<&StatementFailure>, expected: &Expectation, duratio
                 .with_count(1)]
         }
         (Expectation::Failure { sqlstate, message_contains }, Some(f)) => {
-            let code_ok = sqlstate.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&f.error.code));
-            let message_ok = message_contains.as_ref().is_none_or(|m| f.error.message.contains(m.as_str()));
+            let code_ok = sqlstate.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&f.code()));
+            let message_ok = message_contains.as_ref().is_none_or(|m| f.message().contains(m.as_str()));
             if code_ok && message_ok {
                 Vec::new()
             } else {
@@ -43,18 +43,15 @@ pub fn check(failure: Option<&StatementFailure>, expected: &Expectation, duratio
     };
     let summary = match failure {
         None => "up completed".to_string(),
-        Some(f) => format!("up stopped at statement {} ({}:{})", f.index, f.file, f.error_line.unwrap_or(f.line)),
+        Some(MigrationFailure::Statement(f)) => format!("up stopped at statement {} ({}:{})", f.index, f.file, f.error_line.unwrap_or(f.line)),
+        Some(f) => format!("up stopped at the {}", f.location()),
     };
     CheckResult::from_findings(CheckKind::UpRuns, summary, findings, duration)
 }
 
 /// A finding naming the statement, its line and the error.
-pub fn failed(f: &StatementFailure, what: &str) -> Finding {
+pub fn failed(f: &MigrationFailure, what: &str) -> Finding {
     let mut finding = Finding::new(CheckKind::UpRuns, None, format!("{what}: {f}"));
-    finding.record(Example {
-        key: format!("{}:{} (statement {})", f.file, f.error_line.unwrap_or(f.line), f.index),
-        before: Some(f.statement.clone()),
-        after: Some(format!("{} {}", f.error.code, f.error.message)),
-    });
+    finding.record(Example { key: f.location(), before: Some(f.statement()), after: Some(format!("{} {}", f.code(), f.message())) });
     finding
 }

@@ -16,6 +16,7 @@
 //!   runner, migrations directory listing) or the built-in engine; a failure is a
 //!   [`migration::MigrationFailure`], data for the checks.
 //! - [`verify`]: fingerprints and invariants; findings are data.
+//! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through every step, into a report.
 //! - [`cli`]: the command line; parsing and dispatch only.
@@ -24,6 +25,7 @@
 pub mod cli;
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod migration;
 pub mod provision;
 pub mod quote;

@@ -60,7 +60,7 @@ fn migration_section_parses_builtin_and_sql_directories() {
     let builtin = load(&format!("{HEAD}[migration]\nengine = \"uuid\"\nroot = \"users.id\"\non_orphan = \"nullify\"\n")).unwrap();
     let Some(Migration::Builtin(engine)) = builtin.migration else { panic!("built-in engine expected") };
     assert_eq!(engine.root.to_string(), "users.id");
-    assert_eq!(engine.on_orphan, pgrehearse::scenario::OrphanPolicy::Nullify);
+    assert_eq!(engine.policies.orphan, pgrehearse::vocabulary::Policy::Nullify);
 
     let err = load(&format!("{HEAD}[migration]\nengine = \"uuid\"\nroot = \"users.id\"\non_orphan = \"ignore\"\n")).unwrap_err();
     assert!(err.to_string().contains("fail, quarantine, nullify"), "{err}");
@@ -78,7 +78,7 @@ fn migration_section_parses_builtin_and_sql_directories() {
     assert_eq!(names, ["0001_init", "0002_uuid", "0010_later"], "version order, not name order");
     assert_eq!(sql.set.rehearsed.name, "0010_later");
     assert_eq!(sql.quarantine, ["migration_quarantine.*"]);
-    assert_eq!(scenario.expect.up, pgrehearse::scenario::Outcome::Fail);
+    assert_eq!(scenario.expect.up, pgrehearse::vocabulary::ExpectedOutcome::Fail);
 
     std::fs::remove_file(migrations.join("0010_later.down.sql")).unwrap();
     let err = Scenario::from_text(&dir.path().join("s.toml"), &text).unwrap_err();

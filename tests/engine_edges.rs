@@ -5,7 +5,8 @@
 mod engine_support;
 
 use engine_support::step;
-use pgrehearse::engine::{Engine, EngineOptions, Outcome, Policies, Policy, Progress, Step};
+use pgrehearse::engine::{Engine, EngineOptions, Outcome, Progress, Step};
+use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions};
 use sqlx::{Executor, PgConnection};
 
@@ -30,7 +31,7 @@ async fn database(sql: &str) -> (provision::Server, Database) {
 fn quarantine() -> EngineOptions {
     EngineOptions {
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
-        batch_size: 5,
+        batch_size: BatchSize::new(5).unwrap(),
         ..Default::default()
     }
 }

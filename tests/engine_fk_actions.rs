@@ -6,7 +6,8 @@
 mod engine_support;
 
 use engine_support::step;
-use pgrehearse::engine::{Action, AnomalyKind, EngineOptions, Outcome, Policies, Policy, Step};
+use pgrehearse::engine::{Action, EngineOptions, Outcome, RowFindingKind, Step};
+use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions};
 use sqlx::{Executor, PgConnection};
 
@@ -47,7 +48,7 @@ async fn database(sql: &str) -> (provision::Server, Database) {
 fn quarantine() -> EngineOptions {
     EngineOptions {
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
-        batch_size: 7,
+        batch_size: BatchSize::new(7).unwrap(),
         ..Default::default()
     }
 }
@@ -84,7 +85,7 @@ async fn a_cascade_through_a_non_key_column_is_quarantined_transitively_and_rest
     assert_eq!(count(&mut conn, "SELECT count(*) FROM migration_quarantine.sessions").await, doomed_sessions);
     assert_eq!(count(&mut conn, r#"SELECT count(*) FROM migration_quarantine."audit.session_events""#).await, doomed_events);
     assert_eq!(count(&mut conn, "SELECT count(*) FROM sessions").await + doomed_sessions, sessions_before, "no session is lost");
-    let cascaded: Vec<_> = report.findings.iter().filter(|f| f.kind == AnomalyKind::Cascade && f.action == Action::Quarantine).collect();
+    let cascaded: Vec<_> = report.findings.iter().filter(|f| f.kind == RowFindingKind::Cascade && f.action == Action::Quarantine).collect();
     assert_eq!(cascaded.iter().filter(|f| f.table == "public.sessions").count() as i64, doomed_sessions);
     assert_eq!(cascaded.iter().filter(|f| f.table == "audit.session_events").count() as i64, doomed_events);
     assert!(cascaded.iter().filter(|f| f.table == "public.sessions").all(|f| f.related_table.as_deref() == Some("public.users") && f.related_pk.is_some()));

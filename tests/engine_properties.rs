@@ -8,7 +8,8 @@
 //! kept in `tests/engine_properties.proptest-regressions`. `PGREHEARSE_PROPTEST_CASES`
 //! raises the number of cases (default 8).
 
-use pgrehearse::engine::{Action, Engine, EngineOptions, Outcome, Policies, Policy, Progress, Step, StepReport};
+use pgrehearse::engine::{Action, Engine, EngineOptions, Outcome, Progress, Step, StepReport};
+use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Server};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
@@ -133,7 +134,7 @@ async fn check(server: &Server, s: &Spec) {
     let options = EngineOptions {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies: Policies { invalid: s.invalid_policy, orphan: s.orphan_policy, collision: s.collision_policy },
-        batch_size,
+        batch_size: BatchSize::new(batch_size as u64).unwrap(),
         ..Default::default()
     };
 

@@ -11,7 +11,7 @@ use sqlx::{Executor, PgConnection};
 use crate::quote::quote_literal;
 
 use super::error::EngineError;
-use super::finding::{Action, AnomalyKind, Finding};
+use super::finding::{Action, RowFinding, RowFindingKind};
 use super::plan::{Plan, TablePlan};
 use super::quarantine::{columns, not_yet_copied, quarantine_table};
 use super::sql::{column_list, pk_json};
@@ -110,7 +110,7 @@ async fn deleting_from(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<V
 /// One pass: copies into quarantine every row an `ON DELETE CASCADE` would take with a
 /// quarantined row, recording its reason. Returns the rows copied (none: the closure is
 /// complete). Children without a primary key are left for [`refusals`].
-pub async fn quarantine_cascades(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
+pub async fn quarantine_cascades(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
     let mut moved = Vec::new();
     let mut tables = deleting_from(tx, run, plan).await?;
     let mut i = 0;
@@ -148,7 +148,7 @@ async fn start_quarantine(tx: &mut PgConnection, run: i64, table: &TablePlan) ->
     Ok(())
 }
 
-async fn copy_cascaded(tx: &mut PgConnection, run: i64, fk: &Referencing, parent: &TablePlan) -> Result<Vec<Finding>, EngineError> {
+async fn copy_cascaded(tx: &mut PgConnection, run: i64, fk: &Referencing, parent: &TablePlan) -> Result<Vec<RowFinding>, EngineError> {
     let child = &fk.child;
     let m = column_list(Some("m"), &fk.child_columns.iter().map(String::as_str).collect::<Vec<_>>());
     let p = column_list(Some("p"), &fk.parent_columns.iter().map(String::as_str).collect::<Vec<_>>());
@@ -176,8 +176,8 @@ async fn copy_cascaded(tx: &mut PgConnection, run: i64, fk: &Referencing, parent
         sqlx::query_as(&sql).bind(run).fetch_all(&mut *tx).await.map_err(EngineError::query(&sql))?;
     Ok(rows
         .into_iter()
-        .map(|(pk, value, related_pk)| Finding {
-            kind: AnomalyKind::Cascade,
+        .map(|(pk, value, related_pk)| RowFinding {
+            kind: RowFindingKind::Cascade,
             table: child.label(),
             pk,
             column: fk.child_columns.join(","),
@@ -192,7 +192,7 @@ async fn copy_cascaded(tx: &mut PgConnection, run: i64, fk: &Referencing, parent
 /// Once the closure is complete: every foreign key that deleting the quarantined rows
 /// would still fire on a row the engine has not kept, as a blocking finding naming the
 /// constraint, its action and how many rows it would reach.
-pub async fn refusals(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
+pub async fn refusals(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
     let tables = deleting_from(tx, run, plan).await?;
     let mut refused = Vec::new();
     for parent in &tables {
@@ -204,8 +204,8 @@ pub async fn refusals(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Ve
                 continue;
             }
             let why = if fk.on_delete == 'c' { "its table has no primary key to quarantine the rows by" } else { "the engine only follows ON DELETE CASCADE" };
-            refused.push(Finding {
-                kind: AnomalyKind::Cascade,
+            refused.push(RowFinding {
+                kind: RowFindingKind::Cascade,
                 table: fk.child.label(),
                 pk: serde_json::json!({}),
                 column: fk.child_columns.join(","),

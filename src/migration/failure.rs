@@ -18,7 +18,7 @@ pub enum MigrationFailure {
     Statement(StatementFailure),
     /// The engine stopped the step (`blocked` by a `fail` policy, or `checks-failed`)
     /// and says why in its findings.
-    EngineRefused { step: String, outcome: Outcome, findings: Vec<engine::Finding> },
+    EngineRefused { step: String, outcome: Outcome, findings: Vec<engine::RowFinding> },
 }
 
 impl From<StatementFailure> for MigrationFailure {
@@ -86,7 +86,7 @@ fn outcome_name(outcome: Outcome) -> String {
 }
 
 /// `orphan in public.journal_entries {"id": 7} user_id = '…' (quarantine)`.
-fn describe(finding: &engine::Finding) -> String {
+fn describe(finding: &engine::RowFinding) -> String {
     let kind = serde_json::to_value(finding.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let value = finding.value.as_deref().map(|v| format!(" = {v:?}")).unwrap_or_default();
     format!("{kind} in {} {} {}{value}", finding.table, finding.pk, finding.column)

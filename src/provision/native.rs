@@ -178,7 +178,7 @@ fn restart_hint(stopped: &Stopped) -> String {
     let socket = workdir.join("socket");
     let run_as = stopped.account.as_ref().map(|name| format!("runuser -u {name} -- ")).unwrap_or_default();
     format!(
-        "start it with: {run_as}{} -D {} -k {} -h 127.0.0.1 -p {port}  then connect with: psql -h {} -p {port} -U {}",
+        "start it with: {run_as}{} -D {} -k {} -h 127.0.0.1 -p {port}\nthen connect with: psql -h {} -p {port} -U {}",
         stopped.postgres.display(),
         workdir.join("data").display(),
         socket.display(),
@@ -222,8 +222,9 @@ fn stop(mut child: Child, stopped: &Stopped, keep: bool) {
     }
     let workdir = &stopped.workdir;
     if keep {
-        eprintln!("pgrehearse: kept the cluster at {}; {}", workdir.display(), restart_hint(stopped));
-        let _ = std::fs::write(workdir.join("kept"), "kept after a failure; swept at the next start\n");
+        let hint = restart_hint(stopped);
+        eprintln!("pgrehearse: kept the cluster at {}; {hint}", workdir.display());
+        let _ = std::fs::write(workdir.join("kept"), format!("kept after a failure; swept at the next start\n{hint}\n"));
     } else {
         cleanup::remove_dir(workdir);
     }

@@ -10,5 +10,5 @@ pub mod shard;
 
 pub use error::RehearsalError;
 pub use expected::expected_set_aside;
-pub use pipeline::{declared_relations, rehearse, RehearsalOptions, Rehearsed};
+pub use pipeline::{rehearse, RehearsalOptions, Rehearsed};
 pub use shard::Shard;

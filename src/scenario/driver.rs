@@ -1,9 +1,10 @@
 //! The migration driver a scenario's `[migration]` names: the built-in engine with the
 //! options it asks for, or the user's files as loaded.
 
-use super::migration::{BuiltinMigration, CollisionPolicy, InvalidPolicy, Migration, OrphanPolicy};
+use super::migration::{BuiltinMigration, Migration};
 use super::scenario::Scenario;
-use crate::engine::{ColumnRef, DeclaredRelation, EngineOptions, Policies, Policy};
+use crate::engine::EngineOptions;
+use crate::vocabulary::{ColumnRef, DeclaredRelation};
 use crate::migration::MigrationDriver;
 
 impl Scenario {
@@ -30,25 +31,12 @@ impl BuiltinMigration {
     /// The engine options this `[migration]` asks for (also used by `pgrehearse migrate
     /// --scenario`).
     pub fn engine_options(&self, relations: Vec<DeclaredRelation>) -> EngineOptions {
-        let policy_invalid = match self.on_invalid {
-            InvalidPolicy::Fail => Policy::Fail,
-            InvalidPolicy::Quarantine => Policy::Quarantine,
-        };
-        let policy_orphan = match self.on_orphan {
-            OrphanPolicy::Fail => Policy::Fail,
-            OrphanPolicy::Quarantine => Policy::Quarantine,
-            OrphanPolicy::Nullify => Policy::Nullify,
-        };
-        let policy_collision = match self.on_collision {
-            CollisionPolicy::Fail => Policy::Fail,
-            CollisionPolicy::Quarantine => Policy::Quarantine,
-        };
         let (schema, table) = self.root.table.split_once('.').unwrap_or(("public", &self.root.table));
         EngineOptions {
             root: ColumnRef::new(schema, table, &self.root.column),
             relations,
-            batch_size: self.batch_size as i64,
-            policies: Policies { invalid: policy_invalid, orphan: policy_orphan, collision: policy_collision },
+            batch_size: self.batch_size,
+            policies: self.policies,
             ..EngineOptions::default()
         }
     }

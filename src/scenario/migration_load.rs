@@ -6,10 +6,9 @@ use toml::Spanned;
 use super::error::ScenarioError;
 use super::file::MigrationSection;
 use super::load::Source;
-use super::migration::{BuiltinMigration, CollisionPolicy, Engine, InvalidPolicy, Migration, OrphanPolicy, SqlMigration};
+use super::migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
 use crate::migration::MigrationSet;
-
-const DEFAULT_BATCH_SIZE: u64 = 1000;
+use crate::vocabulary::{BatchSize, Policies, Policy, PolicyTarget};
 
 pub(super) fn validate_migration(source: &Source<'_>, section: &Spanned<MigrationSection>) -> Result<Migration, ScenarioError> {
     let at = source.at(section);
@@ -23,33 +22,37 @@ pub(super) fn validate_migration(source: &Source<'_>, section: &Spanned<Migratio
     }
 }
 
-fn policy<T>(source: &Source<'_>, key: &str, value: &Option<Spanned<String>>, default: T, parse: fn(&str) -> Option<T>, allowed: &str) -> Result<T, ScenarioError> {
-    match value {
-        None => Ok(default),
-        Some(value) => parse(value.get_ref()).ok_or_else(|| {
-            source.invalid(source.at(value), format!("`{key} = \"{}\"` is not a policy: use one of {allowed}", value.get_ref()))
-        }),
+/// `on_<anomaly> = "<policy>"`: a policy that anomaly takes, by the names clap derives.
+fn policies(source: &Source<'_>, m: &MigrationSection) -> Result<Policies, ScenarioError> {
+    let mut policies = Policies::default();
+    for (target, value) in [(PolicyTarget::Invalid, &m.on_invalid), (PolicyTarget::Orphan, &m.on_orphan), (PolicyTarget::Collision, &m.on_collision)] {
+        let Some(value) = value else { continue };
+        let policy = Policy::parse(value.get_ref()).filter(|p| target.allows(*p)).ok_or_else(|| {
+            let key = format!("on_{}", target.name());
+            source.invalid(source.at(value), format!("`{key} = \"{}\"` is not a policy: use one of {}", value.get_ref(), target.allowed_names().join(", ")))
+        })?;
+        policies.set(target, policy);
     }
+    Ok(policies)
 }
 
 fn validate_builtin(source: &Source<'_>, m: &MigrationSection, engine: &Spanned<String>) -> Result<Migration, ScenarioError> {
-    let engine_kind = Engine::parse(engine.get_ref())
+    let engine_kind = <BuiltinEngine as clap::ValueEnum>::from_str(engine.get_ref(), false)
+        .ok()
         .ok_or_else(|| source.invalid(source.at(engine), format!("unknown engine `{}`: the built-in engine is `uuid`", engine.get_ref())))?;
     let root = m.root.as_ref().ok_or_else(|| source.invalid(source.at(engine), "the uuid engine needs `root = \"table.column\"`, e.g. `root = \"users.id\"`"))?;
     if m.quarantine.is_some() {
         return Err(source.invalid(source.at(engine), "`quarantine` is for your own SQL migration; the built-in engine keeps its own"));
     }
-    let batch_size = m.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
-    if batch_size == 0 {
-        return Err(source.invalid(source.at(engine), "`batch_size` must be at least 1"));
-    }
+    let batch_size = match m.batch_size {
+        None => BatchSize::DEFAULT,
+        Some(rows) => BatchSize::new(rows).map_err(|err| source.invalid(source.at(engine), format!("`batch_size` {err}")))?,
+    };
     Ok(Migration::Builtin(BuiltinMigration {
         engine: engine_kind,
         root: source.column_name(root)?,
         batch_size,
-        on_invalid: policy(source, "on_invalid", &m.on_invalid, InvalidPolicy::Fail, InvalidPolicy::parse, "fail, quarantine")?,
-        on_orphan: policy(source, "on_orphan", &m.on_orphan, OrphanPolicy::Fail, OrphanPolicy::parse, "fail, quarantine, nullify")?,
-        on_collision: policy(source, "on_collision", &m.on_collision, CollisionPolicy::Fail, CollisionPolicy::parse, "fail, quarantine")?,
+        policies: policies(source, m)?,
         keep_bookkeeping: m.keep_bookkeeping,
     }))
 }

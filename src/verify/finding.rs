@@ -20,6 +20,8 @@ pub enum CheckKind {
     Anomalies,
     RollbackIdentity,
     Rerun,
+    /// A SQLite export matches its Postgres source under the type mapping.
+    SqliteExport,
 }
 
 impl CheckKind {
@@ -33,6 +35,7 @@ impl CheckKind {
             CheckKind::Anomalies => "anomalies",
             CheckKind::RollbackIdentity => "rollback-identity",
             CheckKind::Rerun => "rerun",
+            CheckKind::SqliteExport => "sqlite-export",
         }
     }
 }

@@ -18,11 +18,9 @@ pub mod rollback_identity;
 pub mod schema_diff;
 pub mod schema_snapshot;
 mod scope;
-mod table;
 pub mod up_runs;
 
 pub use error::VerifyError;
 pub use finding::{CheckKind, CheckResult, CheckStatus, Example, Finding, MAX_EXAMPLES};
 pub use pattern::TablePattern;
 pub use scope::Scope;
-pub use table::TableName;

@@ -11,7 +11,7 @@ use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::fingerprint::{fingerprint_tables, Fingerprint};
 use super::schema_diff::diff as schema_diff;
 use super::schema_snapshot::{snapshot, SchemaSnapshot, SnapshotOptions};
-use super::table::TableName;
+use crate::vocabulary::TableName;
 use super::up_runs;
 use crate::migration::MigrationFailure;
 

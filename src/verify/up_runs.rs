@@ -2,43 +2,17 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use crate::migration::MigrationFailure;
-
-/// What the scenario expects of the up migration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "expect")]
-pub enum Expectation {
-    #[default]
-    Success,
-    /// Up must fail; with `sqlstate` and/or `message_contains` it must fail that way.
-    Failure { sqlstate: Option<String>, message_contains: Option<String> },
-}
+use crate::vocabulary::ExpectedOutcome;
 
 /// Scores an up run. `failure` is the statement that failed, if any.
-pub fn check(failure: Option<&MigrationFailure>, expected: &Expectation, duration: Duration) -> CheckResult {
+pub fn check(failure: Option<&MigrationFailure>, expected: &ExpectedOutcome, duration: Duration) -> CheckResult {
     let findings = match (expected, failure) {
-        (Expectation::Success, None) => Vec::new(),
-        (Expectation::Success, Some(f)) => vec![failed(f, "up failed")],
-        (Expectation::Failure { .. }, None) => {
-            vec![Finding::new(CheckKind::UpRuns, None, "up completed, but the scenario expects it to fail")
-                .with_count(1)]
-        }
-        (Expectation::Failure { sqlstate, message_contains }, Some(f)) => {
-            let code_ok = sqlstate.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&f.code()));
-            let message_ok = message_contains.as_ref().is_none_or(|m| f.message().contains(m.as_str()));
-            if code_ok && message_ok {
-                Vec::new()
-            } else {
-                let want = format!(
-                    "SQLSTATE {} / message containing {:?}",
-                    sqlstate.as_deref().unwrap_or("any"),
-                    message_contains.as_deref().unwrap_or("")
-                );
-                vec![failed(f, &format!("up failed differently than expected ({want})"))]
-            }
+        (ExpectedOutcome::Pass, None) | (ExpectedOutcome::Fail, Some(_)) => Vec::new(),
+        (ExpectedOutcome::Pass, Some(f)) => vec![failed(f, "up failed")],
+        (ExpectedOutcome::Fail, None) => {
+            vec![Finding::new(CheckKind::UpRuns, None, "up completed, but the scenario expects it to fail").with_count(1)]
         }
     };
     let summary = match failure {

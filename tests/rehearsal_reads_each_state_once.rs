@@ -16,7 +16,7 @@ async fn one_rehearsal_snapshots_each_database_state_once() {
     let scenario = Scenario::load(&path).expect("shipped scenario loads");
     let server = provision::provision(&ProvisionOptions::native()).await.expect("native server");
     let out = tempfile::tempdir().unwrap();
-    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: false };
+    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: false, statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
     let before = snapshots_taken();
     let rehearsed = rehearse(&server, &scenario, &Silent, &options).await.expect("rehearsal runs");
     let taken = snapshots_taken() - before;

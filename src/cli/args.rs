@@ -126,6 +126,10 @@ pub struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// How long one statement of your migration SQL may run before the server cancels it
+    /// (the up-runs check then names it), e.g. `30s`, `10m`.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    pub statement_timeout: std::time::Duration,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::Success);
     }
     let server = provision::provision(&args.backend.provision_options()).await?;
-    let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet };
+    let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet, statement_timeout: args.statement_timeout };
     let mut worst = ExitCode::Success;
     let mut reports = Vec::new();
     for scenario in &scenarios {

@@ -30,8 +30,10 @@ const CONSTRAINTS: &str = "SELECT con.conrelid::int8 AS oid, con.contype::text A
     WHERE con.conrelid = ANY($1) AND con.contype IN ('p', 'u', 'f')
     ORDER BY con.conrelid, con.conname";
 
-/// Unique indexes that back no constraint still make a column unique.
-const UNIQUE_INDEXES: &str = "SELECT i.indrelid::int8 AS oid, i.indkey::int2[]::int4[] AS columns
+/// Unique indexes that back no constraint still make a column unique. `indkey` is an
+/// int2vector whose array lower bound is 0, which no array decoder accepts: unnest it.
+const UNIQUE_INDEXES: &str = "SELECT i.indrelid::int8 AS oid,
+        ARRAY(SELECT k::int4 FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(k, ord) ORDER BY ord) AS columns
     FROM pg_index i
     WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
@@ -80,13 +82,13 @@ async fn read_constraints(conn: &mut PgConnection, oids: &[i64], index_of: &BTre
     let rows = sqlx::query(CONSTRAINTS).bind(oids).fetch_all(&mut *conn).await.map_err(SeedError::database("read constraints from the catalog"))?;
     for row in rows {
         let table = index_of[&row.get::<i64, _>("oid")];
-        let columns = to_columns(table, row.get("columns"));
+        let columns = to_columns(table, row.try_get("columns").map_err(SeedError::database("read constraint columns from the catalog"))?);
         match row.get::<String, _>("kind").as_str() {
             "p" => tables[table].primary_key = columns,
             "u" => tables[table].uniques.push(columns),
             _ => {
                 let Some(&ref_table) = index_of.get(&row.get::<i64, _>("ref_oid")) else { continue };
-                let ref_columns = to_columns(ref_table, row.get("ref_columns"));
+                let ref_columns = to_columns(ref_table, row.try_get("ref_columns").map_err(SeedError::database("read foreign key columns from the catalog"))?);
                 tables[table].foreign_keys.push(ForeignKeyModel { columns, ref_table, ref_columns });
             }
         }
@@ -94,7 +96,7 @@ async fn read_constraints(conn: &mut PgConnection, oids: &[i64], index_of: &BTre
     let rows = sqlx::query(UNIQUE_INDEXES).bind(oids).fetch_all(&mut *conn).await.map_err(SeedError::database("read unique indexes from the catalog"))?;
     for row in rows {
         let table = index_of[&row.get::<i64, _>("oid")];
-        let columns = to_columns(table, row.get("columns"));
+        let columns = to_columns(table, row.try_get("columns").map_err(SeedError::database("read unique index columns from the catalog"))?);
         tables[table].uniques.push(columns);
     }
     Ok(())

@@ -26,6 +26,14 @@ pub enum SeedError {
     #[error("{action}: {source}")]
     Database { action: String, source: sqlx::Error },
 
+    #[error("seed {rows} rows: they would take about {estimate} on disk, but the server's data directory has {free} free; lower the row counts in [rows] or free some space")]
+    TooBig { rows: u128, estimate: String, free: String },
+
+    /// The server rejected the scenario's schema file or what it asks for; `message`
+    /// starts with `file:line:`.
+    #[error("{message}")]
+    SchemaStatement { file: String, line: usize, message: String },
+
     #[error("generate rows: the generator thread stopped: {0}")]
     Generator(String),
 }

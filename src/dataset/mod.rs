@@ -3,6 +3,7 @@
 //! records exactly where every anomaly is.
 
 pub mod anomaly;
+mod disk;
 pub mod catalog;
 mod error;
 pub mod generate;
@@ -12,6 +13,7 @@ mod model;
 mod resolve;
 pub mod plan;
 pub mod schema_sql;
+mod schema_file;
 pub mod seed;
 mod sequences;
 pub mod truth;

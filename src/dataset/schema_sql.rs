@@ -34,6 +34,9 @@ pub fn prepare(ddl: &str, roles: &BTreeSet<String>) -> PreparedSchema {
             let end = text[start..].find('\n').map_or(text.len(), |n| start + n + 1);
             meta_commands += 1;
             sql.push_str(&text[..start]);
+            // Blank lines in place of what is skipped, so the server's error positions
+            // still map to the file's lines.
+            sql.push_str(&"\n".repeat(text[start..end].matches('\n').count()));
             text = &text[end..];
         }
         let absent: Vec<String> = named_roles(text).into_iter().filter(|role| !roles.contains(role)).collect();
@@ -42,6 +45,7 @@ pub fn prepare(ddl: &str, roles: &BTreeSet<String>) -> PreparedSchema {
         } else {
             skipped += 1;
             missing.extend(absent);
+            sql.push_str(&"\n".repeat(text.matches('\n').count()));
         }
     }
     let mut notes = Vec::new();
@@ -186,6 +190,15 @@ mod tests {
         assert_eq!(prepared.notes.len(), 2, "{:?}", prepared.notes);
         assert!(prepared.notes[0].starts_with("skipped 3 "), "{}", prepared.notes[0]);
         assert!(prepared.notes[0].contains("(Reporting, app_owner, readonly)"), "{}", prepared.notes[0]);
+    }
+
+    #[test]
+    fn skipped_statements_keep_the_line_numbers() {
+        let prepared = prepare(DUMP, &roles(&["postgres"]));
+        assert_eq!(prepared.sql.lines().count(), DUMP.lines().count(), "{}", prepared.sql);
+        let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle));
+        assert!(line_of(DUMP, "CREATE TABLE").is_some());
+        assert_eq!(line_of(&prepared.sql, "CREATE TABLE"), line_of(DUMP, "CREATE TABLE"));
     }
 
     #[test]

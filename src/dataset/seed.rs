@@ -15,6 +15,7 @@ use super::load::copy_table;
 pub use super::load::{SeedObserver, Silent};
 use super::model::SchemaModel;
 use super::plan::SeedPlan;
+use super::{disk, schema_file};
 use super::truth::GroundTruth;
 use crate::scenario::{Scenario, SchemaSource};
 
@@ -40,6 +41,14 @@ pub fn schema_ddl(scenario: &Scenario) -> Result<String, SeedError> {
     }
 }
 
+/// A server error while loading a schema file's tables, placed at the file and line.
+fn placed(scenario: &Scenario, error: SeedError) -> SeedError {
+    match (&scenario.schema, schema_ddl(scenario)) {
+        (SchemaSource::File(path), Ok(ddl)) => schema_file::place_data_error(path, &ddl, error),
+        _ => error,
+    }
+}
+
 /// Whether [`seed_with`] runs the scenario's DDL or finds the schema already there (for
 /// example in a template clone made once for many test cases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,21 +62,33 @@ pub enum SchemaSetup {
 pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario, setup: SchemaSetup) -> Result<(SchemaModel, SeedPlan), SeedError> {
     let ddl = schema_ddl(scenario)?;
     let mut tx = conn.begin().await.map_err(SeedError::database("begin the schema transaction"))?;
-    if setup == SchemaSetup::Create {
-        create_schema(&mut tx, &ddl).await?;
+    match (&scenario.schema, setup) {
+        (SchemaSource::File(path), SchemaSetup::Create) => {
+            create_schema(&mut tx, &ddl, path).await?;
+            schema_file::refuse_partitioned(&mut tx, path, &ddl).await?;
+        }
+        (SchemaSource::Builtin(_), SchemaSetup::Create) => {
+            sqlx::raw_sql(&ddl).execute(&mut *tx).await.map_err(SeedError::database("create the scenario's schema"))?;
+        }
+        (_, SchemaSetup::AlreadyPresent) => {}
     }
     let model = read_schema(&mut tx).await?;
+    // The counts written in [rows] first: planning a count that can never fit would take
+    // as long as the count; then everything the plan adds (children's default counts).
+    let written: Vec<(usize, u64)> = scenario.rows.iter().filter_map(|(t, n)| scenario.resolve_table(&model, t).ok().map(|i| (i, *n))).collect();
+    disk::check(&mut tx, &model, &written).await?;
     let plan = SeedPlan::build(scenario, &model)?;
+    disk::check(&mut tx, &model, &disk::planned_rows(&plan)).await?;
     tx.commit().await.map_err(SeedError::database("commit the schema"))?;
     Ok((model, plan))
 }
 
 /// Runs schema DDL as people have it, `pg_dump --schema-only` output included (see
 /// [`super::schema_sql`]); returns the notes on what was skipped, which it also logs.
-pub async fn create_schema(conn: &mut PgConnection, ddl: &str) -> Result<Vec<String>, SeedError> {
+pub async fn create_schema(conn: &mut PgConnection, ddl: &str, file: &std::path::Path) -> Result<Vec<String>, SeedError> {
     let roles: Vec<String> = sqlx::query_scalar("SELECT rolname::text FROM pg_roles").fetch_all(&mut *conn).await.map_err(SeedError::database("list the server's roles"))?;
     let prepared = super::schema_sql::prepare(ddl, &roles.into_iter().collect());
-    sqlx::raw_sql(&prepared.sql).execute(&mut *conn).await.map_err(SeedError::database("create the scenario's schema"))?;
+    super::schema_file::create(&mut *conn, file, &prepared.sql).await?;
     // pg_dump output sets search_path to '' and more for the whole session; what follows
     // on this connection expects the defaults.
     conn.execute("RESET ALL").await.map_err(SeedError::database("reset the session after the schema"))?;
@@ -95,7 +116,7 @@ pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: Sche
     let loading = Instant::now();
     let keys = DeferredKeys::take_off(conn).await?;
     for &table in &plan.load_order {
-        copy_table(conn, &model, &plan, table, observer).await?;
+        copy_table(conn, &model, &plan, table, observer).await.map_err(|e| placed(scenario, e))?;
     }
     let load_time = loading.elapsed();
 
@@ -103,7 +124,7 @@ pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: Sche
     observer.phase("building keys and indexes");
     // Index builds on varchar keys dominate after COPY (PERF_NOTES); give them memory.
     conn.execute("SET maintenance_work_mem = '256MB'").await.map_err(SeedError::database("set maintenance_work_mem"))?;
-    keys.put_back(conn).await?;
+    keys.put_back(conn).await.map_err(|e| placed(scenario, e))?;
     super::sequences::advance_sequences(conn).await?;
     observer.phase("recording ground truth");
     truth.write(conn).await?;

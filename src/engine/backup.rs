@@ -9,10 +9,10 @@ use crate::quote::{quote_ident, quote_qualified};
 use super::bookkeeping::BACKUP_SCHEMA;
 use super::error::EngineError;
 use super::log::{self, LogRecord};
-use super::plan::{Plan, TablePlan};
+use super::plan::{names, Plan, TablePlan};
 
 pub fn backup_table(table: &TablePlan) -> String {
-    quote_qualified(BACKUP_SCHEMA, &table.name)
+    quote_qualified(BACKUP_SCHEMA, &names::copy_of(&table.schema, &table.name))
 }
 
 /// Count and checksum of a relation, as text so no precision is lost.
@@ -50,6 +50,23 @@ async fn copy_all(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<(S
         log::record(tx, run, "backup-table", Some(&table.label()), &record).await?;
         counts.push((table.label(), source.0));
     }
+    count_outside_plan(tx, run, plan).await?;
     log::record(tx, run, "backup", None, &LogRecord::default()).await?;
     Ok(counts)
+}
+
+/// Counts, in the backup's snapshot, the rows of every table the plan does not back up, so
+/// `validate` can tell when a row vanished where the plan does not look.
+async fn count_outside_plan(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<(), EngineError> {
+    for (schema, name) in super::catalog::user_tables(tx).await? {
+        if plan.table(&schema, &name).is_some() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO pgrehearse_engine.table_count (run, schema_name, table_name, rows) SELECT $1, $2, $3, count(*) FROM {}",
+            quote_qualified(&schema, &name)
+        );
+        sqlx::query(&sql).bind(run).bind(&schema).bind(&name).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+    }
+    Ok(())
 }

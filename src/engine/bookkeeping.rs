@@ -53,6 +53,17 @@ CREATE TABLE IF NOT EXISTS pgrehearse_engine.quarantine_reason (
     related_table text,
     related_pk jsonb
 );
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.cascaded_table (
+    run bigint NOT NULL,
+    position bigserial,
+    plan jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.table_count (
+    run bigint NOT NULL,
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    rows bigint NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pgrehearse_engine.deleted_row (
     table_name text NOT NULL,
     pk jsonb NOT NULL,
@@ -72,17 +83,38 @@ pub async fn exists(conn: &mut PgConnection) -> Result<bool, EngineError> {
     sqlx::query_scalar(sql).bind(ENGINE_SCHEMA).fetch_one(conn).await.map_err(EngineError::query(sql))
 }
 
-/// The open run and its stored plan, if any.
+/// `cleanup` completed the run: it is closed, the migration is done.
+const CLEANED_UP: &str = "EXISTS (SELECT 1 FROM pgrehearse_engine.migration_log l WHERE l.run = s.run AND l.step = 'cleanup' AND l.status = 'completed')";
+
+/// The open run and its stored plan, if any (a run `cleanup` completed is closed).
 pub async fn open_run(conn: &mut PgConnection) -> Result<Option<(i64, Plan)>, EngineError> {
     if !exists(conn).await? {
         return Ok(None);
     }
-    let sql = "SELECT run, plan FROM pgrehearse_engine.migration_state ORDER BY run DESC LIMIT 1";
+    let sql = format!("SELECT run, plan FROM pgrehearse_engine.migration_state s WHERE NOT {CLEANED_UP} ORDER BY run DESC LIMIT 1");
+    let sql = sql.as_str();
     let row: Option<(i64, serde_json::Value)> = sqlx::query_as(sql).fetch_optional(conn).await.map_err(EngineError::query(sql))?;
     match row {
         Some((run, plan)) => Ok(Some((run, serde_json::from_value(plan)?))),
         None => Ok(None),
     }
+}
+
+/// The last run, when `cleanup` completed it: the migration is done and every step says so.
+pub async fn completed_run(conn: &mut PgConnection) -> Result<Option<i64>, EngineError> {
+    if !exists(conn).await? {
+        return Ok(None);
+    }
+    let sql = format!("SELECT run FROM pgrehearse_engine.migration_state s WHERE {CLEANED_UP} ORDER BY run DESC LIMIT 1");
+    sqlx::query_scalar(&sql).fetch_optional(conn).await.map_err(EngineError::query(&sql))
+}
+
+/// What every step says once `cleanup` has completed `run`.
+pub fn completed_note(run: i64) -> String {
+    format!(
+        "run {run}: the migration is complete (cleanup removed the original columns and the backup, so there is nothing to roll back or redo; \
+         the quarantined rows and their reasons stay in {QUARANTINE_SCHEMA} and {ENGINE_SCHEMA})"
+    )
 }
 
 /// Stores `plan` as a new open run and returns its number.

@@ -21,6 +21,16 @@ pub async fn read(conn: &mut PgConnection) -> Result<CatalogFacts, EngineError> 
     Ok(CatalogFacts { tables, constraints, indexes: indexes(conn).await?, views: views(conn).await? })
 }
 
+/// Every user table (not partitions: a partitioned table counts its partitions' rows), as
+/// (schema, name) in name order.
+pub async fn user_tables(conn: &mut PgConnection) -> Result<Vec<(String, String)>, EngineError> {
+    let sql = format!(
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {USER_SCHEMAS} ORDER BY 1, 2"
+    );
+    sqlx::query_as(&sql).bind(skipped()).fetch_all(&mut *conn).await.map_err(EngineError::query(&sql))
+}
+
 fn skipped() -> Vec<String> {
     BOOKKEEPING_SCHEMAS.iter().map(|s| s.to_string()).collect()
 }
@@ -81,7 +91,7 @@ async fn constraints(conn: &mut PgConnection) -> Result<Vec<ConstraintFacts>, En
         .collect())
 }
 
-type IndexRow = (String, String, String, bool, String, Vec<String>, Vec<String>, Vec<i32>, Option<String>);
+type IndexRow = (String, String, String, bool, String, Vec<String>, Vec<String>, Vec<i32>, Option<String>, Vec<String>);
 
 async fn indexes(conn: &mut PgConnection) -> Result<Vec<IndexFacts>, EngineError> {
     let sql = format!(
@@ -90,7 +100,13 @@ async fn indexes(conn: &mut PgConnection) -> Result<Vec<IndexFacts>, EngineError
                  LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k] AND x.indkey[k] <> 0 ORDER BY k),
            ARRAY(SELECT pg_get_indexdef(x.indexrelid, k + 1, true) FROM generate_series(0, x.indnkeyatts - 1) k ORDER BY k),
            ARRAY(SELECT x.indoption[k]::int4 FROM generate_series(0, x.indnkeyatts - 1) k ORDER BY k),
-           pg_get_expr(x.indpred, x.indrelid)
+           pg_get_expr(x.indpred, x.indrelid),
+           ARRAY(SELECT a.attname::text FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                 WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid AND d.refclassid = 'pg_class'::regclass
+                   AND d.refobjid = x.indrelid AND d.refobjsubid > 0
+                   AND (NOT d.refobjsubid = ANY (x.indkey::int2[])
+                        OR coalesce(x.indexprs::text, '') || coalesce(x.indpred::text, '') ~ (':varattno ' || d.refobjsubid || ' '))
+                 ORDER BY a.attnum)
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam
          WHERE t.relkind IN ('r', 'p') AND {USER_SCHEMAS}
@@ -100,7 +116,7 @@ async fn indexes(conn: &mut PgConnection) -> Result<Vec<IndexFacts>, EngineError
     let rows: Vec<IndexRow> = sqlx::query_as(&sql).bind(skipped()).fetch_all(&mut *conn).await.map_err(EngineError::query(&sql))?;
     Ok(rows
         .into_iter()
-        .map(|(schema, table, name, unique, method, columns, expressions, options, predicate)| {
+        .map(|(schema, table, name, unique, method, columns, expressions, options, predicate, expression_columns)| {
             let keys = columns
                 .into_iter()
                 .zip(expressions)
@@ -112,7 +128,7 @@ async fn indexes(conn: &mut PgConnection) -> Result<Vec<IndexFacts>, EngineError
                     nulls_first: option & 2 != 0,
                 })
                 .collect();
-            IndexFacts { schema, table, name, unique, method, keys, predicate }
+            IndexFacts { schema, table, name, unique, method, keys, predicate, expression_columns }
         })
         .collect())
 }

@@ -15,7 +15,7 @@ pub enum EngineError {
     #[error("plan the migration: {0}")]
     Plan(#[from] super::planner::PlanError),
 
-    #[error("roll back: `cleanup` has removed the backup and the original columns, so the original data can no longer be restored exactly; restore from a database backup instead")]
+    #[error("roll back: the migration is complete: `cleanup` has removed the backup and the original columns, so the original data can no longer be restored exactly; restore from a database backup instead")]
     BackupRemoved,
 
     #[error("run `{step}`: step `{requires}` has not completed yet; run it first (or use `full`)")]

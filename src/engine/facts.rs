@@ -54,6 +54,10 @@ pub struct IndexFacts {
     /// One entry per key column: the column name, or the expression text.
     pub keys: Vec<IndexKey>,
     pub predicate: Option<String>,
+    /// Columns the index's expressions or predicate use, from the catalog's dependencies
+    /// (`pg_depend` and the expression trees), never from matching names in their text.
+    #[serde(default)]
+    pub expression_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -42,6 +42,7 @@ pub mod ddl;
 mod error;
 pub mod facts;
 mod finding;
+mod fk_actions;
 mod log;
 mod options;
 mod plan;

@@ -141,4 +141,24 @@ pub mod names {
     pub fn sync_function(table_number: usize) -> String {
         format!("sync_{table_number}")
     }
+
+    /// The name of a table's copy in the backup and quarantine schemas: its own name for
+    /// `public` (what a reader expects), `schema.table` otherwise, so the same table name
+    /// in two schemas never collides. Too long a name ends in a stable hash of both parts.
+    pub fn copy_of(schema: &str, table: &str) -> String {
+        let candidate = if schema == "public" { table.to_string() } else { format!("{schema}.{table}") };
+        let mut prefix: String = String::new();
+        for ch in table.chars() {
+            if prefix.len() + ch.len_utf8() > 40 {
+                break;
+            }
+            prefix.push(ch);
+        }
+        fit(candidate, format!("{prefix}_{:016x}", fnv1a(&format!("{schema}\0{table}"))))
+    }
+
+    /// FNV-1a: a hash that never changes between builds, unlike `DefaultHasher`.
+    fn fnv1a(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
 }

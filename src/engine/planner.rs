@@ -27,6 +27,13 @@ pub enum PlanError {
 pub fn build(facts: &CatalogFacts, root: &ColumnRef, declared: &[DeclaredRelation], conversion: Conversion) -> Result<Plan, PlanError> {
     let mut converted: Vec<ColumnRef> = vec![root.clone()];
     check_column(facts, root, &conversion)?;
+    // Both ends of a declared relation must exist, whether or not the plan reaches them:
+    // a misspelt parent would otherwise leave its child unconverted without a word.
+    for rel in declared {
+        for column in [&rel.child, &rel.parent] {
+            facts.table(&column.schema, &column.table).and_then(|t| t.column(&column.column)).ok_or_else(|| PlanError::NoSuchColumn(column.to_string()))?;
+        }
+    }
     let mut grew = true;
     while grew {
         grew = false;
@@ -60,9 +67,7 @@ pub fn build(facts: &CatalogFacts, root: &ColumnRef, declared: &[DeclaredRelatio
         let on_converted: Vec<&ColumnRef> = converted.iter().filter(|c| c.is_in(&index.schema, &index.table)).collect();
         let in_keys = index.keys.iter().any(|k| k.column.as_ref().is_some_and(|col| on_converted.iter().any(|c| &c.column == col)));
         for c in &on_converted {
-            let in_expr = index.keys.iter().any(|k| k.column.is_none() && k.expression.contains(&c.column))
-                || index.predicate.as_ref().is_some_and(|p| p.contains(&c.column));
-            if in_expr {
+            if index.expression_columns.contains(&c.column) {
                 return Err(PlanError::ExpressionIndex { index: index.name.clone(), column: c.to_string() });
             }
         }

@@ -65,6 +65,7 @@ fn journal() -> CatalogFacts {
             method: "btree".into(),
             keys: vec![IndexKey { column: Some("user_id".into()), expression: "user_id".into(), descending: true, nulls_first: true }],
             predicate: None,
+            expression_columns: vec![],
         }],
         views: vec![
             ViewFacts { schema: "public".into(), name: "user_emails".into(), kind: 'v', definition: " SELECT id, email FROM users;".into(), reads: vec![("public".into(), "users".into(), "id".into())] },
@@ -121,6 +122,7 @@ fn refuses_what_it_cannot_do_safely() {
     assert_eq!(build(&no_pk, &root(), &declared(), Conversion::default()), Err(PlanError::NoPrimaryKey("public.reminders".into())));
     let mut expr = facts.clone();
     expr.indexes[0].keys[0] = IndexKey { column: None, expression: "lower((user_id)::text)".into(), descending: false, nulls_first: false };
+    expr.indexes[0].expression_columns = vec!["user_id".into()];
     assert!(matches!(build(&expr, &root(), &declared(), Conversion::default()), Err(PlanError::ExpressionIndex { .. })));
     let mut mat = facts;
     mat.views[0].kind = 'm';
@@ -153,4 +155,14 @@ fn batches_page_by_keyset_never_offset() {
     let sql = crate::engine::batches::batch_sql(&plan, tags, true);
     assert!(sql.contains("(t.\"entry_id\", t.\"tag\") > ($2::bigint, $3::text)"), "{sql}");
     assert!(sql.contains("LIMIT $1") && !sql.to_uppercase().contains("OFFSET"));
+}
+
+#[test]
+fn a_declared_relation_naming_a_missing_column_on_either_side_is_refused_by_name() {
+    let typo_parent: Vec<DeclaredRelation> = vec!["reminders.user_id=users.idd".parse().unwrap()];
+    assert_eq!(build(&journal(), &root(), &typo_parent, Conversion::default()), Err(PlanError::NoSuchColumn("users.idd".into())));
+    let typo_parent_table: Vec<DeclaredRelation> = vec!["reminders.user_id=userz.id".parse().unwrap()];
+    assert_eq!(build(&journal(), &root(), &typo_parent_table, Conversion::default()), Err(PlanError::NoSuchColumn("userz.id".into())));
+    let typo_child: Vec<DeclaredRelation> = vec!["reminders.user_idd=users.id".parse().unwrap()];
+    assert_eq!(build(&journal(), &root(), &typo_child, Conversion::default()), Err(PlanError::NoSuchColumn("reminders.user_idd".into())));
 }

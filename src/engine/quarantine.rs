@@ -1,6 +1,7 @@
 //! Applies the policies inside one transaction: moves quarantined rows (and, cascading,
-//! every row that references them) into `migration_quarantine`, nullifies orphans, and
-//! records the reason for each row in `pgrehearse_engine.quarantine_reason`.
+//! every row that references them or that an `ON DELETE CASCADE` would take, in any
+//! table) into `migration_quarantine`, nullifies orphans, and records the reason for each
+//! row in `pgrehearse_engine.quarantine_reason`.
 
 use sqlx::{Executor, PgConnection};
 
@@ -8,15 +9,17 @@ use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::bookkeeping::QUARANTINE_SCHEMA;
 use super::error::EngineError;
-use super::finding::{Action, RowFindingKind, RowFinding};
-use super::plan::{Plan, TablePlan};
+use super::finding::{Action, RowFinding, RowFindingKind};
+use super::fk_actions;
+use super::plan::{names, Plan, TablePlan};
 use super::preflight;
 use crate::vocabulary::Policies;
 use super::sql::pk_json;
 
-/// The quarantine table of `table`: same name, exactly the same columns and types.
+/// The quarantine table of `table`: same name (schema-qualified outside `public`), exactly
+/// the same columns and types.
 pub fn quarantine_table(table: &TablePlan) -> String {
-    quote_qualified(QUARANTINE_SCHEMA, &table.name)
+    quote_qualified(QUARANTINE_SCHEMA, &names::copy_of(&table.schema, &table.name))
 }
 
 /// The quarantine table's columns (the source table's original columns, without the
@@ -55,7 +58,10 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
     let mut touched = Vec::new();
     copy_rows(tx, run, plan, &first).await?;
     touched.extend(first);
-    touched.extend(cascade(tx, run, plan).await?);
+    touched.extend(cascade_closure(tx, run, plan).await?);
+    if refuse(tx, run, plan, &mut touched).await? {
+        return Ok(touched);
+    }
     delete_copied(tx, plan).await?;
     let orphans = preflight::orphans(tx, plan, policies.orphan).await?;
     if orphans.iter().any(RowFinding::blocks) {
@@ -63,11 +69,38 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
         return Ok(touched);
     }
     copy_rows(tx, run, plan, &orphans).await?;
-    touched.extend(cascade(tx, run, plan).await?);
+    touched.extend(cascade_closure(tx, run, plan).await?);
+    if refuse(tx, run, plan, &mut touched).await? {
+        return Ok(touched);
+    }
     delete_copied(tx, plan).await?;
     nullify(tx, run, plan, &orphans).await?;
     touched.extend(orphans);
     Ok(touched)
+}
+
+/// Copies every row a delete of the quarantined rows would take with it: through the
+/// plan's references, then through every `ON DELETE CASCADE` in the database, until
+/// nothing more moves.
+async fn cascade_closure(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
+    let mut all = Vec::new();
+    loop {
+        let mut round = cascade(tx, run, plan).await?;
+        round.extend(fk_actions::quarantine_cascades(tx, run, plan).await?);
+        if round.is_empty() {
+            return Ok(all);
+        }
+        all.extend(round);
+    }
+}
+
+/// Adds a blocking finding for every foreign-key action the deletes would still fire;
+/// true when there is one (the caller's transaction is then rolled back).
+async fn refuse(tx: &mut PgConnection, run: i64, plan: &Plan, touched: &mut Vec<RowFinding>) -> Result<bool, EngineError> {
+    let refused = fk_actions::refusals(tx, run, plan).await?;
+    let any = !refused.is_empty();
+    touched.extend(refused);
+    Ok(any)
 }
 
 /// `(alias."a", alias."b")`: the primary key as a row, which indexes can serve.
@@ -76,7 +109,7 @@ fn pk_tuple(alias: &str, table: &TablePlan) -> String {
 }
 
 /// `NOT EXISTS` a copy of row `alias` in the quarantine table of `table`.
-fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
+pub(super) fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_tuple("x", table), pk_tuple(alias, table))
 }
 

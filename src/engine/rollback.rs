@@ -14,7 +14,8 @@ use super::bookkeeping::{self, BACKUP_SCHEMA, QUARANTINE_SCHEMA};
 use super::ddl;
 use super::error::EngineError;
 use super::log;
-use super::plan::{names, Plan};
+use super::fk_actions;
+use super::plan::{names, Plan, TablePlan};
 use super::quarantine::quarantine_table;
 use super::shadow;
 use super::sql::pk_json;
@@ -103,6 +104,25 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan, retry: &LockRet
     Ok(done)
 }
 
+/// Moves the rows of `table`'s quarantine table back. Generated columns are left to the
+/// server to compute again (it refuses a value for them); identity columns keep their
+/// values (`OVERRIDING SYSTEM VALUE`).
+async fn restore_quarantined(tx: &mut PgConnection, table: &TablePlan) -> Result<i64, EngineError> {
+    let q = quarantine_table(table);
+    let exists = format!("SELECT to_regclass({}) IS NOT NULL", quote_literal(&q));
+    let present: bool = sqlx::query_scalar(&exists).fetch_one(&mut *tx).await.map_err(EngineError::query(&exists))?;
+    if !present {
+        return Ok(0);
+    }
+    let sql = "SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated <> ''";
+    let generated: Vec<String> = sqlx::query_scalar(sql).bind(table.qualified()).fetch_one(&mut *tx).await.map_err(EngineError::query(sql))?;
+    let names = super::quarantine::column_names(tx, table).await?;
+    let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| !generated.iter().any(|g| g == n)).collect();
+    let (bare, cols) = (super::sql::column_list(None, &names), super::sql::column_list(Some("back"), &names));
+    let sql = format!("WITH back AS (DELETE FROM {q} RETURNING *) INSERT INTO {} ({bare}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM back", table.qualified());
+    Ok(sqlx::query(&sql).execute(&mut *tx).await.map_err(EngineError::query(&sql))?.rows_affected() as i64)
+}
+
 async fn schema_exists(tx: &mut PgConnection, schema: &str) -> Result<bool, EngineError> {
     let sql = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)";
     sqlx::query_scalar(sql).bind(schema).fetch_one(tx).await.map_err(EngineError::query(sql))
@@ -120,20 +140,12 @@ async fn restore_rows(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<(i
         tx.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
     }
     if schema_exists(tx, QUARANTINE_SCHEMA).await? {
-        for table in &plan.tables {
-            let q = quarantine_table(table);
-            let exists = format!("SELECT to_regclass({}) IS NOT NULL", quote_literal(&q));
-            let present: bool = sqlx::query_scalar(&exists).fetch_one(&mut *tx).await.map_err(EngineError::query(&exists))?;
-            if present {
-                let names = super::quarantine::column_names(tx, table).await?;
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                let (bare, cols) = (super::sql::column_list(None, &names), super::sql::column_list(Some("back"), &names));
-                let sql = format!(
-                    "WITH back AS (DELETE FROM {q} RETURNING *) INSERT INTO {} ({bare}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM back",
-                    table.qualified()
-                );
-                rows += sqlx::query(&sql).execute(&mut *tx).await.map_err(EngineError::query(&sql))?.rows_affected() as i64;
-            }
+        // The plan's tables parents first, then the tables cascades reached, in the order
+        // reached (each after the table whose rows took it there).
+        let mut tables = plan.tables.clone();
+        tables.extend(fk_actions::cascaded_tables(tx, run).await?);
+        for table in &tables {
+            rows += restore_quarantined(tx, table).await?;
         }
     }
     let mut references = 0;

@@ -76,6 +76,17 @@ impl Engine {
     }
 
     pub async fn run(&mut self, step: Step) -> Result<StepReport, EngineError> {
+        if step != Step::Status {
+            if let Some(run) = bookkeeping::completed_run(&mut self.conn).await? {
+                if step == Step::Rollback {
+                    return Err(EngineError::BackupRemoved);
+                }
+                let mut report = StepReport::new(step.name());
+                report.outcome = Outcome::NothingToDo;
+                report.notes.push(bookkeeping::completed_note(run));
+                return Ok(report);
+            }
+        }
         match step {
             Step::ValidateSchema => self.validate_schema().await,
             Step::Backup => self.backup().await,
@@ -228,7 +239,7 @@ impl Engine {
     async fn validate(&mut self) -> Result<StepReport, EngineError> {
         let (run, plan) = self.require("validate", "convert").await?;
         let mut report = StepReport::new("validate");
-        report.checks = validate::run(&mut self.conn, &plan).await?;
+        report.checks = validate::run(&mut self.conn, run, &plan).await?;
         let failed = report.checks.iter().filter(|c| !c.ok).count();
         let id = log::start(&mut self.conn, run, "validate", None).await?;
         let record = LogRecord { rows: Some(report.checks.len() as i64), message: Some(format!("{failed} checks failed")), ..Default::default() };

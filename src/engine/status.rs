@@ -36,6 +36,10 @@ pub async fn read(conn: &mut PgConnection) -> Result<Status, EngineError> {
                     AND ((classid::bigint << 32) | objid::bigint) = $1 AND pid <> pg_backend_pid())";
     let locked_by_a_run: bool = sqlx::query_scalar(lock_sql).bind(LOCK_KEY).fetch_one(&mut *conn).await.map_err(EngineError::query(lock_sql))?;
     let Some((run, plan)) = bookkeeping::open_run(conn).await? else {
+        if let Some(run) = bookkeeping::completed_run(conn).await? {
+            let summary = bookkeeping::completed_note(run);
+            return Ok(Status { run: None, summary, locked_by_a_run, swapped: false, steps: log::steps(conn, run).await?, tables: vec![] });
+        }
         let summary = if bookkeeping::exists(conn).await? {
             "no migration run is open: nothing is in progress (the engine schema from an earlier run remains)"
         } else {

@@ -40,7 +40,7 @@ fn plain_pk(table: &TablePlan, alias: &str) -> String {
     format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
 }
 
-pub async fn run(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Check>, EngineError> {
+pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Check>, EngineError> {
     let mut checks = Vec::new();
     for table in &plan.tables {
         for c in &table.columns {
@@ -73,6 +73,7 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Check>, Eng
         let lost = scalar(conn, &lost_sql).await?;
         checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
     }
+    checks.extend(outside_plan(conn, run).await?);
     for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
         let c = super::sql::column_list(Some("c"), &r.child_columns.iter().map(String::as_str).collect::<Vec<_>>());
@@ -92,4 +93,37 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Check>, Eng
         });
     }
     Ok(checks)
+}
+
+/// Every table outside the plan has at least the rows it had at the backup, counting those
+/// a cascade moved to quarantine: a row lost anywhere in the database is a failed check.
+/// (Outside the plan the engine logs no deletes, so an application deleting rows there
+/// while the run is open also fails it; inserts can hide a loss of as many rows.)
+async fn outside_plan(conn: &mut PgConnection, run: i64) -> Result<Vec<Check>, EngineError> {
+    let sql = "SELECT schema_name, table_name, rows FROM pgrehearse_engine.table_count WHERE run = $1 ORDER BY 1, 2";
+    let counted: Vec<(String, String, i64)> = sqlx::query_as(sql).bind(run).fetch_all(&mut *conn).await.map_err(EngineError::query(sql))?;
+    let mut checks = Vec::new();
+    for (schema, name, rows) in counted {
+        let table = TablePlan { schema, name, primary_key: Vec::new(), columns: Vec::new() };
+        let mut now = scalar(conn, &format!("SELECT count(*) FROM {}", table.qualified())).await?;
+        if quarantine_exists(conn, &table).await? {
+            now += scalar(conn, &format!("SELECT count(*) FROM {}", quarantine_table(&table))).await?;
+        }
+        if now < rows {
+            checks.push(Check {
+                name: format!("every row of {} (outside the plan) is live or quarantined", table.label()),
+                ok: false,
+                detail: format!("{} rows missing: {rows} at the backup, {now} live or quarantined now", rows - now),
+            });
+        }
+    }
+    if checks.is_empty() {
+        checks.push(Check { name: "every row of the tables outside the plan is live or quarantined".into(), ok: true, detail: "no row missing".into() });
+    }
+    Ok(checks)
+}
+
+async fn quarantine_exists(conn: &mut PgConnection, table: &TablePlan) -> Result<bool, EngineError> {
+    let sql = format!("SELECT to_regclass({}) IS NOT NULL", crate::quote::quote_literal(&quarantine_table(table)));
+    sqlx::query_scalar(&sql).fetch_one(conn).await.map_err(EngineError::query(&sql))
 }

@@ -104,7 +104,7 @@ async fn from_schema_file(path: &Path, request: &InitRequest) -> Result<Source, 
     let server = provision::provision(&request.provision).await.map_err(provision_error)?;
     let database = server.create_database().await.map_err(provision_error)?;
     let mut conn = database.connect().await.map_err(provision_error)?;
-    let notes = create_schema(&mut conn, &ddl).await.map_err(|source| InitError::LoadSchema { path: path.to_path_buf(), source })?;
+    let notes = create_schema(&mut conn, &ddl, path).await.map_err(|source| InitError::LoadSchema { path: path.to_path_buf(), source })?;
     let mut inspected = inspect(&mut conn).await.map_err(|source| InitError::Catalog { database: database.display_url(), source })?;
     // A file has no rows: the estimates of its freshly created tables say nothing.
     inspected.estimates = vec![None; inspected.model.tables.len()];

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::error::MigrationError;
+use super::error::{MigrationError, UserSqlError};
 use super::failure::MigrationFailure;
 use super::run::{run_file, run_setup};
 use super::source::MigrationSet;
@@ -22,7 +22,20 @@ pub enum MigrationDriver {
         /// The scenario file's directory: reports name files relative to it, as the user
         /// wrote them, not by this machine's absolute paths.
         base: PathBuf,
+        /// How long one statement of the user's SQL may run before the server cancels it
+        /// (then it is the statement that failed, named in the up-runs finding).
+        statement_timeout: Duration,
     },
+}
+
+/// `--statement-timeout`'s default: long enough for any real statement of a rehearsal.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Bounds every statement of the user's SQL on `conn` (the session that runs `file`).
+async fn limit(conn: &mut sqlx::PgConnection, timeout: Duration, file: &Path) -> Result<(), MigrationError> {
+    let sql = format!("SET statement_timeout = '{}ms'", timeout.as_millis().max(1));
+    sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&sql)).await.map_err(|source| UserSqlError::Connection { path: file.to_path_buf(), source })?;
+    Ok(())
 }
 
 /// What one run of `up` did.
@@ -38,6 +51,14 @@ pub struct UpRun {
 }
 
 impl MigrationDriver {
+    /// Bounds each statement of the user's SQL (the engine bounds its own steps).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> MigrationDriver {
+        if let MigrationDriver::Sql { statement_timeout, .. } = &mut self {
+            *statement_timeout = timeout;
+        }
+        self
+    }
+
     /// Says what runs, for the report.
     pub fn describe(&self) -> String {
         match self {
@@ -60,8 +81,9 @@ impl MigrationDriver {
 
     /// Applies the earlier migrations of a directory, before anything is measured.
     pub async fn setup(&self, db: &Database) -> Result<Option<MigrationFailure>, MigrationError> {
-        let MigrationDriver::Sql { set, .. } = self else { return Ok(None) };
+        let MigrationDriver::Sql { set, statement_timeout, .. } = self else { return Ok(None) };
         let mut conn = db.connect().await?;
+        limit(&mut conn, *statement_timeout, &set.rehearsed.up.path).await?;
         let outcomes = run_setup(&mut conn, set).await?;
         Ok(outcomes.into_iter().find_map(|o| o.failure).map(MigrationFailure::Statement))
     }
@@ -69,8 +91,9 @@ impl MigrationDriver {
     pub async fn up(&self, db: &Database, progress: bool) -> Result<UpRun, MigrationError> {
         let started = Instant::now();
         match self {
-            MigrationDriver::Sql { set, .. } => {
+            MigrationDriver::Sql { set, statement_timeout, .. } => {
                 let mut conn = db.connect().await?;
+                limit(&mut conn, *statement_timeout, &set.rehearsed.up.path).await?;
                 let outcome = run_file(&mut conn, &set.rehearsed.up).await?;
                 let failure = outcome.failure.map(MigrationFailure::Statement);
                 Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None })
@@ -88,9 +111,10 @@ impl MigrationDriver {
     pub async fn down(&self, db: &Database, progress: bool) -> Result<(Option<MigrationFailure>, Duration), MigrationError> {
         let started = Instant::now();
         let failure = match self {
-            MigrationDriver::Sql { set, .. } => {
+            MigrationDriver::Sql { set, statement_timeout, .. } => {
                 let down = set.rehearsed.down.as_ref().ok_or(MigrationError::NoDown)?;
                 let mut conn = db.connect().await?;
+                limit(&mut conn, *statement_timeout, &down.path).await?;
                 run_file(&mut conn, down).await?.failure.map(MigrationFailure::Statement)
             }
             MigrationDriver::Engine { options, .. } => engine_failure(run_engine(db, options, Step::Rollback, progress).await?),

@@ -51,7 +51,7 @@ pub struct Rehearsal<'s> {
 impl<'s> Rehearsal<'s> {
     /// Seed: the dataset into a template, then the before and work clones, with any
     /// setup migrations applied to both and the original state read.
-    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: bool) -> Result<Rehearsal<'s>, RehearsalError> {
+    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: bool, statement_timeout: std::time::Duration) -> Result<Rehearsal<'s>, RehearsalError> {
         let mut timings = Vec::new();
         let started = Instant::now();
         let seeded = server.create_database().await?;
@@ -68,7 +68,8 @@ impl<'s> Rehearsal<'s> {
                 "{}: no [migration] section: name the built-in engine (engine = \"uuid\") or your up/down SQL",
                 scenario.path.display()
             ))
-        })?;
+        })?
+        .with_statement_timeout(statement_timeout);
         let template = Template::freeze(server, seeded).await?;
         lap(&mut timings, "seed", started);
 

@@ -15,6 +15,8 @@ pub struct RehearsalOptions {
     pub out_dir: PathBuf,
     /// Progress bars on stderr.
     pub progress: bool,
+    /// How long one statement of the user's SQL may run (`--statement-timeout`).
+    pub statement_timeout: std::time::Duration,
 }
 
 /// A finished rehearsal: its report and where it was written.
@@ -24,7 +26,7 @@ pub struct Rehearsed {
 }
 
 pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedObserver, options: &RehearsalOptions) -> Result<Rehearsed, RehearsalError> {
-    let mut rehearsal = Rehearsal::seed(server, scenario, observer, options.progress).await?;
+    let mut rehearsal = Rehearsal::seed(server, scenario, observer, options.progress, options.statement_timeout).await?;
     let phases = async {
         rehearsal.up().await?;
         rehearsal.check_after_up().await?;

@@ -21,6 +21,7 @@ impl Scenario {
                 quarantine: sql.quarantine.clone(),
                 keep_bookkeeping: sql.keep_bookkeeping,
                 base: self.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+                statement_timeout: crate::migration::DEFAULT_STATEMENT_TIMEOUT,
             }),
         }
     }

@@ -76,6 +76,10 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
     if raw.name.get_ref().trim().is_empty() {
         return Err(source.invalid(source.at(&raw.name), "`name` is empty: give the scenario a name"));
     }
+    if !is_plain_file_name(raw.name.get_ref()) {
+        let message = format!("`name` {:?} is not a plain file name (reports are written to `--out/<name>`): use letters, digits, `-` or `_`, without `/`, `\\` or a leading `.`", raw.name.get_ref());
+        return Err(source.invalid(source.at(&raw.name), message));
+    }
     let rows = raw
         .rows
         .iter()
@@ -99,6 +103,11 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         migration,
         expect: validate_expect(source, raw.expect.as_ref())?,
     })
+}
+
+/// A name that, joined to a directory, stays a single entry inside it.
+fn is_plain_file_name(name: &str) -> bool {
+    !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':']) && Path::new(name).file_name().is_some_and(|f| f == name)
 }
 
 fn validate_schema(source: &Source<'_>, schema: &Spanned<file::SchemaSection>) -> Result<SchemaSource, ScenarioError> {

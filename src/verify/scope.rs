@@ -70,10 +70,16 @@ impl Scope {
         snapshot: &'a SchemaSnapshot,
         source: &TableName,
     ) -> Vec<(TableName, &'a TableSchema)> {
+        // Named `schema.table` (the built-in engine outside `public`), or by the bare name,
+        // which belongs to the `public` table of that name when there is one.
+        let qualified = source.to_string();
+        let bare_is_public = source.schema == "public"
+            || !snapshot.tables.keys().any(|t| t.schema == "public" && t.name == source.name);
         snapshot
             .tables
             .iter()
-            .filter(|(t, _)| self.is_quarantine(t) && t.name == source.name && *t != source)
+            .filter(|(t, _)| self.is_quarantine(t) && *t != source)
+            .filter(|(t, _)| t.name == qualified || (t.name == source.name && bare_is_public))
             .map(|(t, s)| (t.clone(), s))
             .collect()
     }

@@ -90,7 +90,7 @@ fn capacity(planned: &[Option<TablePlan>], columns: &[ColumnGen], combo_space: O
 
 fn default_rows(planned: &[Option<TablePlan>], relations: &[ModelRelation], table: usize) -> u64 {
     parents(table, relations)
-        .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows * DEFAULT_FAN_OUT))
+        .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows.saturating_mul(DEFAULT_FAN_OUT)))
         .max()
         .unwrap_or(DEFAULT_ROOT_ROWS)
 }

@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 
 use dataset_support::scenario;
 use pgrehearse::dataset::load::Silent;
-use pgrehearse::dataset::{self, BuiltinSchema};
+use pgrehearse::dataset;
+use pgrehearse::scenario::BuiltinSchema;
 use pgrehearse::provision::{self, PgBinaries, ProvisionOptions};
 use pgrehearse::scenario::{Migration, Scenario};
 

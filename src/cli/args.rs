@@ -4,10 +4,26 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::format::FormatArgs;
 use crate::provision::{BackendChoice, ProvisionOptions};
 
+/// The exit codes every subcommand shares (README, "Exit codes").
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    all invariants hold (or the command did what it was asked)
+  1    findings: a check or a preflight found a problem
+  2    bad input: a malformed scenario, a missing file, a bad flag
+  3    no Postgres could be had (see `pgrehearse doctor`)
+  4    internal error (a bug: please report it)
+  130  interrupted (SIGINT); 143 terminated (SIGTERM)";
+
 #[derive(Debug, Parser)]
-#[command(name = "pgrehearse", version, about = "Rehearse PostgreSQL data migrations on disposable databases")]
+#[command(
+    name = "pgrehearse",
+    version,
+    about = "Rehearse PostgreSQL data migrations on disposable databases",
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -16,14 +32,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Report which Postgres backends are available here, and why the others are not.
+    #[command(after_help = EXIT_CODES)]
     Doctor(DoctorArgs),
     /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
+    #[command(after_help = EXIT_CODES)]
     Provision(ProvisionArgs),
     /// Rehearse scenarios end to end: seed, migrate, verify, roll back, verify, report.
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Seed a database with a scenario's dataset, its anomalies and their ground truth.
+    #[command(after_help = EXIT_CODES)]
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
+    #[command(after_help = EXIT_CODES)]
     Migrate(super::migrate_args::MigrateArgs),
 }
 
@@ -33,8 +54,9 @@ pub struct BackendArgs {
     /// Backend: auto picks an existing server if a URL is given, else native, else a container.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto, env = "PGREHEARSE_BACKEND")]
     pub backend: BackendChoice,
-    /// An existing server on which to create (and drop) throwaway databases.
-    #[arg(long = "server-url", env = "PGREHEARSE_DATABASE_URL", hide_env_values = true)]
+    /// An existing server on which to create (and drop) throwaway databases; any database
+    /// of it will do, pgrehearse only connects there to create its own.
+    #[arg(long = "server-url", env = "PGREHEARSE_SERVER_URL", hide_env_values = true)]
     pub server_url: Option<String>,
     /// Directory holding initdb and postgres, for the native backend.
     #[arg(long, env = "PGREHEARSE_PG_BINDIR")]
@@ -59,9 +81,8 @@ impl BackendArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub backend: BackendArgs,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +96,8 @@ pub struct ProvisionArgs {
     /// return an `error`, `panic`, or `wait` for a signal.
     #[arg(long, value_enum, default_value_t = DemoEnding::Exit, hide = true)]
     pub then: DemoEnding,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 /// How `pgrehearse provision` ends, so tests can prove cleanup on every path.
@@ -91,7 +114,7 @@ pub struct SeedArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
     /// Seed this existing, empty database instead of a disposable one.
-    #[arg(long = "database-url", hide_env_values = true)]
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Also write the ground truth as a JSON manifest to this file.
     #[arg(long)]
@@ -101,6 +124,8 @@ pub struct SeedArgs {
     pub keep: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -119,4 +144,6 @@ pub struct RunArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }

@@ -3,6 +3,7 @@
 mod args;
 mod doctor;
 mod exit;
+mod format;
 mod migrate;
 mod migrate_args;
 mod migrate_print;

@@ -1,9 +1,11 @@
 //! `pgrehearse seed SCENARIO`: seed an existing database (`--database-url`) or a disposable
 //! one, with a progress bar in rows/s, and end with a summary of the anomalies injected.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
@@ -11,13 +13,14 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use super::args::SeedArgs;
 use super::exit::{CliError, ExitCode};
+use super::format::print_json;
 use crate::dataset::{self, SeedError, SeedObserver, SeedSummary};
 use crate::provision;
 use crate::scenario::Scenario;
 
 pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     let scenario = Scenario::load(&args.scenario).map_err(|err| CliError::Usage(err.to_string()))?;
-    let progress = Progress::new();
+    let progress = Progress::new(!args.output.is_json());
     let summary = match &args.database_url {
         Some(url) => {
             let options = PgConnectOptions::from_str(url).map_err(|err| CliError::Usage(format!("parse --database-url: {err}")))?;
@@ -31,7 +34,7 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
             let summary = dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?;
             if args.keep {
                 database.keep();
-            } else {
+            } else if !args.output.is_json() {
                 eprintln!("seeded {} (disposable: dropped on exit; --keep keeps it)", database.display_url());
             }
             summary
@@ -41,7 +44,11 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     if let Some(path) = &args.manifest {
         std::fs::write(path, summary.truth.to_manifest_json()).map_err(|err| CliError::Usage(format!("write manifest {}: {err}", path.display())))?;
     }
-    print_summary(&scenario, &summary);
+    if args.output.is_json() {
+        print_json(&SeedReport::new(&scenario, &summary))?;
+    } else {
+        print_summary(&scenario, &summary);
+    }
     Ok(ExitCode::Success)
 }
 
@@ -84,13 +91,52 @@ fn print_summary(scenario: &Scenario, summary: &SeedSummary) {
     }
 }
 
+/// `seed --format json`: what the text summary prints, as data.
+#[derive(Debug, Serialize)]
+struct SeedReport<'a> {
+    scenario: &'a str,
+    seed: u64,
+    total_rows: u64,
+    plan_ms: u64,
+    copy_ms: u64,
+    keys_ms: u64,
+    tables: &'a BTreeMap<String, u64>,
+    anomalies: Vec<AnomalyCount>,
+}
+
+#[derive(Debug, Serialize)]
+struct AnomalyCount {
+    table: String,
+    kind: &'static str,
+    rows: u64,
+}
+
+impl<'a> SeedReport<'a> {
+    fn new(scenario: &'a Scenario, summary: &'a SeedSummary) -> SeedReport<'a> {
+        let anomalies = summary.truth.counts().into_iter().map(|((table, kind), rows)| AnomalyCount { table, kind: kind.as_str(), rows }).collect();
+        SeedReport {
+            scenario: &scenario.name,
+            seed: scenario.seed,
+            total_rows: summary.total_rows,
+            plan_ms: summary.plan_time.as_millis() as u64,
+            copy_ms: summary.load_time.as_millis() as u64,
+            keys_ms: summary.keys_time.as_millis() as u64,
+            tables: &summary.truth.row_counts,
+            anomalies,
+        }
+    }
+}
+
 /// An indicatif bar over all rows, showing the current table and rows/s.
 struct Progress {
     bar: ProgressBar,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    fn new(visible: bool) -> Progress {
+        if !visible {
+            return Progress { bar: ProgressBar::hidden() };
+        }
         let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}")

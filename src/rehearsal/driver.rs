@@ -181,7 +181,7 @@ fn engine_failure(report: &engine::StepReport) -> Option<StatementFailure> {
             code: format!("{:?}", report.outcome).to_lowercase(),
             message: format!("{} findings stopped the step: {}", report.findings.len(), findings.join("; ")),
             detail: None,
-            hint: Some("see the engine's findings, or change the --on-* policies".into()),
+            hint: Some("see the engine's findings, or change the scenario's `on_invalid` / `on_orphan` / `on_collision` policies in [migration]".into()),
         },
     })
 }

@@ -27,7 +27,7 @@ fn json_stdout(out: &Output, what: &str) -> serde_json::Value {
 fn every_subcommand_declares_format_and_the_url_flags_with_their_variables() {
     let cli = Cli::command();
     let subcommands: Vec<_> = cli.get_subcommands().filter(|c| c.get_name() != "help").collect();
-    assert!(subcommands.len() >= 5, "doctor, provision, run, seed, migrate");
+    assert!(subcommands.len() >= 7, "doctor, provision, run, seed, migrate, export-sqlite, verify-sqlite");
     for sub in subcommands {
         let name = sub.get_name();
         let format = sub.get_arguments().find(|a| a.get_long() == Some("format")).unwrap_or_else(|| panic!("{name} has no --format"));
@@ -110,6 +110,16 @@ async fn every_subcommand_prints_json_and_takes_the_database_from_database_url()
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let provisioned = json_stdout(&out, "provision");
     assert_eq!(provisioned["clones"][0]["rows"], 100000, "{provisioned}");
+
+    let sqlite = tempfile::tempdir().unwrap();
+    let file = sqlite.path().join("journal.sqlite");
+    let out = pgrehearse(&["export-sqlite", "--out", file.to_str().unwrap(), "--quiet", "--format", "json"], &url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported = json_stdout(&out, "export-sqlite");
+    assert_eq!(exported["total_rows"].as_u64(), Some(total), "export-sqlite read DATABASE_URL: {exported}");
+    let out = pgrehearse(&["verify-sqlite", file.to_str().unwrap(), "--format", "json"], &url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_stdout(&out, "verify-sqlite")["verdict"], "pass");
 
     let reports = tempfile::tempdir().unwrap();
     let out = pgrehearse(&["run", "scenarios/journal-small.toml", "--quiet", "--format", "json", "--out", reports.path().to_str().unwrap()], &url);

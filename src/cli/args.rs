@@ -46,6 +46,12 @@ pub enum Command {
     /// Run a step of the built-in migration engine against a database.
     #[command(after_help = EXIT_CODES)]
     Migrate(super::migrate_args::MigrateArgs),
+    /// Export a Postgres database to a SQLite file with a manifest of counts and checksums.
+    #[command(after_help = EXIT_CODES)]
+    ExportSqlite(super::sqlite_args::ExportSqliteArgs),
+    /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
+    #[command(after_help = EXIT_CODES)]
+    VerifySqlite(super::sqlite_args::VerifySqliteArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

@@ -10,7 +10,7 @@ use super::pick::CleanRows;
 use super::types::{ColumnGen, Pick, SeedPlan, TablePlan};
 use crate::dataset::error::SeedError;
 use crate::dataset::generate::rng::{mix, name_hash};
-use crate::dataset::model::{Relation, SchemaModel};
+use crate::dataset::model::{ModelRelation, SchemaModel};
 use crate::scenario::Scenario;
 
 /// Rows for a table with no parents that the scenario does not size.
@@ -51,7 +51,7 @@ impl SeedPlan {
 fn plan_table(
     scenario: &Scenario,
     model: &SchemaModel,
-    relations: &[Relation],
+    relations: &[ModelRelation],
     planned: &[Option<TablePlan>],
     table: usize,
     explicit_rows: Option<u64>,
@@ -88,7 +88,7 @@ fn capacity(planned: &[Option<TablePlan>], columns: &[ColumnGen], combo_space: O
     one_to_one.chain(combo_space).min().unwrap_or(u64::MAX)
 }
 
-fn default_rows(planned: &[Option<TablePlan>], relations: &[Relation], table: usize) -> u64 {
+fn default_rows(planned: &[Option<TablePlan>], relations: &[ModelRelation], table: usize) -> u64 {
     parents(table, relations)
         .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows * DEFAULT_FAN_OUT))
         .max()

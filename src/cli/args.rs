@@ -4,10 +4,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::format::FormatArgs;
 use crate::provision::{BackendChoice, ProvisionOptions};
 
+/// The exit codes every subcommand shares (README, "Exit codes"), defined with the codes.
+use super::exit::EXIT_CODES_HELP as EXIT_CODES;
+
 #[derive(Debug, Parser)]
-#[command(name = "pgrehearse", version, about = "Rehearse PostgreSQL data migrations on disposable databases", after_help = super::exit::EXIT_CODES_HELP)]
+#[command(
+    name = "pgrehearse",
+    version,
+    about = "Rehearse PostgreSQL data migrations on disposable databases",
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -16,23 +25,32 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Report which Postgres backends are available here, and why the others are not.
+    #[command(after_help = EXIT_CODES)]
     Doctor(DoctorArgs),
     /// Start a disposable Postgres, clone a template from it, report the timings, and clean up.
+    #[command(after_help = EXIT_CODES)]
     Provision(ProvisionArgs),
     /// Rehearse scenarios end to end: seed, migrate, verify, roll back, verify, report.
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Seed a database with a scenario's dataset, its anomalies and their ground truth.
+    #[command(after_help = EXIT_CODES)]
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
+    #[command(after_help = EXIT_CODES)]
     Migrate(super::migrate_args::MigrateArgs),
     /// Measure the built-in engine at several batch sizes against the one-shot ALTER, with
     /// an application workload running, and recommend a size.
+    #[command(after_help = EXIT_CODES)]
     Bench(BenchArgs),
     /// Export a Postgres database to a SQLite file with a manifest of counts and checksums.
+    #[command(after_help = EXIT_CODES)]
     ExportSqlite(super::sqlite_args::ExportSqliteArgs),
     /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
+    #[command(after_help = EXIT_CODES)]
     VerifySqlite(super::sqlite_args::VerifySqliteArgs),
     /// Write a scenario from your own database (read-only) or from a pg_dump --schema-only file.
+    #[command(after_help = EXIT_CODES)]
     Init(super::init::InitArgs),
 }
 
@@ -42,8 +60,9 @@ pub struct BackendArgs {
     /// Backend: auto picks an existing server if a URL is given, else native, else a container.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto, env = "PGREHEARSE_BACKEND")]
     pub backend: BackendChoice,
-    /// An existing server on which to create (and drop) throwaway databases.
-    #[arg(long = "server-url", env = "PGREHEARSE_DATABASE_URL", hide_env_values = true)]
+    /// An existing server on which to create (and drop) throwaway databases; any database
+    /// of it will do, pgrehearse only connects there to create its own.
+    #[arg(long = "server-url", env = "PGREHEARSE_SERVER_URL", hide_env_values = true)]
     pub server_url: Option<String>,
     /// Directory holding initdb and postgres, for the native backend.
     #[arg(long, env = "PGREHEARSE_PG_BINDIR")]
@@ -68,9 +87,8 @@ impl BackendArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub backend: BackendArgs,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +102,8 @@ pub struct ProvisionArgs {
     /// return an `error`, `panic`, or `wait` for a signal.
     #[arg(long, value_enum, default_value_t = DemoEnding::Exit, hide = true)]
     pub then: DemoEnding,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 /// How `pgrehearse provision` ends, so tests can prove cleanup on every path.
@@ -100,7 +120,7 @@ pub struct SeedArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
     /// Seed this existing, empty database instead of a disposable one.
-    #[arg(long = "database-url", hide_env_values = true)]
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Also write the ground truth as a JSON manifest to this file.
     #[arg(long)]
@@ -110,6 +130,8 @@ pub struct SeedArgs {
     pub keep: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +154,8 @@ pub struct RunArgs {
     pub statement_timeout: std::time::Duration,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -158,4 +182,6 @@ pub struct BenchArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }

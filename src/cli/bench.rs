@@ -23,8 +23,13 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, CliError> {
     let measured = bench::sweep(&server, &scenario, &options).await.map_err(cli_error)?;
     let result = measured.result();
     let written = bench::write(&options.out, &measured, &result).map_err(cli_error)?;
-    print!("{}", bench::terminal(&measured, &result));
-    println!("wrote {}, {} and {}", written.json.display(), written.svg.display(), written.html.display());
+    if args.output.is_json() {
+        // The same document as bench.json.
+        super::format::print_json(&result)?;
+    } else {
+        print!("{}", bench::terminal(&measured, &result));
+        println!("wrote {}, {} and {}", written.json.display(), written.svg.display(), written.html.display());
+    }
     Ok(ExitCode::Success)
 }
 

@@ -2,12 +2,13 @@
 
 use super::args::DoctorArgs;
 use super::exit::{CliError, ExitCode};
+use super::format::print_json;
 use crate::provision::doctor;
 
 pub async fn run(args: DoctorArgs) -> Result<ExitCode, CliError> {
     let statuses = doctor::diagnose(&args.backend.provision_options()).await;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&statuses).map_err(anyhow::Error::from)?);
+    if args.output.is_json() {
+        print_json(&statuses)?;
     } else {
         for status in &statuses {
             let mark = if status.available { "ok " } else { "-- " };

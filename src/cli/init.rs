@@ -35,6 +35,8 @@ pub struct InitArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub output: super::format::FormatArgs,
 }
 
 pub async fn run(args: InitArgs) -> Result<ExitCode, CliError> {
@@ -54,16 +56,29 @@ pub async fn run(args: InitArgs) -> Result<ExitCode, CliError> {
         name: args.name,
         provision: args.backend.provision_options(),
     };
+    let json = args.output.is_json();
     let initialized = init::init(&request).await.map_err(|err| match err {
         err if err.is_bad_input() => CliError::Usage(err.to_string()),
         InitError::Provision { source, .. } => CliError::Provision(source),
         InitError::Connect { .. } | InitError::NoPgDump(_) => CliError::Usage(err.to_string()),
         err => CliError::Other(anyhow::Error::new(err)),
     })?;
+    let draft = &initialized.draft;
+    if json {
+        let relations: Vec<String> = draft.relations.iter().map(|(from, to)| format!("{from}={to}")).collect();
+        super::format::print_json(&serde_json::json!({
+            "scenario": initialized.scenario,
+            "schema": initialized.schema,
+            "tables": draft.rows.len(),
+            "relations": relations,
+            "anomalies_suggested": draft.anomalies.len(),
+            "notes": initialized.notes,
+        }))?;
+        return Ok(ExitCode::Success);
+    }
     for note in &initialized.notes {
         println!("note: {note}");
     }
-    let draft = &initialized.draft;
     println!("wrote {} and {}", initialized.scenario.display(), initialized.schema.display());
     println!("  {} tables with row counts, {} unenforced reference(s) declared, {} anomalies suggested", draft.rows.len(), draft.relations.len(), draft.anomalies.len());
     for (from, to) in &draft.relations {

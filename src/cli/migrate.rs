@@ -6,7 +6,8 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 
 use super::exit::{CliError, ExitCode};
-use super::migrate_args::{Format, MigrateArgs};
+use super::format::print_json;
+use super::migrate_args::MigrateArgs;
 use super::migrate_print::print_human;
 use super::migrate_scenario;
 use crate::engine::{Engine, EngineError, EngineOptions, Progress, Step};
@@ -18,7 +19,7 @@ pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
     let connect: PgConnectOptions = url.parse().map_err(|e| CliError::Usage(format!("parse --database-url: {e}")))?;
     let options = engine_options(&args, &connect).await?;
     let step: Step = args.step;
-    let progress = if args.format == Format::Human { Progress::visible() } else { Progress::hidden() };
+    let progress = if args.output.is_json() { Progress::hidden() } else { Progress::visible() };
     let result = async {
         let mut engine = Engine::connect(&connect, options, if args.dry_run { Step::Status } else { step }, progress).await?;
         let report = if args.dry_run { engine.dry_run(step).await } else { engine.run(step).await };
@@ -29,9 +30,10 @@ pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
     }
     .await;
     let report = result.map_err(cli_error)?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?),
-        Format::Human => print_human(&report),
+    if args.output.is_json() {
+        print_json(&report)?;
+    } else {
+        print_human(&report);
     }
     Ok(if report.has_findings() { ExitCode::Findings } else { ExitCode::Success })
 }

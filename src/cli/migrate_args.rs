@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
+
+use super::format::FormatArgs;
 
 use crate::engine::conversion::TextToTimestamptz;
 use crate::engine::{Conversion, Step};
@@ -33,20 +36,20 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// What to do with values the conversion rejects.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = policy_except_nullify())]
     pub on_invalid: Option<Policy>,
     /// What to do with references to no parent row.
     #[arg(long, value_enum)]
     pub on_orphan: Option<Policy>,
     /// What to do with keys that become equal after conversion.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = policy_except_nullify())]
     pub on_collision: Option<Policy>,
     /// The type to convert to: uuid (from varchar/text) or timestamptz (from text in the
     /// accepted formats: ISO 8601, DD/MM/YYYY HH24:MI:SS, unix epoch seconds).
     #[arg(long = "to", value_enum, default_value_t = Target::Uuid)]
     pub target: Target,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Print the plan and the preflight findings; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -70,8 +73,10 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
+
+/// `nullify` only fits orphans (a reference can be NULL, a key cannot), so the flags for
+/// invalid values and collisions neither list nor accept it.
+fn policy_except_nullify() -> impl TypedValueParser<Value = Policy> {
+    let values = Policy::value_variants().iter().filter(|p| **p != Policy::Nullify).filter_map(|p| p.to_possible_value());
+    PossibleValuesParser::new(values).map(|name| Policy::from_str(&name, false).expect("a listed value names a policy"))
 }

@@ -5,6 +5,7 @@ mod bench;
 mod doctor;
 mod exit;
 mod export_sqlite;
+mod format;
 mod init;
 mod migrate;
 mod migrate_args;

@@ -3,16 +3,22 @@
 
 use std::time::Instant;
 
+use serde::Serialize;
 use sqlx::Executor;
 
 use super::args::{DemoEnding, ProvisionArgs};
 use super::exit::{CliError, ExitCode};
+use super::format::print_json;
 use crate::provision::{self, Resource, Template};
 
 pub async fn run(args: ProvisionArgs) -> Result<ExitCode, CliError> {
+    let json = args.output.is_json();
     let started = Instant::now();
     let server = provision::provision(&args.backend.provision_options()).await?;
-    println!("{} server ready in {:.0?} at {:?}", server.kind(), started.elapsed(), server.endpoint());
+    let mut summary = ProvisionSummary { backend: format!("{}", server.kind()), ready_ms: started.elapsed().as_millis() as u64, clones: Vec::new(), resources: Vec::new() };
+    if !json {
+        println!("{} server ready in {:.0?} at {:?}", server.kind(), started.elapsed(), server.endpoint());
+    }
 
     let seeded = server.create_database().await?;
     let mut conn = seeded.connect().await?;
@@ -26,28 +32,61 @@ pub async fn run(args: ProvisionArgs) -> Result<ExitCode, CliError> {
         let clone = template.clone_database().await?;
         let mut conn = clone.connect().await?;
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM demo").fetch_one(&mut conn).await.map_err(anyhow::Error::from)?;
-        println!("cloned {} ({rows} rows) in {:.0?}", clone.name(), cloned_at.elapsed());
+        if !json {
+            println!("cloned {} ({rows} rows) in {:.0?}", clone.name(), cloned_at.elapsed());
+        }
+        summary.clones.push(ClonedDatabase { name: clone.name().to_string(), rows, ms: cloned_at.elapsed().as_millis() as u64 });
     }
-    print_resources(&server);
+    summary.resources = resources(&server);
+    if json {
+        print_json(&summary)?;
+    } else {
+        for line in &summary.resources {
+            println!("{line}");
+        }
+    }
     match args.then {
         DemoEnding::Exit => Ok(ExitCode::Success),
         DemoEnding::Error => Err(CliError::Other(anyhow::anyhow!("stop with an error, as asked (--then error)"))),
         DemoEnding::Panic => panic!("stopping with a panic, as asked (--then panic)"),
         DemoEnding::Wait => {
-            println!("waiting for a signal");
+            if json {
+                eprintln!("waiting for a signal");
+            } else {
+                println!("waiting for a signal");
+            }
             std::future::pending().await
         }
     }
 }
 
+/// `provision --format json`: the timings and resources the text output prints.
+#[derive(Debug, Serialize)]
+struct ProvisionSummary {
+    backend: String,
+    ready_ms: u64,
+    clones: Vec<ClonedDatabase>,
+    /// The `resource ...` lines, as in the text output.
+    resources: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClonedDatabase {
+    name: String,
+    rows: i64,
+    ms: u64,
+}
+
 /// One `resource ...` line per thing a cleanup test must later find gone.
-fn print_resources(server: &provision::Server) {
+fn resources(server: &provision::Server) -> Vec<String> {
+    let mut lines = Vec::new();
     match server.resource() {
-        Resource::Native { workdir, pid } => println!("resource native dir={} pid={pid}", workdir.display()),
-        Resource::Container { id } => println!("resource container id={id}"),
+        Resource::Native { workdir, pid } => lines.push(format!("resource native dir={} pid={pid}", workdir.display())),
+        Resource::Container { id } => lines.push(format!("resource container id={id}")),
         Resource::Existing => {}
     }
     for name in server.created_databases() {
-        println!("resource database name={name}");
+        lines.push(format!("resource database name={name}"));
     }
+    lines
 }

@@ -5,13 +5,16 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use serde::Serialize;
+
 use super::args::RunArgs;
 use super::exit::{CliError, ExitCode};
+use super::format::print_json;
 use crate::dataset::load::Silent;
 use crate::provision;
 use crate::report;
 use crate::rehearsal::{self, RehearsalOptions, Shard};
-use crate::report::Verdict;
+use crate::report::{Verdict, WrittenReports};
 use crate::scenario::Scenario;
 use crate::verify::CheckStatus;
 
@@ -43,14 +46,19 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         }
     }
     if scenarios.is_empty() {
-        println!("no scenario to rehearse on this shard");
         report::write_run_reports(&[], &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;
+        if args.output.is_json() {
+            print_json(&RunSummary { scenarios: Vec::new() })?;
+        } else {
+            println!("no scenario to rehearse on this shard");
+        }
         return Ok(ExitCode::Success);
     }
     let server = provision::provision(&args.backend.provision_options()).await?;
     let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet, statement_timeout: args.statement_timeout };
     let mut worst = ExitCode::Success;
     let mut reports = Vec::new();
+    let mut summary = RunSummary { scenarios: Vec::new() };
     for scenario in &scenarios {
         let started = Instant::now();
         let rehearsed = rehearsal::rehearse(&server, scenario, &Silent, &options).await.map_err(|err| {
@@ -61,9 +69,20 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             }
         })?;
         let report = &rehearsed.report;
-        println!("{} {} in {:.1?} -> {}", report.verdict.label(), scenario.name, started.elapsed(), rehearsed.written.markdown.display());
-        for check in report.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
-            println!("    {}: {}", check.check, check.findings.first().map(|f| f.message.as_str()).unwrap_or(check.summary.as_str()));
+        let failed: Vec<FailedCheck> = report
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .map(|c| FailedCheck {
+                check: c.check.to_string(),
+                message: c.findings.first().map(|f| f.message.clone()).unwrap_or_else(|| c.summary.clone()),
+            })
+            .collect();
+        if !args.output.is_json() {
+            println!("{} {} in {:.1?} -> {}", report.verdict.label(), scenario.name, started.elapsed(), rehearsed.written.markdown.display());
+            for check in &failed {
+                println!("    {}: {}", check.check, check.message);
+            }
         }
         if let Some(error) = &report.error {
             println!("    internal error: failed to {error}");
@@ -73,11 +92,45 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             Verdict::Fail => ExitCode::Findings,
             Verdict::Error => ExitCode::Internal,
         });
+        summary.scenarios.push(ScenarioOutcome {
+            scenario: scenario.name.clone(),
+            verdict: report.verdict,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            reports: rehearsed.written.clone(),
+            failed,
+        });
         reports.push(rehearsed.report);
     }
-    let (summary, _) = report::write_run_reports(&reports, &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;
-    println!("summary: {}", summary.display());
+    let (summary_file, _) = report::write_run_reports(&reports, &not_rehearsed, &args.out).map_err(anyhow::Error::from)?;
+    if args.output.is_json() {
+        print_json(&summary)?;
+    } else {
+        println!("summary: {}", summary_file.display());
+    }
     Ok(worst)
+}
+
+/// `run --format json`: one entry per scenario rehearsed, in order.
+#[derive(Debug, Serialize)]
+struct RunSummary {
+    scenarios: Vec<ScenarioOutcome>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioOutcome {
+    scenario: String,
+    verdict: Verdict,
+    elapsed_ms: u64,
+    /// Where the four reports were written.
+    reports: WrittenReports,
+    failed: Vec<FailedCheck>,
+}
+
+/// A failing check and its first finding (or its summary), as the text output prints it.
+#[derive(Debug, Serialize)]
+struct FailedCheck {
+    check: String,
+    message: String,
 }
 
 /// Files as given; a directory stands for the `*.toml` files in it. Each path says

@@ -2,10 +2,12 @@
 //! one, with a progress bar in rows/s, and end with a summary of the anomalies injected.
 //! With `--keep`, a disposable server stays up in the foreground until Ctrl-C.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
@@ -13,13 +15,14 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use super::args::SeedArgs;
 use super::exit::{CliError, ExitCode};
+use super::format::print_json;
 use crate::dataset::{self, SeedError, SeedObserver, SeedSummary};
 use crate::provision::{self, BackendKind, Database, PgPassFile, Server};
 use crate::scenario::Scenario;
 
 pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     let scenario = Scenario::load(&args.scenario).map_err(|err| CliError::Usage(err.to_string()))?;
-    let progress = Progress::new();
+    let progress = Progress::new(!args.output.is_json());
     let (summary, disposable) = match &args.database_url {
         Some(url) => {
             if args.keep {
@@ -43,7 +46,11 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
     if let Some(path) = &args.manifest {
         std::fs::write(path, summary.truth.to_manifest_json()).map_err(|err| CliError::Usage(format!("write manifest {}: {err}", path.display())))?;
     }
-    print_summary(&scenario, &summary);
+    if args.output.is_json() {
+        print_json(&SeedReport::new(&scenario, &summary))?;
+    } else {
+        print_summary(&scenario, &summary);
+    }
     match disposable {
         Some((server, database)) if args.keep => keep(&server, &database).await,
         Some((_, database)) => {
@@ -125,13 +132,52 @@ fn summary_text(scenario: &Scenario, summary: &SeedSummary) -> String {
     out
 }
 
+/// `seed --format json`: what the text summary prints, as data.
+#[derive(Debug, Serialize)]
+struct SeedReport<'a> {
+    scenario: &'a str,
+    seed: u64,
+    total_rows: u64,
+    plan_ms: u64,
+    copy_ms: u64,
+    keys_ms: u64,
+    tables: &'a BTreeMap<String, u64>,
+    anomalies: Vec<AnomalyCount>,
+}
+
+#[derive(Debug, Serialize)]
+struct AnomalyCount {
+    table: String,
+    kind: &'static str,
+    rows: u64,
+}
+
+impl<'a> SeedReport<'a> {
+    fn new(scenario: &'a Scenario, summary: &'a SeedSummary) -> SeedReport<'a> {
+        let anomalies = summary.truth.counts().into_iter().map(|((table, kind), rows)| AnomalyCount { table, kind: kind.as_str(), rows }).collect();
+        SeedReport {
+            scenario: &scenario.name,
+            seed: scenario.seed,
+            total_rows: summary.total_rows,
+            plan_ms: summary.plan_time.as_millis() as u64,
+            copy_ms: summary.load_time.as_millis() as u64,
+            keys_ms: summary.keys_time.as_millis() as u64,
+            tables: &summary.truth.row_counts,
+            anomalies,
+        }
+    }
+}
+
 /// An indicatif bar over all rows, showing the current table and rows/s.
 struct Progress {
     bar: ProgressBar,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    fn new(visible: bool) -> Progress {
+        if !visible {
+            return Progress { bar: ProgressBar::hidden() };
+        }
         let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}")

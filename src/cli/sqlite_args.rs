@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::format::FormatArgs;
 use crate::export::NumericMode;
 
 #[derive(Debug, Args)]
@@ -37,6 +38,8 @@ pub struct ExportSqliteArgs {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -46,18 +49,12 @@ pub struct VerifySqliteArgs {
     pub database_url: String,
     /// The SQLite file written by export-sqlite (its manifest must be beside it).
     pub database: PathBuf,
-    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
-    pub format: VerifyFormat,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Also write report.md, report.json, junit.xml and report.html to this directory.
     #[arg(long = "report-dir")]
     pub report_dir: Option<PathBuf>,
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormat {
-    Human,
-    Json,
 }

@@ -3,19 +3,20 @@
 //! SQLite value); `--format json` prints the report model, `--report-dir` writes all four.
 
 use super::exit::{CliError, ExitCode};
-use super::sqlite_args::{VerifyFormat, VerifySqliteArgs};
+use super::sqlite_args::VerifySqliteArgs;
 use super::sqlite_connect::{connect, display_url, export_error};
 use crate::export::{self, Progress, SqliteVerification};
 use crate::report::{self, Backend, Report, Timing};
 
 pub async fn run(args: VerifySqliteArgs) -> Result<ExitCode, CliError> {
     let mut conn = connect(&args.database_url).await?;
-    let quiet = args.quiet || args.format == VerifyFormat::Json;
+    let quiet = args.quiet || args.output.is_json();
     let verification = export::verify_sqlite(&mut conn, &args.database, Progress::new(quiet)).await.map_err(export_error)?;
     let report = to_report(&verification, &args.database_url, &args.database.display().to_string());
-    match args.format {
-        VerifyFormat::Json => print!("{}", report::json::render(&report)),
-        VerifyFormat::Human => print_human(&verification),
+    if args.output.is_json() {
+        print!("{}", report::json::render(&report));
+    } else {
+        print_human(&verification);
     }
     if let Some(dir) = &args.report_dir {
         report::write_reports(&report, dir).map_err(|e| CliError::Other(anyhow::Error::new(e)))?;

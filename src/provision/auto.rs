@@ -42,7 +42,7 @@ pub async fn provision(options: &ProvisionOptions) -> Result<Server, ProvisionEr
         BackendChoice::Existing => match &options.database_url {
             Some(url) => existing::start(&ExistingOptions { url: url.clone() }).await,
             None => Err(ProvisionError::BadUrl {
-                message: "--backend existing needs --server-url".to_string(),
+                message: "--backend existing needs --server-url or PGREHEARSE_SERVER_URL".to_string(),
             }),
         },
         BackendChoice::Auto => {

@@ -62,7 +62,7 @@ async fn existing_status(options: &ProvisionOptions) -> BackendStatus {
         return BackendStatus {
             backend: "existing",
             available: false,
-            detail: "no --server-url given".into(),
+            detail: "no --server-url / PGREHEARSE_SERVER_URL given".into(),
         };
     };
     let (available, detail) = match super::existing::parse_url(url) {

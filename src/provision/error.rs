@@ -38,7 +38,7 @@ pub enum ProvisionError {
     #[error("parse database URL: {message}")]
     BadUrl { message: String },
 
-    #[error("find any Postgres to use:\n  - existing server: no --server-url given\n  - native: {native}\n  - container: {container}")]
+    #[error("find any Postgres to use:\n  - existing server: no --server-url / PGREHEARSE_SERVER_URL given\n  - native: {native}\n  - container: {container}")]
     NothingAvailable { native: String, container: String },
 
     #[error("use the container backend: this build has no `container` feature. Rebuild with default features")]

@@ -8,7 +8,7 @@ use super::model::Report;
 use super::{html, json, junit, markdown, summary};
 
 /// The paths written, so the CLI can print them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WrittenReports {
     pub markdown: PathBuf,
     pub json: PathBuf,

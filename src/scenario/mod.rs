@@ -16,4 +16,4 @@ pub use error::ScenarioError;
 pub use location::Location;
 pub use migration::{BuiltinMigration, CollisionPolicy, Engine, Expectation, InvalidPolicy, Migration, OrphanPolicy, Outcome, SqlMigration, SqlStep};
 pub use names::{ColumnName, TableName};
-pub use scenario::{Amount, AnomalyRequest, RelationDecl, Scenario, SchemaSource};
+pub use scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};

@@ -17,6 +17,7 @@ pub mod references;
 pub mod rerun;
 pub mod rollback_identity;
 pub mod schema_diff;
+pub mod schema_objects;
 pub mod schema_snapshot;
 mod scope;
 mod table;

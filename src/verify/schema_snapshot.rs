@@ -1,6 +1,8 @@
 //! The schema of a database as the catalog describes it: tables, columns in order with
 //! types, nullability and defaults, constraints with their validated state, indexes and
-//! views. Two snapshots compare with `==` and diff with [`super::schema_diff`].
+//! views, and every other object (triggers, functions, sequences, types, ...: see
+//! [`super::schema_objects`]). Two snapshots compare with `==` and diff with
+//! [`super::schema_diff`].
 
 use std::collections::BTreeMap;
 
@@ -22,6 +24,9 @@ pub struct SchemaSnapshot {
     pub tables: BTreeMap<TableName, TableSchema>,
     /// View and materialized view definitions (`pg_get_viewdef`), by `schema.view`.
     pub views: BTreeMap<TableName, String>,
+    /// Every other object, `kind schema.name` → its description: see [`super::schema_objects`].
+    #[serde(default)]
+    pub objects: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +158,7 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
             snap.views.insert(view, row.get("definition"));
         }
     }
+    snap.objects = super::schema_objects::read_objects(conn, &system, &options.excluded).await?;
     Ok(snap)
 }
 

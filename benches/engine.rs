@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use pgrehearse::engine::{Engine, EngineOptions, Progress, Step};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Template};
+use pgrehearse::vocabulary::BatchSize;
 use sqlx::Executor;
 
 const USERS: i64 = 50_000;
@@ -29,7 +30,7 @@ async fn seed(db: &Database) {
     conn.execute(data.as_str()).await.unwrap();
 }
 
-async fn engine_convert(db: &Database, batch_size: i64) -> Duration {
+async fn engine_convert(db: &Database, batch_size: BatchSize) -> Duration {
     let options = EngineOptions { batch_size, ..Default::default() };
     let mut engine = Engine::connect(&db.connect_options(), options, Step::Backup, Progress::hidden()).await.unwrap();
     engine.run(Step::Backup).await.unwrap();
@@ -89,7 +90,7 @@ fn conversion(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let db = template.clone_database().await.unwrap();
-                        total += engine_convert(&db, batch).await;
+                        total += engine_convert(&db, BatchSize::new(batch).unwrap()).await;
                     }
                     total
                 }

@@ -12,7 +12,7 @@ use pgrehearse::verify::diff::diff;
 use pgrehearse::verify::fingerprint::fingerprint_side;
 use pgrehearse::verify::pairing::{pair_table, CastMode};
 use pgrehearse::verify::schema_snapshot::{snapshot, SnapshotOptions};
-use pgrehearse::verify::TableName;
+use pgrehearse::vocabulary::TableName;
 use sqlx::Executor;
 
 const SEED: &str = "

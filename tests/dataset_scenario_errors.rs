@@ -60,7 +60,7 @@ fn migration_section_parses_builtin_and_sql_directories() {
     let builtin = load(&format!("{HEAD}[migration]\nengine = \"uuid\"\nroot = \"users.id\"\non_orphan = \"nullify\"\n")).unwrap();
     let Some(Migration::Builtin(engine)) = builtin.migration else { panic!("built-in engine expected") };
     assert_eq!(engine.root.to_string(), "users.id");
-    assert_eq!(engine.on_orphan, pgrehearse::scenario::OrphanPolicy::Nullify);
+    assert_eq!(engine.policies.orphan, pgrehearse::vocabulary::Policy::Nullify);
 
     let err = load(&format!("{HEAD}[migration]\nengine = \"uuid\"\nroot = \"users.id\"\non_orphan = \"ignore\"\n")).unwrap_err();
     assert!(err.to_string().contains("fail, quarantine, nullify"), "{err}");
@@ -74,15 +74,29 @@ fn migration_section_parses_builtin_and_sql_directories() {
     let text = format!("{HEAD}[migration]\nmigrations = \"migrations\"\nquarantine = [\"migration_quarantine.*\"]\n[expect]\nup = \"fail\"\n");
     let scenario = Scenario::from_text(&dir.path().join("s.toml"), &text).unwrap();
     let Some(Migration::Sql(sql)) = &scenario.migration else { panic!("sql migration expected") };
-    let names: Vec<&str> = sql.steps.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = sql.set.pairs().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["0001_init", "0002_uuid", "0010_later"], "version order, not name order");
-    assert_eq!(sql.rehearsed().name, "0010_later");
+    assert_eq!(sql.set.rehearsed.name, "0010_later");
     assert_eq!(sql.quarantine, ["migration_quarantine.*"]);
-    assert_eq!(scenario.expect.up, pgrehearse::scenario::Outcome::Fail);
+    assert_eq!(scenario.expect.up, pgrehearse::vocabulary::ExpectedOutcome::Fail);
 
     std::fs::remove_file(migrations.join("0010_later.down.sql")).unwrap();
     let err = Scenario::from_text(&dir.path().join("s.toml"), &text).unwrap_err();
     assert!(err.to_string().contains("0010_later.down.sql"), "{err}");
+}
+
+#[test]
+fn a_badly_named_migration_file_is_refused_at_load_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for file in ["0001_init.up.sql", "0001_init.down.sql", "0002-x.up.sql"] {
+        std::fs::write(migrations.join(file), "SELECT 1;").unwrap();
+    }
+    let text = format!("{HEAD}[migration]\nmigrations = \"migrations\"\n");
+    let err = Scenario::from_text(&dir.path().join("s.toml"), &text).unwrap_err();
+    assert!(err.to_string().contains("0002-x.up.sql"), "the error names the file: {err}");
+    assert_eq!(err.line(), Some(6), "{err}");
 }
 
 #[tokio::test]

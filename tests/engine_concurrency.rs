@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use engine_support::{fixture, options, step};
-use pgrehearse::engine::{Engine, EngineError, Outcome, Policies, Progress, Step};
+use pgrehearse::engine::{Engine, EngineError, Outcome, Progress, Step};
+use pgrehearse::vocabulary::{Policies};
 use pgrehearse::provision::{self, ProvisionOptions};
 use sqlx::{Executor, PgConnection};
 

@@ -7,7 +7,8 @@ mod engine_support;
 use std::time::Duration;
 
 use engine_support::{fixture, options, step};
-use pgrehearse::engine::{Engine, EngineError, LockRetry, Outcome, Policies, Policy, Progress, Step};
+use pgrehearse::engine::{Engine, EngineError, LockRetry, Outcome, Progress, Step};
+use pgrehearse::vocabulary::{Policies, Policy};
 use pgrehearse::provision::{self, ProvisionOptions};
 use sqlx::{Connection, Executor};
 

@@ -6,11 +6,12 @@ mod engine_support;
 use std::collections::BTreeSet;
 
 use engine_support::{fixture, options, snapshot, step};
-use pgrehearse::engine::{Action, AnomalyKind, Outcome, Policies, Policy, Step};
+use pgrehearse::engine::{Action, RowFindingKind, Outcome, Step};
+use pgrehearse::vocabulary::{Policies, Policy};
 use pgrehearse::provision::{self, ProvisionOptions, Template};
 use sqlx::PgConnection;
 
-fn ids_of(findings: &[pgrehearse::engine::Finding], kind: AnomalyKind, table: &str, key: &str) -> BTreeSet<String> {
+fn ids_of(findings: &[pgrehearse::engine::RowFinding], kind: RowFindingKind, table: &str, key: &str) -> BTreeSet<String> {
     findings
         .iter()
         .filter(|f| f.kind == kind && f.table == table)
@@ -41,12 +42,12 @@ async fn policies_fail_quarantine_and_nullify_do_what_the_data_says() {
     let fail = options(Policies::default(), 100);
     let report = step(&db, &fail, Step::ValidateSchema).await;
     assert_eq!(report.outcome, Outcome::Blocked);
-    assert_eq!(ids_of(&report.findings, AnomalyKind::Invalid, "public.users", "id"), invalid);
-    assert_eq!(ids_of(&report.findings, AnomalyKind::Collision, "public.users", "id"), colliding);
-    assert_eq!(ids_of(&report.findings, AnomalyKind::Orphan, "public.reminders", "id"), orphans);
+    assert_eq!(ids_of(&report.findings, RowFindingKind::Invalid, "public.users", "id"), invalid);
+    assert_eq!(ids_of(&report.findings, RowFindingKind::Collision, "public.users", "id"), colliding);
+    assert_eq!(ids_of(&report.findings, RowFindingKind::Orphan, "public.reminders", "id"), orphans);
     let non_canonical = strings(&mut conn, "SELECT id FROM users WHERE CASE WHEN oracle_is_uuid(id) THEN id::uuid::text <> id ELSE false END").await;
-    assert_eq!(ids_of(&report.findings, AnomalyKind::NonCanonical, "public.users", "id"), non_canonical);
-    assert!(report.findings.iter().filter(|f| f.kind != AnomalyKind::NonCanonical).all(|f| f.action == Action::Fail));
+    assert_eq!(ids_of(&report.findings, RowFindingKind::NonCanonical, "public.users", "id"), non_canonical);
+    assert!(report.findings.iter().filter(|f| f.kind != RowFindingKind::NonCanonical).all(|f| f.action == Action::Fail));
     assert_eq!(step(&db, &fail, Step::Backup).await.outcome, Outcome::Blocked);
     assert_eq!(step(&db, &fail, Step::Full).await.outcome, Outcome::Blocked);
     let schemas: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname IN ('pgrehearse_engine', 'migration_backup', 'migration_quarantine')").fetch_one(&mut conn).await.unwrap();

@@ -4,7 +4,8 @@
 mod engine_support;
 
 use engine_support::{fixture, options, snapshot, step};
-use pgrehearse::engine::{Outcome, Policies, Policy, Step};
+use pgrehearse::engine::{Outcome, Step};
+use pgrehearse::vocabulary::{Policies, Policy};
 use pgrehearse::provision::{self, ProvisionOptions, Template};
 
 /// The uuid mapping, leaving values `::uuid` rejects as they are (those are quarantined).

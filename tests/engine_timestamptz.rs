@@ -5,7 +5,8 @@
 mod engine_support;
 
 use pgrehearse::engine::conversion::TextToTimestamptz;
-use pgrehearse::engine::{AnomalyKind, Conversion, EngineOptions, Outcome, Policies, Policy, Step};
+use pgrehearse::engine::{RowFindingKind, Conversion, EngineOptions, Outcome, Step};
+use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, ProvisionOptions};
 use sqlx::Executor;
 
@@ -35,12 +36,12 @@ async fn text_timestamps_convert_and_roll_back_exactly() {
         root: "events.happened_at".parse().unwrap(),
         conversion: Conversion::TextToTimestamptz(TextToTimestamptz::default()),
         policies: Policies { invalid: Policy::Quarantine, ..Default::default() },
-        batch_size: 64,
+        batch_size: BatchSize::new(64).unwrap(),
         ..Default::default()
     };
     let report = engine_support::step(&db, &options, Step::Full).await;
     assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
-    let invalid: Vec<i32> = report.findings.iter().filter(|f| f.kind == AnomalyKind::Invalid).map(|f| f.pk["id"].as_i64().unwrap() as i32).collect();
+    let invalid: Vec<i32> = report.findings.iter().filter(|f| f.kind == RowFindingKind::Invalid).map(|f| f.pk["id"].as_i64().unwrap() as i32).collect();
     assert_eq!(invalid, unparseable);
     // Every accepted format lands on the instant the generator meant: id g is g hours
     // after 2024-01-01 00:00 UTC.

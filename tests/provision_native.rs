@@ -62,3 +62,43 @@ async fn fresh_initdb_and_cached_cluster_both_start() {
     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut conn).await.unwrap();
     assert_eq!(one, 1);
 }
+
+#[tokio::test]
+async fn a_kept_cluster_restarts_with_the_printed_command_even_as_root() {
+    let root = tempfile::tempdir().unwrap();
+    // Like /tmp: the server's account must reach its directory inside.
+    std::fs::set_permissions(root.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let options = provision::NativeOptions { temp_root: Some(root.path().to_path_buf()), ..Default::default() };
+    let server = provision::start_native(&options).await.unwrap();
+    let Resource::Native { workdir, .. } = server.resource().clone() else { panic!("native resource expected") };
+    let db = server.create_database().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    conn.execute("CREATE TABLE kept AS SELECT g FROM generate_series(1, 7) g").await.unwrap();
+    drop(conn);
+    db.keep();
+    let name = db.name().to_string();
+    drop(db);
+    drop(server);
+
+    let kept = std::fs::read_to_string(workdir.join("kept")).expect("a kept cluster says how to restart it");
+    let line = |prefix: &str| kept.lines().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("no `{prefix}` in {kept}")).to_string();
+    let (start, connect) = (line("start it with: "), line("then connect with: "));
+    let mut postmaster = std::process::Command::new("sh").args(["-c", &start]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let pid_file = workdir.join("data/postmaster.pid");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&pid_file).is_ok_and(|p| p.lines().nth(7).is_some_and(|s| s.trim() == "ready")) {
+        if let Some(status) = postmaster.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut postmaster.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("`{start}` exited ({status}): {err}");
+        }
+        assert!(std::time::Instant::now() < deadline, "`{start}` not ready after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let psql = std::process::Command::new("sh").args(["-c", &format!("{connect} -X -w -At -d {name} -c 'SELECT count(*) FROM kept'")]).output().unwrap();
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().lines().next().unwrap().trim().parse().unwrap();
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    postmaster.wait().unwrap();
+    assert!(psql.status.success(), "`{connect}` fails: {}", String::from_utf8_lossy(&psql.stderr));
+    assert_eq!(String::from_utf8_lossy(&psql.stdout).trim(), "7", "the kept database still holds its rows");
+}

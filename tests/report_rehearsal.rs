@@ -7,6 +7,7 @@ mod support;
 
 use std::time::Instant;
 
+use pgrehearse::migration::MigrationFailure;
 use pgrehearse::report::{self, Backend, Report, Timing, Verdict};
 use pgrehearse::verify::{
     anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult,
@@ -26,7 +27,7 @@ async fn rehearse(down_sql: &str) -> Report {
     let started = Instant::now();
     let up = run_sql(&mut work, "migrations/0007_uuid.up.sql", UP_SQL).await;
     timings.push(Timing { phase: "migrate".into(), duration: started.elapsed() });
-    checks.push(up_runs::check(up.failure.as_ref(), &Default::default(), up.duration));
+    checks.push(up_runs::check(up.failure.clone().map(MigrationFailure::from).as_ref(), &Default::default(), up.duration));
     let (conserved, counts) = conservation::check(&mut before, &mut work, &scope).await.unwrap();
     checks.push(conserved);
     checks.push(content::check(&mut before, &mut work, &scope).await.unwrap());
@@ -42,7 +43,7 @@ async fn rehearse(down_sql: &str) -> Report {
     let again = run_sql(&mut work, "migrations/0007_uuid.up.sql", UP_SQL).await;
     let second = match &again.failure {
         None => Ok(rerun::capture(&mut work, &scope.snapshot_options()).await.unwrap()),
-        Some(f) => Err(f.clone()),
+        Some(f) => Err(MigrationFailure::from(f.clone())),
     };
     checks.push(rerun::check(&first, second.as_ref(), again.duration));
 

@@ -68,7 +68,14 @@ fn bad_input_exits_2_naming_the_problem_and_provisions_nothing() {
     .unwrap();
     let missing_file = dir.path().join("missing.toml");
     std::fs::write(&missing_file, "name = \"x\"\nseed = 1\n[schema]\nbuiltin = \"journal\"\n[migration]\nup = \"nope.up.sql\"\ndown = \"nope.down.sql\"\n").unwrap();
-    for (file, needle) in [(&malformed, "malformed.toml"), (&unknown_column, "no_such_column"), (&missing_file, "nope.up.sql")] {
+    let badly_named = dir.path().join("badly-named.toml");
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    for file in ["0001_init.up.sql", "0001_init.down.sql", "0002-x.up.sql"] {
+        std::fs::write(dir.path().join("migrations").join(file), "SELECT 1;").unwrap();
+    }
+    std::fs::write(&badly_named, "name = \"x\"\nseed = 1\n[schema]\nbuiltin = \"journal\"\n[migration]\nmigrations = \"migrations\"\n").unwrap();
+    let cases = [(&malformed, "malformed.toml"), (&unknown_column, "no_such_column"), (&missing_file, "nope.up.sql"), (&badly_named, "0002-x.up.sql")];
+    for (file, needle) in cases {
         let child = Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
             .args(["run", file.to_str().unwrap(), "--quiet", "--out"])
             .arg(dir.path())

@@ -5,6 +5,7 @@
 #[path = "verify_support/mod.rs"]
 mod support;
 
+use pgrehearse::migration::MigrationFailure;
 use pgrehearse::verify::{rerun, rollback_identity, CheckKind};
 use support::*;
 
@@ -109,7 +110,7 @@ async fn a_second_up_with_a_different_result_fails_rerun() {
     assert_eq!(checked.findings.len(), 1, "{:#?}", checked.findings);
 
     let failing = run_sql(&mut work, "up.sql", &up).await;
-    let failure = failing.failure.expect("up cannot run twice without down");
+    let failure = MigrationFailure::from(failing.failure.expect("up cannot run twice without down"));
     let checked = rerun::check(&first, Err(&failure), std::time::Duration::ZERO);
     finding(&checked, CheckKind::Rerun, "up failed when run again");
 }

@@ -6,8 +6,9 @@
 mod support;
 
 use pgrehearse::provision::Template;
-use pgrehearse::verify::references::Relation;
-use pgrehearse::verify::{conservation, content, references, CheckKind, TableName};
+use pgrehearse::vocabulary::Relation;
+use pgrehearse::verify::{conservation, content, references, CheckKind};
+use pgrehearse::vocabulary::TableName;
 use sqlx::PgConnection;
 use support::*;
 

@@ -4,6 +4,7 @@
 #[path = "verify_support/mod.rs"]
 mod support;
 
+use pgrehearse::migration::MigrationFailure;
 use pgrehearse::verify::{conservation, content, references, rerun, rollback_identity, up_runs, CheckKind};
 use support::*;
 
@@ -17,7 +18,7 @@ async fn correct_up_and_down_pass_every_check() {
     let scope = scope();
 
     let up = run_sql(&mut work, "up.sql", UP_SQL).await;
-    assert_pass(&up_runs::check(up.failure.as_ref(), &Default::default(), up.duration));
+    assert_pass(&up_runs::check(up.failure.clone().map(MigrationFailure::from).as_ref(), &Default::default(), up.duration));
 
     let (conserved, counts) = conservation::check(&mut before, &mut work, &scope).await.unwrap();
     assert_pass(&conserved);

@@ -5,7 +5,7 @@
 #[path = "verify_support/mod.rs"]
 mod support;
 
-use pgrehearse::engine::user_sql::{MigrationSet, TransactionMode};
+use pgrehearse::migration::{MigrationSet, TransactionMode};
 use support::*;
 
 #[tokio::test]
@@ -91,9 +91,9 @@ async fn a_directory_runs_earlier_migrations_as_setup_and_rehearses_the_last() {
     let server = server().await;
     let db = server.create_database().await.unwrap();
     let mut conn = connect(&db).await;
-    let setup = pgrehearse::engine::user_sql::run_setup(&mut conn, &set).await.unwrap();
+    let setup = pgrehearse::migration::run_setup(&mut conn, &set).await.unwrap();
     assert!(setup.len() == 2 && setup.iter().all(|o| o.is_success()));
-    let up = pgrehearse::engine::user_sql::run_file(&mut conn, &set.rehearsed.up).await.unwrap();
+    let up = pgrehearse::migration::run_file(&mut conn, &set.rehearsed.up).await.unwrap();
     assert!(up.is_success());
     assert_eq!(scalar_i64(&mut conn, "SELECT count(*) FROM t WHERE y IS NULL").await, 1);
 

@@ -25,6 +25,10 @@ pub enum Command {
     Seed(SeedArgs),
     /// Run a step of the built-in migration engine against a database.
     Migrate(super::migrate_args::MigrateArgs),
+    /// Export a Postgres database to a SQLite file with a manifest of counts and checksums.
+    ExportSqlite(super::sqlite_args::ExportSqliteArgs),
+    /// Compare a SQLite export with its Postgres source: exit 0 if identical under the mapping, 1 if not.
+    VerifySqlite(super::sqlite_args::VerifySqliteArgs),
 }
 
 /// Where disposable databases come from; shared by every command that needs one.

@@ -29,7 +29,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Provision(ProvisionError::BadUrl { .. }) => ExitCode::Usage,
+            CliError::Provision(err) if err.is_bad_input() => ExitCode::Usage,
             CliError::Provision(_) => ExitCode::NoPostgres,
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Other(_) => ExitCode::Findings,

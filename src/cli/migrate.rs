@@ -9,7 +9,8 @@ use super::exit::{CliError, ExitCode};
 use super::migrate_args::{Format, MigrateArgs};
 use super::migrate_print::print_human;
 use super::migrate_scenario;
-use crate::engine::{Engine, EngineError, EngineOptions, Policies, Progress, Step};
+use crate::engine::{Engine, EngineError, EngineOptions, Progress, Step};
+use crate::vocabulary::Policies;
 use crate::provision::ProvisionError;
 
 pub async fn run(args: MigrateArgs) -> Result<ExitCode, CliError> {
@@ -52,12 +53,9 @@ async fn engine_options(args: &MigrateArgs, connect: &PgConnectOptions) -> Resul
         orphan: args.on_orphan.unwrap_or(options.policies.orphan),
         collision: args.on_collision.unwrap_or(options.policies.collision),
     };
-    policies.check().map_err(CliError::Usage)?;
+    policies.check().map_err(|e| CliError::Usage(format!("--on-{} accepts {}, not {}", e.target.name(), e.target.allowed_names().join(" or "), e.policy.name())))?;
     options.policies = policies;
     if let Some(batch_size) = args.batch_size {
-        if batch_size < 1 {
-            return Err(CliError::Usage("parse --batch-size: must be at least 1".into()));
-        }
         options.batch_size = batch_size;
     }
     options.conversion = args.target.conversion();

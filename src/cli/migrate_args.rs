@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::engine::conversion::TextToTimestamptz;
-use crate::engine::{Conversion, Policy, Step};
+use crate::engine::{Conversion, Step};
+use crate::vocabulary::{BatchSize, Policy};
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -18,7 +19,7 @@ pub struct MigrateArgs {
     /// Rows per batch (a latency knob: p99 batch time grows with it) [default: the
     /// scenario's, else 1000].
     #[arg(long)]
-    pub batch_size: Option<i64>,
+    pub batch_size: Option<BatchSize>,
     /// The key column to convert, as table.column or schema.table.column [default: the
     /// scenario's, else users.id].
     #[arg(long)]

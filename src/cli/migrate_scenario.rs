@@ -11,7 +11,6 @@ use super::exit::CliError;
 use crate::dataset::catalog::read_schema;
 use crate::engine::EngineOptions;
 use crate::provision::ProvisionError;
-use crate::rehearsal::{declared_relations, engine_options};
 use crate::scenario::{Migration, Scenario};
 
 /// Loads the scenario (errors name the file and line), reads the database's schema, and
@@ -34,6 +33,6 @@ pub async fn read(path: &Path, connect: &PgConnectOptions) -> Result<EngineOptio
     let model = read_schema(&mut conn).await.map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
     let _ = conn.close().await;
     scenario.resolve_column(&model, &builtin.root).map_err(|e| CliError::Usage(e.to_string()))?;
-    let relations = declared_relations(&scenario, &model).map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(engine_options(builtin, relations))
+    let relations = scenario.declared_relations(&model).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(builtin.engine_options(relations))
 }

@@ -3,6 +3,7 @@
 mod args;
 mod doctor;
 mod exit;
+mod export_sqlite;
 mod migrate;
 mod migrate_args;
 mod migrate_print;
@@ -10,6 +11,9 @@ mod migrate_scenario;
 mod provision_demo;
 mod run;
 mod seed;
+mod sqlite_args;
+mod sqlite_connect;
+mod verify_sqlite;
 
 pub use args::{Cli, Command};
 pub use exit::{CliError, ExitCode};
@@ -22,5 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Run(args) => run::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::ExportSqlite(args) => export_sqlite::run(args).await,
+        Command::VerifySqlite(args) => verify_sqlite::run(args).await,
     }
 }

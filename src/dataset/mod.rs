@@ -3,7 +3,6 @@
 //! records exactly where every anomaly is.
 
 pub mod anomaly;
-mod builtin;
 pub mod catalog;
 mod check;
 mod error;
@@ -11,15 +10,15 @@ pub mod generate;
 pub mod keys;
 pub mod load;
 mod model;
+mod resolve;
 pub mod plan;
 pub mod seed;
 mod sequences;
 pub mod truth;
 
 pub use anomaly::AnomalyKind;
-pub use builtin::BuiltinSchema;
 pub use error::SeedError;
-pub use model::{BaseType, ColumnId, ColumnModel, ForeignKeyModel, Relation, SchemaModel, TableModel};
+pub use model::{BaseType, ColumnId, ColumnModel, ForeignKeyModel, ModelRelation, SchemaModel, TableModel};
 pub use plan::SeedPlan;
 pub use seed::{seed, seed_with, SchemaSetup, SeedObserver, SeedSummary};
 pub use truth::{GroundTruth, TruthRecord};

@@ -103,7 +103,7 @@ pub struct ColumnId {
 
 /// A single-column reference, enforced by an FK constraint or only declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Relation {
+pub struct ModelRelation {
     pub from: ColumnId,
     pub to: ColumnId,
     pub is_enforced: bool,
@@ -180,11 +180,11 @@ impl SchemaModel {
 
     /// The single-column FKs, as enforced relations. Multi-column FKs are left to
     /// [`crate::dataset::plan`], which refuses them by name.
-    pub fn enforced_relations(&self) -> Vec<Relation> {
+    pub fn enforced_relations(&self) -> Vec<ModelRelation> {
         let mut relations = Vec::new();
         for (table_index, table) in self.tables.iter().enumerate() {
             for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
-                relations.push(Relation {
+                relations.push(ModelRelation {
                     from: ColumnId { table: table_index, column: fk.columns[0] },
                     to: ColumnId { table: fk.ref_table, column: fk.ref_columns[0] },
                     is_enforced: true,

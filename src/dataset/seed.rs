@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 
-use super::builtin::BuiltinSchema;
+use crate::scenario::BuiltinSchema;
 use super::catalog::read_schema;
 use super::error::SeedError;
 use super::keys::DeferredKeys;

@@ -1,5 +1,5 @@
 //! Everything that stops the engine. Messages are lowercase fragments that read after
-//! "failed to". Data-quality problems are not errors: they are [`super::Finding`]s.
+//! "failed to". Data-quality problems are not errors: they are [`super::RowFinding`]s.
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

@@ -1,10 +1,11 @@
-//! Findings: the data-quality anomalies preflight reports row by row, as data.
+//! The rows preflight flags, as data: each with what it is (`RowFindingKind`) and what
+//! the engine does with it. Not a check's finding (that is `verify::Finding`): a row.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum AnomalyKind {
+pub enum RowFindingKind {
     /// A value the conversion does not accept (e.g. not a uuid).
     Invalid,
     /// A reference to no parent row.
@@ -29,8 +30,8 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub kind: AnomalyKind,
+pub struct RowFinding {
+    pub kind: RowFindingKind,
     /// `schema.table`.
     pub table: String,
     /// The row's primary key as a JSON object.
@@ -42,7 +43,7 @@ pub struct Finding {
     pub action: Action,
 }
 
-impl Finding {
+impl RowFinding {
     pub fn blocks(&self) -> bool {
         self.action == Action::Fail
     }

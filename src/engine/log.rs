@@ -1,8 +1,12 @@
 //! The `migration_log` table: one row per step and per batch, with status, times, rows,
 //! the checkpoint key, the time an exclusive lock was held, and a message.
 
+use std::time::Duration;
+
 use serde::Serialize;
 use sqlx::PgConnection;
+
+use crate::vocabulary::Batch;
 
 use super::error::EngineError;
 
@@ -95,4 +99,24 @@ pub async fn steps(conn: &mut PgConnection, run: i64) -> Result<Vec<LogRow>, Eng
     let sql = "SELECT step, table_name, batch, status, started_at, finished_at, rows, checkpoint, lock_held_ms, message
                FROM pgrehearse_engine.migration_log WHERE run = $1 AND step <> 'convert-batch' ORDER BY id";
     sqlx::query_as(sql).bind(run).fetch_all(conn).await.map_err(EngineError::query(sql))
+}
+
+/// Every committed batch of the open bookkeeping, in commit order, for the report's
+/// chart; empty when the engine left no log (nothing was converted).
+pub async fn committed_batches(conn: &mut PgConnection) -> Result<Vec<Batch>, EngineError> {
+    if !super::bookkeeping::exists(conn).await? {
+        return Ok(Vec::new());
+    }
+    let sql = "SELECT rows, extract(epoch FROM finished_at - started_at)::float8 AS seconds
+                 FROM pgrehearse_engine.migration_log WHERE step = 'convert-batch' ORDER BY id";
+    let rows: Vec<(Option<i64>, Option<f64>)> = sqlx::query_as(sql).fetch_all(conn).await.map_err(EngineError::query(sql))?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (rows, seconds))| Batch {
+            index: i as u64 + 1,
+            rows: rows.unwrap_or(0) as u64,
+            duration: Duration::from_secs_f64(seconds.unwrap_or(0.0).max(0.0)),
+        })
+        .collect())
 }

@@ -1,9 +1,8 @@
 //! What a run is asked to do: the root key, extra relations, the conversion, batch size,
 //! policies and lock behaviour. Built by the CLI (or a rehearsal) and handed to the engine.
 
-use super::column_ref::{ColumnRef, DeclaredRelation};
+use crate::vocabulary::{BatchSize, ColumnRef, DeclaredRelation, Policies};
 use super::conversion::Conversion;
-use super::policy::Policies;
 use super::transaction::LockRetry;
 
 #[derive(Debug, Clone)]
@@ -14,7 +13,7 @@ pub struct EngineOptions {
     pub relations: Vec<DeclaredRelation>,
     pub conversion: Conversion,
     /// Rows per batch: a latency knob more than a throughput knob (PERF_NOTES).
-    pub batch_size: i64,
+    pub batch_size: BatchSize,
     pub policies: Policies,
     pub retry: LockRetry,
 }
@@ -25,7 +24,7 @@ impl Default for EngineOptions {
             root: ColumnRef::new("public", "users", "id"),
             relations: Vec::new(),
             conversion: Conversion::default(),
-            batch_size: 1000,
+            batch_size: BatchSize::DEFAULT,
             policies: Policies::default(),
             retry: LockRetry::default(),
         }

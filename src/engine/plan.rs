@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::column_ref::ColumnRef;
+use crate::vocabulary::ColumnRef;
 use super::conversion::Conversion;
 use super::facts::{ColumnFacts, ConstraintFacts, IndexFacts, ViewFacts};
 

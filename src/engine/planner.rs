@@ -2,7 +2,7 @@
 //! Starting at the root column, every column that references a converted column (by a
 //! foreign key, possibly composite, or a declared relation) is converted too.
 
-use super::column_ref::{ColumnRef, DeclaredRelation};
+use crate::vocabulary::{ColumnRef, DeclaredRelation};
 use super::conversion::Conversion;
 use super::facts::{CatalogFacts, ConstraintFacts, TableFacts, ViewFacts};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};

@@ -1,6 +1,6 @@
 //! Unit tests of the planner on hand-written catalog facts: no database.
 
-use crate::engine::column_ref::{ColumnRef, DeclaredRelation};
+use crate::vocabulary::{ColumnRef, DeclaredRelation};
 use crate::engine::conversion::Conversion;
 use crate::engine::facts::{CatalogFacts, ColumnFacts, ConstraintFacts, IndexFacts, IndexKey, TableFacts, ViewFacts};
 use crate::engine::plan::Enforcement;

@@ -6,15 +6,15 @@ use sqlx::PgConnection;
 use crate::quote::quote_ident;
 
 use super::error::EngineError;
-use super::finding::{Action, AnomalyKind, Finding};
+use super::finding::{Action, RowFindingKind, RowFinding};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};
-use super::policy::{Policies, Policy};
+use crate::vocabulary::{Policies, Policy};
 use super::sql::{pk_json, safe_convert};
 
 type Row = (serde_json::Value, Option<String>);
 
 /// Every anomaly in the data as it is now, in a stable order.
-pub async fn run(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
+pub async fn run(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
     let mut findings = Vec::new();
     findings.extend(invalid(conn, plan, policies.invalid).await?);
     findings.extend(collisions(conn, plan, policies.collision).await?);
@@ -26,7 +26,7 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> R
 /// Only the checks whose policy can stop the run (`fail`, or `nullify` of a NOT NULL
 /// reference): what deciding "blocked or not" needs, without the informational checks
 /// (non-canonical values) or checks whose rows would only be quarantined.
-pub async fn blocking(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
+pub async fn blocking(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
     let mut findings = Vec::new();
     if policies.invalid == Policy::Fail {
         findings.extend(invalid(conn, plan, policies.invalid).await?);
@@ -52,12 +52,12 @@ async fn fetch(conn: &mut PgConnection, sql: &str, plan: &Plan) -> Result<Vec<Ro
     sqlx::query_as(sql).bind(plan.conversion.validity_pattern()).fetch_all(conn).await.map_err(EngineError::query(sql))
 }
 
-fn finding(kind: AnomalyKind, table: &TablePlan, column: &str, (pk, value): Row, action: Action) -> Finding {
-    Finding { kind, table: table.label(), pk, column: column.to_string(), value, related_table: None, related_pk: None, action }
+fn finding(kind: RowFindingKind, table: &TablePlan, column: &str, (pk, value): Row, action: Action) -> RowFinding {
+    RowFinding { kind, table: table.label(), pk, column: column.to_string(), value, related_table: None, related_pk: None, action }
 }
 
 /// Values the conversion does not accept.
-pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<Finding>, EngineError> {
+pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for table in &plan.tables {
         for column in &table.columns {
@@ -68,7 +68,7 @@ pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
                 table.qualified()
             );
             for row in fetch(conn, &sql, plan).await? {
-                out.push(finding(AnomalyKind::Invalid, table, &column.name, row, action(policy)));
+                out.push(finding(RowFindingKind::Invalid, table, &column.name, row, action(policy)));
             }
         }
     }
@@ -76,7 +76,7 @@ pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
 }
 
 /// Rows of a unique key whose converted values coincide although their texts differ.
-pub async fn collisions(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<Finding>, EngineError> {
+pub async fn collisions(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for key in &plan.key_constraints {
         let Some(table) = plan.table(&key.schema, &key.table) else { continue };
@@ -101,7 +101,7 @@ pub async fn collisions(conn: &mut PgConnection, plan: &Plan, policy: Policy) ->
             valid = all_valid.join(" AND "),
         );
         for row in fetch(conn, &sql, plan).await? {
-            out.push(finding(AnomalyKind::Collision, table, first, row, action(policy)));
+            out.push(finding(RowFindingKind::Collision, table, first, row, action(policy)));
         }
     }
     Ok(out)
@@ -161,7 +161,7 @@ pub fn points_nowhere(plan: &Plan, reference: &Reference, c: &str, parents: &str
 
 /// Child rows of references the database does not (fully) enforce that point nowhere.
 /// Values the conversion rejects are reported as invalid instead.
-pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<Finding>, EngineError> {
+pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for reference in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
@@ -189,7 +189,7 @@ pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
             other => action(other),
         };
         for row in fetch(conn, &sql, plan).await? {
-            let mut f = finding(AnomalyKind::Orphan, child, &reference.child_columns.join(","), row, act);
+            let mut f = finding(RowFindingKind::Orphan, child, &reference.child_columns.join(","), row, act);
             f.related_table = Some(format!("{}.{}", parent.schema, parent.name));
             out.push(f);
         }
@@ -198,7 +198,7 @@ pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
 }
 
 /// Valid values not in the canonical text form of the target type.
-pub async fn non_canonical(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
+pub async fn non_canonical(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for table in &plan.tables {
         for column in &table.columns {
@@ -210,7 +210,7 @@ pub async fn non_canonical(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<F
                 safe_convert(&plan.conversion, &col, 1)
             );
             for row in fetch(conn, &sql, plan).await? {
-                out.push(finding(AnomalyKind::NonCanonical, table, &column.name, row, Action::Convert));
+                out.push(finding(RowFindingKind::NonCanonical, table, &column.name, row, Action::Convert));
             }
         }
     }

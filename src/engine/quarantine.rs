@@ -8,10 +8,10 @@ use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::bookkeeping::QUARANTINE_SCHEMA;
 use super::error::EngineError;
-use super::finding::{Action, AnomalyKind, Finding};
+use super::finding::{Action, RowFindingKind, RowFinding};
 use super::plan::{Plan, TablePlan};
 use super::preflight;
-use super::policy::Policies;
+use crate::vocabulary::Policies;
 use super::sql::pk_json;
 
 /// The quarantine table of `table`: same name, exactly the same columns and types.
@@ -46,10 +46,10 @@ pub async fn prepare(conn: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
 /// row touched, cascades included. Blocking findings are returned without changes.
 /// Rows are first copied into quarantine (cascading through every reference), then
 /// deleted children first, so no foreign key ever sees a parent vanish under a child.
-pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Policies) -> Result<Vec<Finding>, EngineError> {
+pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
     let mut first = preflight::invalid(tx, plan, policies.invalid).await?;
     first.extend(preflight::collisions(tx, plan, policies.collision).await?);
-    if first.iter().any(Finding::blocks) {
+    if first.iter().any(RowFinding::blocks) {
         return Ok(first);
     }
     let mut touched = Vec::new();
@@ -58,7 +58,7 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
     touched.extend(cascade(tx, run, plan).await?);
     delete_copied(tx, plan).await?;
     let orphans = preflight::orphans(tx, plan, policies.orphan).await?;
-    if orphans.iter().any(Finding::blocks) {
+    if orphans.iter().any(RowFinding::blocks) {
         touched.extend(orphans);
         return Ok(touched);
     }
@@ -80,7 +80,7 @@ fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_tuple("x", table), pk_tuple(alias, table))
 }
 
-async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) -> Result<(), EngineError> {
+async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&RowFinding]) -> Result<(), EngineError> {
     let sql = "INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     for f in findings {
@@ -101,8 +101,8 @@ async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&Finding]) 
     Ok(())
 }
 
-async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
-    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Quarantine).collect();
+async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[RowFinding]) -> Result<(), EngineError> {
+    let chosen: Vec<&RowFinding> = findings.iter().filter(|f| f.action == Action::Quarantine).collect();
     record_reasons(tx, run, &chosen).await?;
     for table in &plan.tables {
         let keys: Vec<serde_json::Value> = chosen.iter().filter(|f| f.table == table.label()).map(|f| f.pk.clone()).collect();
@@ -138,7 +138,7 @@ async fn delete_copied(tx: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
 }
 
 /// Copies rows referencing quarantined rows until nothing more is copied.
-async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Finding>, EngineError> {
+async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
     let mut all = Vec::new();
     loop {
         let mut moved_any = false;
@@ -175,8 +175,8 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
                 .await
                 .map_err(EngineError::query(&sql))?;
             moved_any |= !rows.is_empty();
-            all.extend(rows.into_iter().map(|(pk, value, related_pk)| Finding {
-                kind: AnomalyKind::Cascade,
+            all.extend(rows.into_iter().map(|(pk, value, related_pk)| RowFinding {
+                kind: RowFindingKind::Cascade,
                 table: child.label(),
                 pk,
                 column: cols.clone(),
@@ -192,8 +192,8 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Fin
     }
 }
 
-async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Finding]) -> Result<(), EngineError> {
-    let chosen: Vec<&Finding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
+async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[RowFinding]) -> Result<(), EngineError> {
+    let chosen: Vec<&RowFinding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
     record_reasons(tx, run, &chosen).await?;
     for f in &chosen {
         let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::finding::Finding;
+use super::finding::RowFinding;
 use super::plan::Plan;
 use super::status::Status;
 use super::validate::Check;
@@ -25,7 +25,7 @@ pub enum Outcome {
 pub struct StepReport {
     pub step: String,
     pub outcome: Outcome,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<RowFinding>,
     pub checks: Vec<Check>,
     pub notes: Vec<String>,
     /// (what, milliseconds) for every ACCESS EXCLUSIVE transaction.

@@ -5,7 +5,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Acquire, Connection};
 
 use super::error::EngineError;
-use super::finding::Finding;
+use super::finding::RowFinding;
 use super::log::{self, LogRecord};
 use super::options::{EngineOptions, Step};
 use super::plan::Plan;
@@ -117,7 +117,7 @@ impl Engine {
             plan.indexes.len(),
             plan.views.len()
         ));
-        if report.findings.iter().any(Finding::blocks) {
+        if report.findings.iter().any(RowFinding::blocks) {
             report.outcome = Outcome::Blocked;
         }
         report.plan = Some(plan);
@@ -146,7 +146,7 @@ impl Engine {
         }
         let plan = self.current_plan().await?;
         let findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
-        if findings.iter().any(Finding::blocks) {
+        if findings.iter().any(RowFinding::blocks) {
             report.findings = findings;
             report.outcome = Outcome::Blocked;
             return Ok(report);
@@ -179,7 +179,7 @@ impl Engine {
             // Only to change nothing when a `fail` policy would stop the run: the
             // authoritative checks run again inside the policies' transaction below.
             report.findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
-            if report.findings.iter().any(Finding::blocks) {
+            if report.findings.iter().any(RowFinding::blocks) {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);
             }
@@ -187,7 +187,7 @@ impl Engine {
             shadow::install(&mut self.conn, &plan, &retry).await?;
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
             let touched = quarantine::apply(&mut tx, run, &plan, &self.options.policies).await?;
-            if touched.iter().any(Finding::blocks) {
+            if touched.iter().any(RowFinding::blocks) {
                 report.findings = touched;
                 report.outcome = Outcome::Blocked;
                 return Ok(report); // dropping `tx` rolls the policies back
@@ -198,7 +198,7 @@ impl Engine {
             report.findings = touched;
         }
         for table in &plan.tables {
-            let rows = batches::convert_table(&mut self.conn, run, &plan, table, self.options.batch_size, &retry, &self.progress).await?;
+            let rows = batches::convert_table(&mut self.conn, run, &plan, table, self.options.batch_size.rows(), &retry, &self.progress).await?;
             report.notes.push(format!("{}: {rows} rows converted", table.label()));
         }
         if !rollback::is_swapped(&mut self.conn, &plan).await? {

@@ -42,7 +42,7 @@ pub async fn provision(options: &ProvisionOptions) -> Result<Server, ProvisionEr
         BackendChoice::Existing => match &options.database_url {
             Some(url) => existing::start(&ExistingOptions { url: url.clone() }).await,
             None => Err(ProvisionError::BadUrl {
-                message: "--backend existing needs --database-url or PGREHEARSE_DATABASE_URL".to_string(),
+                message: "--backend existing needs --server-url".to_string(),
             }),
         },
         BackendChoice::Auto => {
@@ -51,6 +51,8 @@ pub async fn provision(options: &ProvisionOptions) -> Result<Server, ProvisionEr
             }
             let native_error = match native::start(&native_options).await {
                 Ok(server) => return Ok(server),
+                // A --pg-bindir that is wrong is the user's to fix, not a reason to try Docker.
+                Err(err) if err.is_bad_input() => return Err(err),
                 Err(err) => err.to_string(),
             };
             let container_error = match start_container(options).await {

@@ -62,7 +62,7 @@ async fn existing_status(options: &ProvisionOptions) -> BackendStatus {
         return BackendStatus {
             backend: "existing",
             available: false,
-            detail: "no --database-url / PGREHEARSE_DATABASE_URL given".into(),
+            detail: "no --server-url given".into(),
         };
     };
     let (available, detail) = match super::existing::parse_url(url) {

@@ -33,7 +33,7 @@ pub async fn start(options: &ExistingOptions) -> Result<Server, ProvisionError> 
 /// Splits a Postgres URL into an [`Endpoint`], percent-decoding user and password.
 pub fn parse_url(raw: &str) -> Result<Endpoint, ProvisionError> {
     let bad = |message: &str| ProvisionError::BadUrl { message: message.to_string() };
-    let url = url::Url::parse(raw).map_err(|e| bad(&format!("{e}; expected postgres://user:password@host:port/database")))?;
+    let url = url::Url::parse(raw).map_err(|e| bad(&explain_url_error("--server-url", &e.to_string())))?;
     if url.scheme() != "postgres" && url.scheme() != "postgresql" {
         return Err(bad(&format!("scheme `{}` is not postgres:// or postgresql://", url.scheme())));
     }
@@ -47,6 +47,16 @@ pub fn parse_url(raw: &str) -> Result<Endpoint, ProvisionError> {
     let database = url.path().trim_start_matches('/');
     let database = if database.is_empty() { "postgres".to_string() } else { decode(database).unwrap_or_default() };
     Ok(Endpoint::new(host, url.port().unwrap_or(5432), &user, password, &database))
+}
+
+/// A URL parse error, with what the URL should look like and the usual cause: a password
+/// holding `@`, `/` or `:` makes the parser read part of it as the host or the port. The
+/// message never repeats the URL, which holds the password.
+pub fn explain_url_error(flag: &str, error: &str) -> String {
+    format!(
+        "{error}; expected postgres://user:password@host:port/database. If the user or password holds \
+         characters such as @ : / ? # [ ] % or a space, percent-encode them in {flag} (@ as %40, / as %2F, : as %3A, # as %23)"
+    )
 }
 
 /// Drops the databases this process created, except those a failed test kept.
@@ -89,5 +99,12 @@ mod tests {
         let d = parse_url("postgresql://localhost").unwrap();
         assert_eq!((d.port, d.user.as_str(), d.maintenance_db.as_str()), (5432, "postgres", "postgres"));
         assert!(parse_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn an_unencoded_password_gets_a_hint_at_percent_encoding_and_is_not_shown() {
+        let err = parse_url("postgres://app:se/cr@t@db.local:5432/app").unwrap_err().to_string();
+        assert!(err.contains("percent-encode") && err.contains("--server-url") && err.contains("%40"), "{err}");
+        assert!(!err.contains("se/cr"), "the message must not show the password: {err}");
     }
 }

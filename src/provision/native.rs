@@ -2,6 +2,7 @@
 //! temporary directory, on a free loopback port, tuned for throwaway data.
 
 use std::fs::File;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +11,8 @@ use std::time::{Duration, Instant};
 use super::binaries::PgBinaries;
 use super::cleanup::{self, DIRECTORY_PREFIX};
 use super::error::ProvisionError;
-use super::initdb_cache;
+use super::initdb_cache::{self, InitdbCache};
+use super::native_auth;
 use super::os_user::{self, RunAs};
 use super::server::{BackendKind, Endpoint, Resource, Server};
 use super::stale;
@@ -24,6 +26,8 @@ pub struct NativeOptions {
     pub account: Option<String>,
     /// Run `initdb` afresh instead of copying a cached pristine cluster.
     pub skip_initdb_cache: bool,
+    /// Where the cluster's directory and the initdb cache go; [`temp_root`] when None.
+    pub temp_root: Option<PathBuf>,
 }
 
 /// Temporary directories go under `$PGREHEARSE_TMPDIR`, else the system's.
@@ -41,9 +45,11 @@ pub(crate) fn run_as_account(command: &mut Command, run_as: Option<&RunAs>) {
 pub async fn start(options: &NativeOptions) -> Result<Server, ProvisionError> {
     let binaries = PgBinaries::locate(options.bindir.as_deref())?;
     let run_as = os_user::resolve(options.account.as_deref())?;
-    stale::sweep_directories();
+    // SAFETY: geteuid has no preconditions.
+    let own_uid = unsafe { libc::geteuid() };
+    let root = options.temp_root.clone().unwrap_or_else(temp_root);
+    stale::sweep_directories(&root, &[Some(own_uid), run_as.as_ref().map(|a| a.uid)].into_iter().flatten().collect::<Vec<_>>());
 
-    let root = temp_root();
     let workdir = tempfile::Builder::new()
         .prefix(DIRECTORY_PREFIX)
         .tempdir_in(&root)
@@ -58,13 +64,15 @@ pub async fn start(options: &NativeOptions) -> Result<Server, ProvisionError> {
             return Err(err);
         }
     };
-    let endpoint = Endpoint::new("127.0.0.1", port, "postgres", None, "postgres");
-    let postgres = binaries.postgres();
-    let resource = Resource::Native { workdir: workdir.clone(), pid: child.id() };
-    Server::new(BackendKind::Native, endpoint, resource, move |created| {
-        stop(child, &workdir, !created.kept.is_empty(), &postgres, port)
-    })
-    .await
+    let stopped = Stopped { workdir: workdir.clone(), postgres: binaries.postgres(), port, account: run_as.map(|a| a.name) };
+    let password = native_auth::random_password();
+    if let Err(err) = native_auth::set_password(&workdir.join("socket"), port, &password).await {
+        stop(child, &stopped, false);
+        return Err(err);
+    }
+    let endpoint = Endpoint::new("127.0.0.1", port, native_auth::SUPERUSER, Some(password), "postgres");
+    let resource = Resource::Native { workdir, pid: child.id() };
+    Server::new(BackendKind::Native, endpoint, resource, move |created| stop(child, &stopped, !created.kept.is_empty())).await
 }
 
 fn prepare(
@@ -73,14 +81,20 @@ fn prepare(
     workdir: &Path,
     options: &NativeOptions,
 ) -> Result<(Child, u16), ProvisionError> {
+    // Owner-only, whatever the umask: the socket directory is what keeps other local
+    // users off the socket, which admits by peer authentication alone.
+    std::fs::set_permissions(workdir, std::fs::Permissions::from_mode(0o700)).map_err(ProvisionError::io(workdir))?;
     std::fs::write(workdir.join("owner"), cleanup::owner_tag()).map_err(ProvisionError::io(workdir))?;
     let socket_dir = workdir.join("socket");
-    std::fs::create_dir(&socket_dir).map_err(ProvisionError::io(&socket_dir))?;
+    std::fs::DirBuilder::new().mode(0o700).create(&socket_dir).map_err(ProvisionError::io(&socket_dir))?;
     if let Some(account) = run_as {
         os_user::chown_tree(workdir, account)?;
     }
     let data_dir = workdir.join("data");
-    initdb_cache::prepare_data_dir(binaries, run_as, &data_dir, !options.skip_initdb_cache)?;
+    let cache = (!options.skip_initdb_cache).then(|| InitdbCache::for_account(workdir.parent().unwrap_or(workdir), run_as));
+    initdb_cache::prepare_data_dir(binaries, run_as, &data_dir, cache.as_ref())?;
+    let socket_users: Vec<String> = os_user::current_name().into_iter().chain(run_as.map(|a| a.name.clone())).collect();
+    native_auth::write_auth_files(&data_dir, &socket_users)?;
 
     // A free port can be taken between our probe and the server's bind; retry then.
     let mut last_error = None;
@@ -125,6 +139,8 @@ fn spawn_and_wait(
         // Throwaway data: durability buys nothing and costs seconds (see PERF_NOTES).
         .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
         .args(["-c", "max_connections=200", "-c", "logging_collector=off"])
+        // SCRAM for the password set next (PostgreSQL 13 still defaults to md5).
+        .args(["-c", "password_encryption=scram-sha-256", "-c", "unix_socket_permissions=0700"])
         .current_dir(workdir)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
@@ -155,6 +171,22 @@ fn spawn_and_wait(
     }
 }
 
+/// How to start a kept cluster again and connect to it: as the server's account when we
+/// are root (postgres refuses root), over the socket, which admits both by peer.
+fn restart_hint(stopped: &Stopped) -> String {
+    let (workdir, port) = (&stopped.workdir, stopped.port);
+    let socket = workdir.join("socket");
+    let run_as = stopped.account.as_ref().map(|name| format!("runuser -u {name} -- ")).unwrap_or_default();
+    format!(
+        "start it with: {run_as}{} -D {} -k {} -h 127.0.0.1 -p {port}\nthen connect with: psql -h {} -p {port} -U {}",
+        stopped.postgres.display(),
+        workdir.join("data").display(),
+        socket.display(),
+        socket.display(),
+        native_auth::SUPERUSER
+    )
+}
+
 /// The eighth line of `postmaster.pid` is the postmaster's status (PostgreSQL 10+).
 fn is_ready(data_dir: &Path) -> bool {
     std::fs::read_to_string(data_dir.join("postmaster.pid"))
@@ -162,9 +194,18 @@ fn is_ready(data_dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// What [`stop`] needs to remove a cluster, or to say how to start a kept one again.
+struct Stopped {
+    workdir: PathBuf,
+    postgres: PathBuf,
+    port: u16,
+    /// The account the server runs as, when we are root: a restart must switch to it.
+    account: Option<String>,
+}
+
 /// Stops the cluster and removes its directory, unless a failed test kept a database in
 /// it: then the cluster is shut down cleanly and left for a person to start and inspect.
-fn stop(mut child: Child, workdir: &Path, keep: bool, postgres: &Path, port: u16) {
+fn stop(mut child: Child, stopped: &Stopped, keep: bool) {
     // SIGQUIT is an immediate shutdown: nothing to flush for throwaway data. SIGINT is a
     // fast shutdown that leaves a consistent directory behind.
     let signal = if keep { libc::SIGINT } else { libc::SIGQUIT };
@@ -179,16 +220,11 @@ fn stop(mut child: Child, workdir: &Path, keep: bool, postgres: &Path, port: u16
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let workdir = &stopped.workdir;
     if keep {
-        let data = workdir.join("data");
-        eprintln!(
-            "pgrehearse: kept the cluster at {}; inspect it with: {} -D {} -k {} -p {port}",
-            workdir.display(),
-            postgres.display(),
-            data.display(),
-            workdir.join("socket").display()
-        );
-        let _ = std::fs::write(workdir.join("kept"), "kept after a failure; swept at the next start\n");
+        let hint = restart_hint(stopped);
+        eprintln!("pgrehearse: kept the cluster at {}; {hint}", workdir.display());
+        let _ = std::fs::write(workdir.join("kept"), format!("kept after a failure; swept at the next start\n{hint}\n"));
     } else {
         cleanup::remove_dir(workdir);
     }

@@ -30,6 +30,17 @@ pub fn resolve(requested: Option<&str>) -> Result<Option<RunAs>, ProvisionError>
     lookup(&name).map(Some).ok_or(ProvisionError::NoUnprivilegedAccount { account: name })
 }
 
+/// The name of the account this process runs as, e.g. `root`.
+pub fn current_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
+    let entry = unsafe { libc::getpwuid(libc::geteuid()) };
+    if entry.is_null() {
+        return None;
+    }
+    let name = unsafe { std::ffi::CStr::from_ptr((*entry).pw_name) };
+    name.to_str().ok().map(str::to_string)
+}
+
 fn lookup(name: &str) -> Option<RunAs> {
     let c_name = CString::new(name).ok()?;
     // SAFETY: getpwnam returns a pointer into static storage or null; we copy out at once.

@@ -91,6 +91,16 @@ impl Endpoint {
         format!("postgres://{auth}@{}:{}/{}", self.host, self.port, encode(database))
     }
 
+    /// The URL without any password, for a client that reads it from a `.pgpass` file.
+    pub fn url_without_password(&self, database: &str) -> String {
+        format!("postgres://{}@{}:{}/{}", encode(&self.user), self.host, self.port, encode(database))
+    }
+
+    /// The password, for writing a `.pgpass` file a person's `psql` reads. Never log it.
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
     /// The URL with the password replaced by `***`: safe for logs and reports.
     pub fn display_url(&self, database: &str) -> String {
         let auth = match &self.password {

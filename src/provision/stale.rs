@@ -2,6 +2,7 @@
 //! directories and their servers, and throwaway databases on an existing server. Only
 //! resources whose owner tag names a dead process on this host are touched.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use sqlx::postgres::PgConnection;
@@ -12,16 +13,21 @@ use super::initdb_cache::CACHE_DIR_NAME;
 use crate::quote::quote_ident;
 
 /// Removes `pgrehearse-*` directories whose owner is dead, killing any server left in them.
-pub fn sweep_directories() {
-    let root = super::native::temp_root();
-    let Ok(entries) = std::fs::read_dir(&root) else { return };
+/// Only directories owned by one of `uids` (this process, the server's account) are
+/// touched: another user's directory, or one planted to look like ours, is left alone.
+pub fn sweep_directories(root: &Path, uids: &[u32]) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !name.starts_with(DIRECTORY_PREFIX) || name == CACHE_DIR_NAME {
+        if !name.starts_with(DIRECTORY_PREFIX) || name.starts_with(CACHE_DIR_NAME) {
             continue;
         }
         let path = entry.path();
+        let owned = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && uids.contains(&m.uid()));
+        if !owned {
+            continue;
+        }
         let Ok(tag) = std::fs::read_to_string(path.join("owner")) else { continue };
         if cleanup::is_owner_dead(&tag) {
             kill_postmaster(&path.join("data"));

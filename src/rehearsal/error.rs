@@ -2,8 +2,7 @@
 //! finds something, is not an error: those are findings in the report.
 
 use crate::dataset::SeedError;
-use crate::engine::user_sql::UserSqlError;
-use crate::engine::EngineError;
+use crate::migration::MigrationError;
 use crate::provision::ProvisionError;
 use crate::report::ReportError;
 use crate::verify::VerifyError;
@@ -14,10 +13,8 @@ pub enum RehearsalError {
     Provision(#[from] ProvisionError),
     #[error("seed the dataset: {0}")]
     Seed(#[from] SeedError),
-    #[error("read the migration: {0}")]
-    UserSql(#[from] UserSqlError),
-    #[error("run the built-in engine: {0}")]
-    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Migration(#[from] MigrationError),
     #[error("verify: {0}")]
     Verify(#[from] VerifyError),
     #[error("write the reports: {0}")]
@@ -31,7 +28,8 @@ impl RehearsalError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             RehearsalError::Seed(err) => err.is_bad_scenario(),
-            RehearsalError::UserSql(_) | RehearsalError::Invalid(_) => true,
+            RehearsalError::Migration(MigrationError::UserSql(err)) => err.is_bad_input(),
+            RehearsalError::Invalid(_) => true,
             _ => false,
         }
     }

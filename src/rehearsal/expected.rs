@@ -6,31 +6,23 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::PgConnection;
 
-use crate::dataset::{AnomalyKind, GroundTruth};
+use crate::dataset::GroundTruth;
 use crate::quote::quote_ident;
-use crate::scenario::{BuiltinMigration, CollisionPolicy, InvalidPolicy, OrphanPolicy};
+use crate::scenario::BuiltinMigration;
 use crate::verify::anomalies::SetAside;
 use crate::verify::schema_snapshot::SchemaSnapshot;
-use crate::verify::{TableName, VerifyError};
-
-/// A reference from `child.column` to `parent.column` (single-column, as the engine's are).
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub child: TableName,
-    pub child_column: String,
-    pub parent: TableName,
-    pub parent_column: String,
-}
+use crate::verify::VerifyError;
+use crate::vocabulary::{AnomalyKind, Policy, Relation, TableName};
 
 /// Expected set-aside rows: `converted` are the columns the engine converts (the root and
-/// every column referencing it), `links` every reference in the before database.
+/// every column referencing it), `links` every single-column reference in the before database.
 pub async fn expected_set_aside(
     before: &mut PgConnection,
     snapshot: &SchemaSnapshot,
     truth: &GroundTruth,
     migration: &BuiltinMigration,
     converted: &BTreeSet<(TableName, String)>,
-    links: &[Link],
+    links: &[Relation],
 ) -> Result<Vec<SetAside>, VerifyError> {
     let root = (TableName::parse(&migration.root.table), migration.root.column.clone());
     let mut quarantined: BTreeMap<TableName, BTreeSet<String>> = BTreeMap::new();
@@ -41,13 +33,13 @@ pub async fn expected_set_aside(
         let key = record.pk.join("|");
         let on_converted = converted.contains(&(table.clone(), column.clone()));
         let quarantines = match record.kind {
-            AnomalyKind::InvalidUuid => on_converted && migration.on_invalid == InvalidPolicy::Quarantine,
-            AnomalyKind::CaseCollision => (table.clone(), column.clone()) == root && migration.on_collision == CollisionPolicy::Quarantine,
-            AnomalyKind::Orphan if on_converted && migration.on_orphan == OrphanPolicy::Nullify => {
+            AnomalyKind::InvalidUuid => on_converted && migration.policies.invalid == Policy::Quarantine,
+            AnomalyKind::CaseCollision => (table.clone(), column.clone()) == root && migration.policies.collision == Policy::Quarantine,
+            AnomalyKind::Orphan if on_converted && migration.policies.orphan == Policy::Nullify => {
                 nulled.push(SetAside { table: table.to_string(), key: key.clone(), action: "nulled".into(), reason: None });
                 false
             }
-            AnomalyKind::Orphan => on_converted && migration.on_orphan == OrphanPolicy::Quarantine,
+            AnomalyKind::Orphan => on_converted && migration.policies.orphan == Policy::Quarantine,
             _ => false,
         };
         if quarantines {
@@ -70,7 +62,7 @@ pub async fn expected_set_aside(
 async fn cascade(
     conn: &mut PgConnection,
     snapshot: &SchemaSnapshot,
-    links: &[Link],
+    links: &[Relation],
     quarantined: &mut BTreeMap<TableName, BTreeSet<String>>,
 ) -> Result<(), VerifyError> {
     let mut frontier = quarantined.clone();
@@ -96,21 +88,21 @@ fn key_expression(snapshot: &SchemaSnapshot, table: &TableName) -> String {
     format!("concat_ws('|', {})", parts.join(", "))
 }
 
-/// The values of `link.parent_column` in the parent rows with these keys.
-async fn referenced_values(conn: &mut PgConnection, snapshot: &SchemaSnapshot, link: &Link, keys: &BTreeSet<String>) -> Result<Vec<String>, VerifyError> {
+/// The values of `link.parent_columns[0]` in the parent rows with these keys.
+async fn referenced_values(conn: &mut PgConnection, snapshot: &SchemaSnapshot, link: &Relation, keys: &BTreeSet<String>) -> Result<Vec<String>, VerifyError> {
     let sql = format!(
         "SELECT {}::text FROM {} WHERE {} = ANY($1) AND {} IS NOT NULL",
-        quote_ident(&link.parent_column),
+        quote_ident(&link.parent_columns[0]),
         link.parent.quoted(),
         key_expression(snapshot, &link.parent),
-        quote_ident(&link.parent_column)
+        quote_ident(&link.parent_columns[0])
     );
     let keys: Vec<&String> = keys.iter().collect();
     sqlx::query_scalar(&sql).bind(keys).fetch_all(conn).await.map_err(VerifyError::query(format!("read keys of {}", link.parent)))
 }
 
 /// Keys of the child rows whose reference holds one of `values`, byte for byte.
-async fn referencing_keys(conn: &mut PgConnection, snapshot: &SchemaSnapshot, link: &Link, values: &[String]) -> Result<Vec<String>, VerifyError> {
+async fn referencing_keys(conn: &mut PgConnection, snapshot: &SchemaSnapshot, link: &Relation, values: &[String]) -> Result<Vec<String>, VerifyError> {
     if values.is_empty() {
         return Ok(Vec::new());
     }
@@ -118,7 +110,7 @@ async fn referencing_keys(conn: &mut PgConnection, snapshot: &SchemaSnapshot, li
         "SELECT {} FROM {} WHERE {}::text = ANY($1)",
         key_expression(snapshot, &link.child),
         link.child.quoted(),
-        quote_ident(&link.child_column)
+        quote_ident(&link.child_columns[0])
     );
     sqlx::query_scalar(&sql).bind(values).fetch_all(conn).await.map_err(VerifyError::query(format!("follow {} to its children", link.parent)))
 }

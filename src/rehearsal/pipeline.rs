@@ -8,19 +8,18 @@ use std::time::Instant;
 
 use sqlx::PgConnection;
 
-use super::driver::{MigrationDriver, UpRun};
 use super::error::RehearsalError;
-use super::expected::{expected_set_aside, Link};
+use super::expected::expected_set_aside;
 use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
-use crate::engine::{ColumnRef, DeclaredRelation};
+use crate::vocabulary::{Relation, TableName};
 use crate::provision::{Database, Server, Template};
 use crate::report::{self, Backend, Report, Timing, WrittenReports};
-use crate::scenario::{Migration, Outcome, Scenario};
+use crate::scenario::{Migration, Scenario};
 use crate::verify::schema_snapshot::snapshot;
-use crate::engine::user_sql::StatementFailure;
-use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, Scope, TableName};
+use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
+use crate::verify::{anomalies, conservation, content, references, rerun, rollback_identity, up_runs, CheckKind, CheckResult, CheckStatus, Scope};
 
 pub struct RehearsalOptions {
     /// Reports go to `<out_dir>/<scenario name>/`.
@@ -52,8 +51,16 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         let mut conn = seeded.connect().await?;
         dataset::seed(&mut conn, scenario, observer).await?
     };
-    let relations = declared_relations(scenario, &summary.model)?;
-    let driver = MigrationDriver::from_scenario(scenario, relations)?;
+    // The references the database does not enforce, computed once: the engine converts
+    // them, the references check follows them, the expected set-aside rows cascade on them.
+    let declared = scenario.declared_relations(&summary.model).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
+    let relations: Vec<Relation> = declared.iter().map(Relation::from).collect();
+    let driver = scenario.migration_driver(declared).ok_or_else(|| {
+        RehearsalError::Invalid(format!(
+            "{}: no [migration] section: name the built-in engine (engine = \"uuid\") or your up/down SQL",
+            scenario.path.display()
+        ))
+    })?;
     let template = Template::freeze(server, seeded).await?;
     clock.lap("seed", started);
 
@@ -69,7 +76,7 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
     let mut work = work_db.connect().await?;
     let scopes = scopes(&driver);
     let mut checks: Vec<CheckResult> = Vec::new();
-    let expectation = up_expectation(scenario);
+    let expectation = scenario.expect.up;
 
     let up = driver.up(&work_db, options.progress).await?;
     clock.0.push(Timing { phase: "migrate".into(), duration: up.duration });
@@ -87,12 +94,12 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
         checks.push(conserved);
         tables = counts;
         checks.push(content::check(&mut before, &mut work, &after_up).await?);
-        checks.push(references::check(&mut work, &verify_relations(scenario, &summary.model), &after_up).await?);
+        checks.push(references::check(&mut work, &relations, &after_up).await?);
         let mut actual = anomalies::read_quarantined(&mut before, &mut work, &after_up).await?;
         attach_engine_reasons(&mut work, &work_snapshot, &mut actual).await;
         actual.extend(nulled);
         actual.sort();
-        let expected = expected_rows(&mut before, scenario, &summary.model, &summary.truth, &scopes).await?;
+        let expected = expected_rows(&mut before, scenario, &relations, &summary.truth, &scopes).await?;
         checks.push(anomalies::check(expected.as_deref(), &actual));
         quarantine_by_reason = anomalies::by_reason(&actual);
         first_after = Some(rerun::capture(&mut work, &after_up.snapshot_options()).await?);
@@ -126,70 +133,23 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
     Ok(Rehearsed { report, written })
 }
 
-fn up_expectation(scenario: &Scenario) -> up_runs::Expectation {
-    match scenario.expect.up {
-        Outcome::Pass => up_runs::Expectation::Success,
-        Outcome::Fail => up_runs::Expectation::Failure { sqlstate: None, message_contains: None },
-    }
-}
-
-/// The unenforced references of the dataset, as the engine names columns.
-pub fn declared_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Result<Vec<DeclaredRelation>, RehearsalError> {
-    let relations = scenario.relations(model).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
-    let column = |id: dataset::ColumnId| {
-        let table = &model.tables[id.table];
-        ColumnRef::new(&table.schema, &table.name, &table.columns[id.column].name)
-    };
-    Ok(relations.into_iter().filter(|r| !r.is_enforced).map(|r| DeclaredRelation { child: column(r.from), parent: column(r.to) }).collect())
-}
-
-/// The same references, as the verifier names them.
-fn verify_relations(scenario: &Scenario, model: &dataset::SchemaModel) -> Vec<references::Relation> {
-    let Ok(relations) = scenario.relations(model) else { return Vec::new() };
-    relations
-        .into_iter()
-        .filter(|r| !r.is_enforced)
-        .map(|r| {
-            let (child, parent) = (&model.tables[r.from.table], &model.tables[r.to.table]);
-            references::Relation {
-                constraint: None,
-                child: TableName::new(&child.schema, &child.name),
-                child_columns: vec![child.columns[r.from.column].name.clone()],
-                parent: TableName::new(&parent.schema, &parent.name),
-                parent_columns: vec![parent.columns[r.to.column].name.clone()],
-                validated: true,
-            }
-        })
-        .collect()
-}
-
 /// For the built-in engine, the rows it must set aside; `None` (not scored) for user SQL.
 async fn expected_rows(
     before: &mut PgConnection,
     scenario: &Scenario,
-    model: &dataset::SchemaModel,
+    declared: &[Relation],
     truth: &GroundTruth,
     scopes: &Scopes,
 ) -> Result<Option<Vec<anomalies::SetAside>>, RehearsalError> {
     let Some(Migration::Builtin(builtin)) = &scenario.migration else { return Ok(None) };
     let snap = snapshot(before, &scopes.after_up.snapshot_options()).await?;
-    let mut links: Vec<Link> = references::foreign_keys(before)
-        .await?
-        .into_iter()
-        .filter(|r| r.child_columns.len() == 1)
-        .map(|r| Link { child: r.child, child_column: r.child_columns[0].clone(), parent: r.parent, parent_column: r.parent_columns[0].clone() })
-        .collect();
-    for relation in verify_relations(scenario, model) {
-        links.push(Link {
-            child: relation.child,
-            child_column: relation.child_columns[0].clone(),
-            parent: relation.parent,
-            parent_column: relation.parent_columns[0].clone(),
-        });
-    }
+    let mut links: Vec<Relation> = references::foreign_keys(before).await?.into_iter().filter(Relation::is_single_column).collect();
+    links.extend(declared.iter().cloned());
     let root = (TableName::parse(&builtin.root.table), builtin.root.column.clone());
     let mut converted: BTreeSet<(TableName, String)> = BTreeSet::from([root.clone()]);
-    converted.extend(links.iter().filter(|l| (l.parent.clone(), l.parent_column.clone()) == root).map(|l| (l.child.clone(), l.child_column.clone())));
+    converted.extend(
+        links.iter().filter(|l| (l.parent.clone(), l.parent_columns[0].clone()) == root).map(|l| (l.child.clone(), l.child_columns[0].clone())),
+    );
     Ok(Some(expected_set_aside(before, &snap, truth, builtin, &converted, &links).await?))
 }
 
@@ -223,7 +183,7 @@ async fn build_report(
 }
 
 /// A down that errors is itself a rollback-identity finding, naming the statement.
-fn with_down_failure(mut identity: CheckResult, failure: Option<&StatementFailure>) -> CheckResult {
+fn with_down_failure(mut identity: CheckResult, failure: Option<&MigrationFailure>) -> CheckResult {
     if let Some(failure) = failure {
         let mut finding = up_runs::failed(failure, "down failed");
         finding.check = CheckKind::RollbackIdentity;

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, Row};
 
 use crate::verify::anomalies::SetAside;
 use crate::verify::schema_snapshot::SchemaSnapshot;
-use crate::verify::TableName;
+use crate::vocabulary::TableName;
 
 /// One row the engine recorded: its table, primary-key values in key order, and kind.
 struct Recorded {

@@ -2,7 +2,7 @@
 //! log) is left out; after down it may remain only if the scenario says so, otherwise a
 //! leftover is a rollback-identity finding.
 
-use super::driver::MigrationDriver;
+use crate::migration::MigrationDriver;
 use crate::dataset::truth::TRUTH_SCHEMA;
 use crate::engine::{BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 use crate::verify::{Scope, TablePattern};

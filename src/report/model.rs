@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::vocabulary::Batch;
 use crate::verify::conservation::TableCounts;
 use crate::verify::{CheckResult, CheckStatus};
 
@@ -69,17 +70,9 @@ pub struct Backend {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Batch {
-    pub index: u64,
-    pub rows: u64,
-    #[serde(with = "crate::verify::duration_ms", rename = "duration_ms")]
-    pub duration: Duration,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub phase: String,
-    #[serde(with = "crate::verify::duration_ms", rename = "duration_ms")]
+    #[serde(with = "crate::vocabulary::duration_ms", rename = "duration_ms")]
     pub duration: Duration,
 }
 

@@ -8,11 +8,11 @@ use toml::Spanned;
 use super::error::ScenarioError;
 use super::file::{self, AnomalyEntry, ColumnEntry, ScenarioFile};
 use super::location::Location;
-use super::migration::{Expectation, Outcome};
 use super::migration_load::validate_migration;
-use super::names::{ColumnName, TableName};
+use super::names::{ColumnName, TableMention};
 use super::scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};
-use crate::dataset::{AnomalyKind, BuiltinSchema};
+use super::builtin_schema::BuiltinSchema;
+use crate::vocabulary::{AnomalyKind, ExpectedOutcome, Expectation};
 
 /// What validation needs at hand: the file and its text, to turn spans into lines.
 pub(super) struct Source<'a> {
@@ -79,7 +79,7 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
     let rows = raw
         .rows
         .iter()
-        .map(|(table, &count)| (TableName { table: table.get_ref().clone(), location: source.at(table) }, count))
+        .map(|(table, &count)| (TableMention { table: table.get_ref().clone(), location: source.at(table) }, count))
         .collect();
     let relations = raw
         .relations
@@ -163,7 +163,7 @@ fn validate_anomaly(source: &Source<'_>, entry: &Spanned<AnomalyEntry>) -> Resul
 }
 
 fn validate_varieties(source: &Source<'_>, kind: AnomalyKind, written: &Spanned<Vec<String>>) -> Result<Vec<&'static str>, ScenarioError> {
-    let known = kind.varieties();
+    let known = crate::dataset::anomaly::varieties(kind);
     if written.get_ref().is_empty() {
         return Err(source.invalid(source.at(written), "`varieties` is empty: leave it out to use them all"));
     }
@@ -181,11 +181,13 @@ fn validate_varieties(source: &Source<'_>, kind: AnomalyKind, written: &Spanned<
 
 fn validate_expect(source: &Source<'_>, expect: Option<&file::ExpectSection>) -> Result<Expectation, ScenarioError> {
     let Some(expect) = expect else { return Ok(Expectation::default()) };
-    let outcome = |value: &Option<Spanned<String>>| -> Result<Outcome, ScenarioError> {
+    let outcome = |value: &Option<Spanned<String>>| -> Result<ExpectedOutcome, ScenarioError> {
         match value {
-            None => Ok(Outcome::Pass),
-            Some(value) => Outcome::parse(value.get_ref())
-                .ok_or_else(|| source.invalid(source.at(value), format!("expected `pass` or `fail`, not `{}`", value.get_ref()))),
+            None => Ok(ExpectedOutcome::Pass),
+            Some(value) => ExpectedOutcome::parse(value.get_ref()).ok_or_else(|| {
+                let names = ExpectedOutcome::names().iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ");
+                source.invalid(source.at(value), format!("expected {names}, not `{}`", value.get_ref()))
+            }),
         }
     };
     Ok(Expectation { up: outcome(&expect.up)?, down: outcome(&expect.down)? })

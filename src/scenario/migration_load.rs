@@ -1,16 +1,14 @@
 //! Validates `[migration]`: either the built-in engine with its policies, or `up`/`down`
 //! files, or a directory of sqlx-style `NNNN_name.up.sql` / `.down.sql` files.
 
-use std::path::{Path, PathBuf};
-
 use toml::Spanned;
 
 use super::error::ScenarioError;
 use super::file::MigrationSection;
 use super::load::Source;
-use super::migration::{BuiltinMigration, CollisionPolicy, Engine, InvalidPolicy, Migration, OrphanPolicy, SqlMigration, SqlStep};
-
-const DEFAULT_BATCH_SIZE: u64 = 1000;
+use super::migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
+use crate::migration::MigrationSet;
+use crate::vocabulary::{BatchSize, Policies, Policy, PolicyTarget};
 
 pub(super) fn validate_migration(source: &Source<'_>, section: &Spanned<MigrationSection>) -> Result<Migration, ScenarioError> {
     let at = source.at(section);
@@ -24,33 +22,37 @@ pub(super) fn validate_migration(source: &Source<'_>, section: &Spanned<Migratio
     }
 }
 
-fn policy<T>(source: &Source<'_>, key: &str, value: &Option<Spanned<String>>, default: T, parse: fn(&str) -> Option<T>, allowed: &str) -> Result<T, ScenarioError> {
-    match value {
-        None => Ok(default),
-        Some(value) => parse(value.get_ref()).ok_or_else(|| {
-            source.invalid(source.at(value), format!("`{key} = \"{}\"` is not a policy: use one of {allowed}", value.get_ref()))
-        }),
+/// `on_<anomaly> = "<policy>"`: a policy that anomaly takes, by the names clap derives.
+fn policies(source: &Source<'_>, m: &MigrationSection) -> Result<Policies, ScenarioError> {
+    let mut policies = Policies::default();
+    for (target, value) in [(PolicyTarget::Invalid, &m.on_invalid), (PolicyTarget::Orphan, &m.on_orphan), (PolicyTarget::Collision, &m.on_collision)] {
+        let Some(value) = value else { continue };
+        let policy = Policy::parse(value.get_ref()).filter(|p| target.allows(*p)).ok_or_else(|| {
+            let key = format!("on_{}", target.name());
+            source.invalid(source.at(value), format!("`{key} = \"{}\"` is not a policy: use one of {}", value.get_ref(), target.allowed_names().join(", ")))
+        })?;
+        policies.set(target, policy);
     }
+    Ok(policies)
 }
 
 fn validate_builtin(source: &Source<'_>, m: &MigrationSection, engine: &Spanned<String>) -> Result<Migration, ScenarioError> {
-    let engine_kind = Engine::parse(engine.get_ref())
+    let engine_kind = <BuiltinEngine as clap::ValueEnum>::from_str(engine.get_ref(), false)
+        .ok()
         .ok_or_else(|| source.invalid(source.at(engine), format!("unknown engine `{}`: the built-in engine is `uuid`", engine.get_ref())))?;
     let root = m.root.as_ref().ok_or_else(|| source.invalid(source.at(engine), "the uuid engine needs `root = \"table.column\"`, e.g. `root = \"users.id\"`"))?;
     if m.quarantine.is_some() {
         return Err(source.invalid(source.at(engine), "`quarantine` is for your own SQL migration; the built-in engine keeps its own"));
     }
-    let batch_size = m.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
-    if batch_size == 0 {
-        return Err(source.invalid(source.at(engine), "`batch_size` must be at least 1"));
-    }
+    let batch_size = match m.batch_size {
+        None => BatchSize::DEFAULT,
+        Some(rows) => BatchSize::new(rows).map_err(|err| source.invalid(source.at(engine), format!("`batch_size` {err}")))?,
+    };
     Ok(Migration::Builtin(BuiltinMigration {
         engine: engine_kind,
         root: source.column_name(root)?,
         batch_size,
-        on_invalid: policy(source, "on_invalid", &m.on_invalid, InvalidPolicy::Fail, InvalidPolicy::parse, "fail, quarantine")?,
-        on_orphan: policy(source, "on_orphan", &m.on_orphan, OrphanPolicy::Fail, OrphanPolicy::parse, "fail, quarantine, nullify")?,
-        on_collision: policy(source, "on_collision", &m.on_collision, CollisionPolicy::Fail, CollisionPolicy::parse, "fail, quarantine")?,
+        policies: policies(source, m)?,
         keep_bookkeeping: m.keep_bookkeeping,
     }))
 }
@@ -61,44 +63,26 @@ fn validate_sql(source: &Source<'_>, m: &MigrationSection, at: super::location::
             return Err(source.invalid(source.at(value), format!("`{key}` is an option of the built-in engine; your own SQL decides for itself")));
         }
     }
-    let steps = match (&m.up, &m.down, &m.migrations) {
+    let set = match (&m.up, &m.down, &m.migrations) {
         (Some(up), down, None) => {
             let down = down.as_ref().ok_or_else(|| source.invalid(source.at(up), "`up` needs a `down` file: pgrehearse rehearses the rollback too"))?;
-            let up_path = source.existing_file("migration.up", up)?;
-            let name = up_path.file_name().and_then(|n| n.to_str()).unwrap_or("up").trim_end_matches(".sql").trim_end_matches(".up").to_string();
-            vec![SqlStep { name, up: up_path, down: Some(source.existing_file("migration.down", down)?) }]
+            let (up_path, down_path) = (source.existing_file("migration.up", up)?, source.existing_file("migration.down", down)?);
+            MigrationSet::from_pair(&up_path, Some(&down_path)).map_err(|err| source.invalid(source.at(up), err.to_string()))?
         }
-        (None, None, Some(dir)) => directory_steps(source, dir)?,
+        (None, None, Some(dir)) => directory_set(source, dir)?,
         _ => return Err(source.invalid(at, "[migration] takes either `up` + `down` or `migrations = \"dir\"`, not both")),
     };
-    Ok(Migration::Sql(SqlMigration { steps, quarantine: m.quarantine.clone().unwrap_or_default(), keep_bookkeeping: m.keep_bookkeeping }))
+    Ok(Migration::Sql(SqlMigration { set, quarantine: m.quarantine.clone().unwrap_or_default(), keep_bookkeeping: m.keep_bookkeeping }))
 }
 
-/// Lists `NNNN_name.up.sql` files in version order, each with its `.down.sql` if present.
-fn directory_steps(source: &Source<'_>, dir: &Spanned<String>) -> Result<Vec<SqlStep>, ScenarioError> {
+/// Reads a sqlx-style directory through the same listing the runner uses: a file whose
+/// name is not `NNNN_name.up.sql` / `.down.sql` is refused here, not after seeding.
+fn directory_set(source: &Source<'_>, dir: &Spanned<String>) -> Result<MigrationSet, ScenarioError> {
     let path = source.existing_file("migration.migrations", dir)?;
-    let entries = std::fs::read_dir(&path).map_err(|err| source.invalid(source.at(dir), format!("cannot list {}: {err}", path.display())))?;
-    let mut ups: Vec<(u64, String, PathBuf)> = Vec::new();
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(stem) = file_name.strip_suffix(".up.sql") else { continue };
-        let Some((version, _)) = stem.split_once('_') else { continue };
-        let Ok(version) = version.parse::<u64>() else { continue };
-        ups.push((version, stem.to_string(), entry.path()));
-    }
-    ups.sort();
-    if ups.is_empty() {
-        return Err(source.invalid(source.at(dir), format!("{} holds no `NNNN_name.up.sql` files", path.display())));
-    }
-    let steps: Vec<SqlStep> = ups.into_iter().map(|(_, name, up)| step_with_down(&path, name, up)).collect();
-    if steps.last().is_some_and(|step| step.down.is_none()) {
-        let last = &steps[steps.len() - 1].name;
+    let set = MigrationSet::from_dir(&path).map_err(|err| source.invalid(source.at(dir), err.to_string()))?;
+    if set.rehearsed.down.is_none() {
+        let last = &set.rehearsed.name;
         return Err(source.invalid(source.at(dir), format!("the rehearsed migration `{last}` has no `{last}.down.sql`: pgrehearse rehearses the rollback too")));
     }
-    Ok(steps)
-}
-
-fn step_with_down(dir: &Path, name: String, up: PathBuf) -> SqlStep {
-    let down = dir.join(format!("{name}.down.sql"));
-    SqlStep { down: down.exists().then_some(down), name, up }
+    Ok(set)
 }

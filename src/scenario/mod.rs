@@ -1,6 +1,8 @@
 //! The scenario file: the TOML as written (serde, unknown keys refused) kept apart from the
 //! validated [`Scenario`], whose names are resolved against the schema once it is loaded.
 
+mod builtin_schema;
+mod driver;
 mod error;
 mod file;
 mod load;
@@ -8,12 +10,12 @@ mod location;
 mod migration;
 mod migration_load;
 mod names;
-mod resolve;
 #[allow(clippy::module_inception)]
 mod scenario;
 
 pub use error::ScenarioError;
 pub use location::Location;
-pub use migration::{BuiltinMigration, CollisionPolicy, Engine, Expectation, InvalidPolicy, Migration, OrphanPolicy, Outcome, SqlMigration, SqlStep};
-pub use names::{ColumnName, TableName};
+pub use builtin_schema::BuiltinSchema;
+pub use migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
+pub use names::{ColumnName, TableMention};
 pub use scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};

@@ -13,7 +13,7 @@ pub struct ColumnName {
 
 /// A table named in `[rows]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableName {
+pub struct TableMention {
     pub table: String,
     pub location: Location,
 }

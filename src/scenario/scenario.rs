@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::migration::{Expectation, Migration};
-use super::names::{ColumnName, TableName};
-use crate::dataset::AnomalyKind;
+use super::migration::Migration;
+use super::names::{ColumnName, TableMention};
+use crate::vocabulary::{AnomalyKind, Expectation};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -15,7 +15,7 @@ pub struct Scenario {
     pub name: String,
     pub seed: u64,
     pub schema: SchemaSource,
-    pub rows: Vec<(TableName, u64)>,
+    pub rows: Vec<(TableMention, u64)>,
     pub relations: Vec<RelationDecl>,
     pub anomalies: Vec<AnomalyRequest>,
     pub migration: Option<Migration>,
@@ -49,7 +49,7 @@ pub enum ColumnValues {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchemaSource {
-    /// One of [`crate::dataset::BuiltinSchema`].
+    /// One of [`super::BuiltinSchema`].
     Builtin(String),
     /// A DDL file, resolved against the scenario file's directory.
     File(PathBuf),

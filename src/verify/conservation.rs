@@ -10,7 +10,7 @@ use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::schema_snapshot::snapshot;
 use super::scope::Scope;
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 /// Row counts of one table, for the check and for the report's table of counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,8 @@ pub enum CheckKind {
     Anomalies,
     RollbackIdentity,
     Rerun,
+    /// A SQLite export matches its Postgres source under the type mapping.
+    SqliteExport,
 }
 
 impl CheckKind {
@@ -33,6 +35,7 @@ impl CheckKind {
             CheckKind::Anomalies => "anomalies",
             CheckKind::RollbackIdentity => "rollback-identity",
             CheckKind::Rerun => "rerun",
+            CheckKind::SqliteExport => "sqlite-export",
         }
     }
 }
@@ -98,7 +101,7 @@ pub struct CheckResult {
     /// One line on what was checked ("3 tables, 12000 rows compared"), or why it was skipped.
     pub summary: String,
     pub findings: Vec<Finding>,
-    #[serde(with = "super::duration_ms", rename = "duration_ms")]
+    #[serde(with = "crate::vocabulary::duration_ms", rename = "duration_ms")]
     pub duration: Duration,
 }
 

@@ -10,7 +10,7 @@ use sqlx::{PgConnection, Row};
 use super::error::VerifyError;
 use super::projection::{ColumnProjection, PreparedSide, Side, SourceProjection};
 use super::schema_snapshot::SchemaSnapshot;
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 /// Two multisets of rows with equal fingerprints are equal but for a 64-bit-sum collision.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use super::error::VerifyError;
 use super::projection::{ColumnProjection, Side, SourceProjection};
 use super::schema_snapshot::TableSchema;
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 /// Whether values are compared as the new type (content) or as raw text (rollback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 /// `schema.table`, where either part may hold `*` wildcards. A bare `table` means
 /// `public.table`; a bare `schema.*` covers every table in the schema.

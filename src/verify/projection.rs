@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 
 use super::cast_helper::ensure_try_cast;
 use super::error::VerifyError;
-use super::table::TableName;
+use crate::vocabulary::TableName;
 use crate::quote::quote_ident;
 
 /// A column of a source, and the type its values are compared as (when it differs).

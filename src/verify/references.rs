@@ -3,43 +3,14 @@
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding, MAX_EXAMPLES};
 use super::schema_snapshot::{snapshot, SchemaSnapshot};
 use super::scope::Scope;
-use super::table::TableName;
+use crate::vocabulary::{Relation, TableName};
 use crate::quote::quote_ident;
-
-/// A relation from child columns to parent columns: an FK, or one the database does not
-/// enforce (declared in the scenario or with `--relation`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Relation {
-    /// The FK constraint's name, or `None` for a declared relation.
-    pub constraint: Option<String>,
-    pub child: TableName,
-    pub child_columns: Vec<String>,
-    pub parent: TableName,
-    pub parent_columns: Vec<String>,
-    /// False for an FK added `NOT VALID` and never validated.
-    pub validated: bool,
-}
-
-impl Relation {
-    /// `child.columns -> parent.columns`, as shown in findings.
-    pub fn describe(&self) -> String {
-        let name = self.constraint.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-        format!(
-            "{}({}) -> {}({}){name}",
-            self.child,
-            self.child_columns.join(", "),
-            self.parent,
-            self.parent_columns.join(", ")
-        )
-    }
-}
 
 const FOREIGN_KEYS_SQL: &str = "
 SELECT con.conname, cn.nspname AS child_schema, c.relname AS child_table,

@@ -11,9 +11,9 @@ use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::fingerprint::{fingerprint_tables, Fingerprint};
 use super::schema_diff::diff as schema_diff;
 use super::schema_snapshot::{snapshot, SchemaSnapshot, SnapshotOptions};
-use super::table::TableName;
+use crate::vocabulary::TableName;
 use super::up_runs;
-use crate::engine::user_sql::StatementFailure;
+use crate::migration::MigrationFailure;
 
 /// The state of a database after an up: its schema and a fingerprint of every table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub async fn capture(conn: &mut PgConnection, options: &SnapshotOptions) -> Resu
 
 /// Compares the state after the first up with the state after the second; `second_up`
 /// is the failure of the second up, if it failed (then there is no second state).
-pub fn check(first: &AfterState, second: Result<&AfterState, &StatementFailure>, duration: Duration) -> CheckResult {
+pub fn check(first: &AfterState, second: Result<&AfterState, &MigrationFailure>, duration: Duration) -> CheckResult {
     let started = Instant::now();
     let second = match second {
         Ok(state) => state,

@@ -165,7 +165,7 @@ mod tests {
 
     use super::*;
     use crate::verify::schema_snapshot::TableSchema;
-    use crate::verify::TableName;
+    use crate::vocabulary::TableName;
 
     fn column(name: &str, data_type: &str, default: Option<&str>) -> ColumnSchema {
         ColumnSchema { name: name.into(), data_type: data_type.into(), not_null: true, default: default.map(str::to_string) }

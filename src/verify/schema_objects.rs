@@ -11,7 +11,7 @@ use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::pattern::{matches_any, TablePattern};
-use super::table::TableName;
+use crate::vocabulary::TableName;
 use crate::quote::{quote_ident, quote_qualified};
 
 /// Kinds of object no snapshot covers, listed in every report so a user knows where the

@@ -11,7 +11,7 @@ use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
 use super::pattern::{matches_any, TablePattern};
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 /// Schemas that never hold user data: the system's, the dataset's ground truth, and the
 /// helper functions the verifier installs.

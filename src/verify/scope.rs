@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pattern::{matches_any, TablePattern};
 use super::schema_snapshot::{SchemaSnapshot, SnapshotOptions, TableSchema};
-use super::table::TableName;
+use crate::vocabulary::TableName;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {

@@ -6,7 +6,8 @@
 pub mod fixture;
 pub mod snapshot;
 
-use pgrehearse::engine::{Engine, EngineOptions, Policies, Progress, Step, StepReport};
+use pgrehearse::engine::{Engine, EngineOptions, Progress, Step, StepReport};
+use pgrehearse::vocabulary::{BatchSize, Policies};
 use pgrehearse::provision::Database;
 
 /// Runs one step in-process against `db`.
@@ -15,11 +16,11 @@ pub async fn step(db: &Database, options: &EngineOptions, step: Step) -> StepRep
     engine.run(step).await.unwrap_or_else(|e| panic!("step {} failed to {e}", step.name()))
 }
 
-pub fn options(policies: Policies, batch_size: i64) -> EngineOptions {
+pub fn options(policies: Policies, batch_size: u64) -> EngineOptions {
     EngineOptions {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies,
-        batch_size,
+        batch_size: BatchSize::new(batch_size).expect("a batch size of at least 1"),
         ..Default::default()
     }
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use pgrehearse::engine::user_sql::{run_file, FileOutcome, SqlFile};
+use pgrehearse::migration::{run_file, FileOutcome, SqlFile};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Server, Template};
 use pgrehearse::verify::{CheckKind, CheckResult, CheckStatus, Finding, Scope};
 use sqlx::{Executor, PgConnection};

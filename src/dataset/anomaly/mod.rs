@@ -1,7 +1,8 @@
 //! Anomaly kinds and the varieties of bad UUID text they inject.
 
-mod kind;
 mod uuid_forms;
+mod varieties;
 
-pub use kind::AnomalyKind;
+pub use crate::vocabulary::AnomalyKind;
 pub use uuid_forms::{InvalidVariety, NoncanonicalVariety};
+pub use varieties::varieties;

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use super::types::{Cell, ColumnGen, RowAnomaly, TablePlan};
 use super::values::{case_twin, duplicate_text, invalid_text, noncanonical_text, orphan_text};
 use crate::dataset::generate::rng::{mix, name_hash};
-use crate::dataset::model::{ColumnId, Relation, SchemaModel};
+use crate::dataset::model::{ColumnId, ModelRelation, SchemaModel};
 use crate::dataset::AnomalyKind;
 use crate::scenario::{ColumnName, Scenario, ScenarioError};
 
@@ -40,7 +40,7 @@ impl TableRequest {
 pub struct AnomalyContext<'a> {
     pub scenario: &'a Scenario,
     pub model: &'a SchemaModel,
-    pub relations: &'a [Relation],
+    pub relations: &'a [ModelRelation],
     pub table: usize,
     pub planned: &'a [Option<TablePlan>],
 }
@@ -97,7 +97,7 @@ pub fn not_applicable(ctx: &AnomalyContext<'_>, request: &TableRequest, reason: 
     }
 }
 
-pub fn relation_of<'a>(ctx: &'a AnomalyContext<'_>, column: usize) -> Option<&'a Relation> {
+pub fn relation_of<'a>(ctx: &'a AnomalyContext<'_>, column: usize) -> Option<&'a ModelRelation> {
     let id = ColumnId { table: ctx.table, column };
     ctx.relations.iter().find(|r| r.from == id)
 }

@@ -11,7 +11,7 @@ use super::types::{ColumnGen, Pick, SeedPlan, TablePlan};
 use crate::dataset::error::SeedError;
 use crate::dataset::generate::rng::{mix, name_hash};
 use super::value_columns::ResolvedSource;
-use crate::dataset::model::{ColumnId, Relation, SchemaModel};
+use crate::dataset::model::{ColumnId, ModelRelation, SchemaModel};
 use crate::scenario::{ColumnName, ColumnValues, Scenario, ScenarioError};
 
 /// Rows for a table with no parents that the scenario does not size.
@@ -56,7 +56,7 @@ impl SeedPlan {
 struct TableInputs<'a> {
     scenario: &'a Scenario,
     model: &'a SchemaModel,
-    relations: &'a [Relation],
+    relations: &'a [ModelRelation],
     planned: &'a [Option<TablePlan>],
     sources: &'a [(ColumnId, ResolvedSource, &'a ColumnName)],
 }
@@ -95,7 +95,7 @@ fn capacity(planned: &[Option<TablePlan>], columns: &[ColumnGen], combo_space: O
     one_to_one.chain(combo_space).min().unwrap_or(u64::MAX)
 }
 
-fn default_rows(planned: &[Option<TablePlan>], relations: &[Relation], table: usize) -> u64 {
+fn default_rows(planned: &[Option<TablePlan>], relations: &[ModelRelation], table: usize) -> u64 {
     parents(table, relations)
         .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows * DEFAULT_FAN_OUT))
         .max()

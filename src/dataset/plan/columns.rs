@@ -9,7 +9,7 @@ use super::value_columns::{plan_value, ResolvedSource, ValueContext};
 use crate::scenario::ColumnName;
 use crate::dataset::error::SeedError;
 use crate::dataset::generate::rng::{mix, name_hash};
-use crate::dataset::model::{BaseType, ColumnId, Relation, SchemaModel, TableModel};
+use crate::dataset::model::{BaseType, ColumnId, ModelRelation, SchemaModel, TableModel};
 
 /// Share of NULLs in nullable value columns that no anomaly targets.
 const NATURAL_NULL_PER_MILLE: u64 = 80;
@@ -18,7 +18,7 @@ pub struct ColumnContext<'a> {
     pub model: &'a SchemaModel,
     pub table: usize,
     pub salt: u64,
-    pub relations: &'a [Relation],
+    pub relations: &'a [ModelRelation],
     /// Columns some anomaly targets: they get no natural NULLs, so every NULL is recorded.
     pub anomaly_columns: &'a BTreeSet<usize>,
     /// Plans of the tables already planned (the parents).
@@ -56,7 +56,7 @@ pub fn plan_columns(ctx: &ColumnContext<'_>) -> Result<(Vec<ColumnGen>, Option<C
     Ok((columns, combo))
 }
 
-fn relation_from<'a>(ctx: &ColumnContext<'a>, column: usize) -> Option<&'a Relation> {
+fn relation_from<'a>(ctx: &ColumnContext<'a>, column: usize) -> Option<&'a ModelRelation> {
     let id = ColumnId { table: ctx.table, column };
     ctx.relations.iter().find(|r| r.from == id)
 }
@@ -77,7 +77,7 @@ fn plan_combo(ctx: &ColumnContext<'_>, key: &[usize]) -> Result<Combo, SeedError
     Ok(Combo { sizes, spread: Affine::new(space, mix(&[ctx.salt, name_hash("combo")])) })
 }
 
-fn parent_clean_count(ctx: &ColumnContext<'_>, relation: &Relation) -> Result<u64, SeedError> {
+fn parent_clean_count(ctx: &ColumnContext<'_>, relation: &ModelRelation) -> Result<u64, SeedError> {
     let parent = ctx.planned[relation.to.table].as_ref().expect("parents are planned first");
     let count = parent.clean.count();
     if count == 0 {
@@ -141,7 +141,7 @@ fn key_gen(table: &TableModel, column: usize, salt: u64) -> Option<ColumnGen> {
 }
 
 /// A reference target must be a column whose value for any row can be recomputed.
-fn check_key_target(ctx: &ColumnContext<'_>, relation: &Relation) -> Result<(), SeedError> {
+fn check_key_target(ctx: &ColumnContext<'_>, relation: &ModelRelation) -> Result<(), SeedError> {
     let parent = ctx.planned[relation.to.table].as_ref().expect("parents are planned first");
     let is_key = match &parent.columns[relation.to.column] {
         ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey => true,

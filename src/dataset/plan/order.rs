@@ -1,10 +1,10 @@
 //! Dependency order: parents before children, ties broken by table order so the result
 //! is deterministic. A cycle (which only deferred FKs allow) is broken in table order.
 
-use crate::dataset::model::Relation;
+use crate::dataset::model::ModelRelation;
 
 /// Table indexes with every referenced table before the tables referencing it.
-pub fn load_order(table_count: usize, relations: &[Relation]) -> Vec<usize> {
+pub fn load_order(table_count: usize, relations: &[ModelRelation]) -> Vec<usize> {
     let mut placed = vec![false; table_count];
     let mut order = Vec::with_capacity(table_count);
     while order.len() < table_count {
@@ -17,7 +17,7 @@ pub fn load_order(table_count: usize, relations: &[Relation]) -> Vec<usize> {
 }
 
 /// The other tables `table` references.
-pub fn parents(table: usize, relations: &[Relation]) -> impl Iterator<Item = usize> + '_ {
+pub fn parents(table: usize, relations: &[ModelRelation]) -> impl Iterator<Item = usize> + '_ {
     relations.iter().filter(move |r| r.from.table == table && r.to.table != table).map(|r| r.to.table)
 }
 
@@ -26,8 +26,8 @@ mod tests {
     use super::*;
     use crate::dataset::model::ColumnId;
 
-    fn relation(from: usize, to: usize) -> Relation {
-        Relation { from: ColumnId { table: from, column: 0 }, to: ColumnId { table: to, column: 0 }, is_enforced: false }
+    fn relation(from: usize, to: usize) -> ModelRelation {
+        ModelRelation { from: ColumnId { table: from, column: 0 }, to: ColumnId { table: to, column: 0 }, is_enforced: false }
     }
 
     #[test]

@@ -31,6 +31,8 @@ impl SqlFile {
 pub struct MigrationPair {
     /// The sqlx version number; 0 for a pair named explicitly.
     pub version: u64,
+    /// `0007_uuid` for `0007_uuid.up.sql`; the file stem for a pair named explicitly.
+    pub name: String,
     pub up: SqlFile,
     pub down: Option<SqlFile>,
 }
@@ -45,10 +47,15 @@ pub struct MigrationSet {
 }
 
 impl MigrationSet {
+    /// Every pair in the order they run: the setup migrations, then the rehearsed one.
+    pub fn pairs(&self) -> impl Iterator<Item = &MigrationPair> {
+        self.setup.iter().chain(std::iter::once(&self.rehearsed))
+    }
+
     /// An explicit `up`/`down` pair, as a scenario's `[migration] up = ... down = ...`.
     pub fn from_pair(up: &Path, down: Option<&Path>) -> Result<MigrationSet, UserSqlError> {
         let down = down.map(SqlFile::read).transpose()?;
-        let rehearsed = MigrationPair { version: 0, up: SqlFile::read(up)?, down };
+        let rehearsed = MigrationPair { version: 0, name: stem(up).to_string(), up: SqlFile::read(up)?, down };
         Ok(MigrationSet { setup: Vec::new(), rehearsed })
     }
 
@@ -75,11 +82,17 @@ impl MigrationSet {
         for (version, (up, down)) in found {
             let up = up.ok_or_else(|| UserSqlError::BadName { path: down.clone().unwrap_or_default() })?;
             let down = down.as_deref().map(SqlFile::read).transpose()?;
-            pairs.push(MigrationPair { version, up: SqlFile::read(&up)?, down });
+            pairs.push(MigrationPair { version, name: stem(&up).to_string(), up: SqlFile::read(&up)?, down });
         }
         let rehearsed = pairs.pop().ok_or_else(|| UserSqlError::EmptyDirectory { dir: dir.to_path_buf() })?;
         Ok(MigrationSet { setup: pairs, rehearsed })
     }
+}
+
+/// The file name without `.up.sql` / `.down.sql` / `.sql`.
+fn stem(path: &Path) -> &str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("up");
+    name.trim_end_matches(".sql").trim_end_matches(".up").trim_end_matches(".down")
 }
 
 /// `Some((version, is_up))` for a migration file name, `None` for an unrelated file.

@@ -1,4 +1,4 @@
-//! The schemas pgrehearse ships: their DDL, readable in `src/dataset/schemas/`, and the
+//! The schemas pgrehearse ships: their DDL, readable in `src/scenario/schemas/`, and the
 //! relations the database does not enforce but the application relies on.
 
 /// A schema shipped with pgrehearse, named by `[schema] builtin = "..."`.

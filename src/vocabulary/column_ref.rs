@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::table::TableName;
+
 /// A column of a table, schema-qualified (`public` when the user left it out).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ColumnRef {
@@ -17,6 +19,11 @@ pub struct ColumnRef {
 impl ColumnRef {
     pub fn new(schema: &str, table: &str, column: &str) -> Self {
         ColumnRef { schema: schema.into(), table: table.into(), column: column.into() }
+    }
+
+    /// The table the column belongs to.
+    pub fn table_name(&self) -> TableName {
+        TableName::new(&self.schema, &self.table)
     }
 
     pub fn is_in(&self, schema: &str, table: &str) -> bool {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::error::UserSqlError;
-use super::failure::StatementFailure;
+use super::statement_failure::StatementFailure;
 use super::lexer::{statements, Segment};
 use super::source::{MigrationSet, SqlFile};
 use super::transaction::{transaction_mode, TransactionMode};
@@ -22,7 +22,7 @@ pub struct FileOutcome {
     /// How many ran to completion (and, in [`TransactionMode::Single`], were committed
     /// only if there was no failure).
     pub statements_run: usize,
-    #[serde(with = "crate::verify::duration_ms")]
+    #[serde(with = "crate::vocabulary::duration_ms")]
     pub duration: Duration,
     pub failure: Option<StatementFailure>,
 }

@@ -50,19 +50,6 @@ impl AnomalyKind {
         AnomalyKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// The varieties a scenario may pick with `varieties = [...]`, as the ground truth
-    /// records them; empty for kinds that have none.
-    pub fn varieties(self) -> Vec<&'static str> {
-        use super::uuid_forms::{InvalidVariety, NoncanonicalVariety};
-        match self {
-            AnomalyKind::InvalidUuid => InvalidVariety::ALL.iter().map(|v| v.as_str()).collect(),
-            AnomalyKind::NoncanonicalUuid => NoncanonicalVariety::ALL.iter().map(|v| v.as_str()).collect(),
-            AnomalyKind::CaseCollision => vec!["uppercase", "mixed_case"],
-            AnomalyKind::Duplicate => vec!["exact", "case", "whitespace"],
-            AnomalyKind::Orphan | AnomalyKind::Null | AnomalyKind::Dependent => Vec::new(),
-        }
-    }
-
     /// Whether a parent row with this anomaly must be set aside by a migration, so that
     /// its children are the dependents a cascading quarantine has to catch.
     pub fn makes_bad_parent(self) -> bool {

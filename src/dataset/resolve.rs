@@ -1,14 +1,12 @@
-//! Resolves the names a scenario writes against the loaded schema: unknown tables and
-//! columns become errors that point at the scenario line.
+//! Resolves the names a scenario writes against the loaded schema model: unknown tables
+//! and columns become errors that point at the scenario line.
 
-use super::error::ScenarioError;
-use super::migration::Migration;
-use super::names::{ColumnName, TableName};
-use super::scenario::{Scenario, SchemaSource};
-use crate::dataset::{BuiltinSchema, ColumnId, Relation, SchemaModel};
+use super::model::{ColumnId, ModelRelation, SchemaModel};
+use crate::scenario::{BuiltinSchema, ColumnName, Migration, Scenario, ScenarioError, SchemaSource, TableMention};
+use crate::vocabulary::{ColumnRef, DeclaredRelation};
 
 impl Scenario {
-    pub fn resolve_table(&self, model: &SchemaModel, name: &TableName) -> Result<usize, ScenarioError> {
+    pub fn resolve_table(&self, model: &SchemaModel, name: &TableMention) -> Result<usize, ScenarioError> {
         model.find_table(&name.table).ok_or_else(|| ScenarioError::UnknownTable {
             path: self.path.clone(),
             location: name.location,
@@ -18,7 +16,7 @@ impl Scenario {
     }
 
     pub fn resolve_column(&self, model: &SchemaModel, name: &ColumnName) -> Result<ColumnId, ScenarioError> {
-        let table = self.resolve_table(model, &TableName { table: name.table.clone(), location: name.location })?;
+        let table = self.resolve_table(model, &TableMention { table: name.table.clone(), location: name.location })?;
         let columns = &model.tables[table].columns;
         let column = model.tables[table].column_index(&name.column).ok_or_else(|| ScenarioError::UnknownColumn {
             path: self.path.clone(),
@@ -32,7 +30,7 @@ impl Scenario {
 
     /// Every single-column reference: FK constraints, the built-in schema's declared
     /// relations, and the scenario's `[[relation]]` entries, without repeats.
-    pub fn relations(&self, model: &SchemaModel) -> Result<Vec<Relation>, ScenarioError> {
+    pub fn relations(&self, model: &SchemaModel) -> Result<Vec<ModelRelation>, ScenarioError> {
         let mut relations = model.enforced_relations();
         let mut declared: Vec<ColumnName> = Vec::new();
         if let SchemaSource::Builtin(name) = &self.schema {
@@ -50,10 +48,22 @@ impl Scenario {
         for pair in declared.chunks(2) {
             let (from, to) = (self.resolve_column(model, &pair[0])?, self.resolve_column(model, &pair[1])?);
             if !relations.iter().any(|r| r.from == from && r.to == to) {
-                relations.push(Relation { from, to, is_enforced: false });
+                relations.push(ModelRelation { from, to, is_enforced: false });
             }
         }
         Ok(relations)
+    }
+
+    /// The references the database does not enforce (the built-in schema's and the
+    /// scenario's `[[relation]]`s), as the engine and the checks name columns: computed
+    /// once per rehearsal and handed to everyone who needs them.
+    pub fn declared_relations(&self, model: &SchemaModel) -> Result<Vec<DeclaredRelation>, ScenarioError> {
+        let column = |id: ColumnId| {
+            let table = &model.tables[id.table];
+            ColumnRef::new(&table.schema, &table.name, &table.columns[id.column].name)
+        };
+        let relations = self.relations(model)?;
+        Ok(relations.into_iter().filter(|r| !r.is_enforced).map(|r| DeclaredRelation { child: column(r.from), parent: column(r.to) }).collect())
     }
 
     /// Checks every table and column the scenario names against the schema.

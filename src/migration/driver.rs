@@ -1,0 +1,114 @@
+//! The migration being rehearsed, behind one interface: the built-in engine, or the
+//! user's own up/down SQL. Each runs `up` and `down` on a database and says what happened
+//! as data; a failing migration is a [`MigrationFailure`], not an error.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::error::MigrationError;
+use super::failure::MigrationFailure;
+use super::run::{run_file, run_setup};
+use super::source::MigrationSet;
+use crate::engine::{self, Engine, EngineOptions, Outcome, Progress, Step};
+use crate::provision::Database;
+use crate::vocabulary::Batch;
+
+pub enum MigrationDriver {
+    Engine { options: EngineOptions, keep_bookkeeping: bool },
+    Sql {
+        set: MigrationSet,
+        quarantine: Vec<String>,
+        keep_bookkeeping: bool,
+        /// The scenario file's directory: reports name files relative to it, as the user
+        /// wrote them, not by this machine's absolute paths.
+        base: PathBuf,
+    },
+}
+
+/// What one run of `up` did.
+#[derive(Debug, Clone)]
+pub struct UpRun {
+    /// The statement (or the engine step) that failed.
+    pub failure: Option<MigrationFailure>,
+    pub duration: Duration,
+    /// The engine's batches, for the duration-over-time chart; empty for user SQL.
+    pub batches: Vec<Batch>,
+    /// Longest exclusive lock the engine held, in milliseconds.
+    pub longest_lock_ms: Option<f64>,
+}
+
+impl MigrationDriver {
+    /// Says what runs, for the report.
+    pub fn describe(&self) -> String {
+        match self {
+            MigrationDriver::Engine { options, .. } => {
+                format!("built-in uuid engine (root {}, batch size {})", options.root, options.batch_size)
+            }
+            MigrationDriver::Sql { set, base, .. } => {
+                let shown = |path: &Path| path.strip_prefix(base).unwrap_or(path).display().to_string();
+                let down = set.rehearsed.down.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
+                format!("{} / {}", shown(&set.rehearsed.up.path), down)
+            }
+        }
+    }
+
+    pub fn keeps_bookkeeping(&self) -> bool {
+        match self {
+            MigrationDriver::Engine { keep_bookkeeping, .. } | MigrationDriver::Sql { keep_bookkeeping, .. } => *keep_bookkeeping,
+        }
+    }
+
+    /// Applies the earlier migrations of a directory, before anything is measured.
+    pub async fn setup(&self, db: &Database) -> Result<Option<MigrationFailure>, MigrationError> {
+        let MigrationDriver::Sql { set, .. } = self else { return Ok(None) };
+        let mut conn = db.connect().await?;
+        let outcomes = run_setup(&mut conn, set).await?;
+        Ok(outcomes.into_iter().find_map(|o| o.failure).map(MigrationFailure::Statement))
+    }
+
+    pub async fn up(&self, db: &Database, progress: bool) -> Result<UpRun, MigrationError> {
+        let started = Instant::now();
+        match self {
+            MigrationDriver::Sql { set, .. } => {
+                let mut conn = db.connect().await?;
+                let outcome = run_file(&mut conn, &set.rehearsed.up).await?;
+                let failure = outcome.failure.map(MigrationFailure::Statement);
+                Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None })
+            }
+            MigrationDriver::Engine { options, .. } => {
+                let report = run_engine(db, options, Step::Full, progress).await?;
+                let mut conn = db.connect().await?;
+                let batches = engine::committed_batches(&mut conn).await?;
+                let longest_lock_ms = report.lock_held_ms.iter().map(|(_, ms)| *ms).reduce(f64::max);
+                Ok(UpRun { failure: engine_failure(report), duration: started.elapsed(), batches, longest_lock_ms })
+            }
+        }
+    }
+
+    pub async fn down(&self, db: &Database, progress: bool) -> Result<(Option<MigrationFailure>, Duration), MigrationError> {
+        let started = Instant::now();
+        let failure = match self {
+            MigrationDriver::Sql { set, .. } => {
+                let down = set.rehearsed.down.as_ref().ok_or(MigrationError::NoDown)?;
+                let mut conn = db.connect().await?;
+                run_file(&mut conn, down).await?.failure.map(MigrationFailure::Statement)
+            }
+            MigrationDriver::Engine { options, .. } => engine_failure(run_engine(db, options, Step::Rollback, progress).await?),
+        };
+        Ok((failure, started.elapsed()))
+    }
+}
+
+async fn run_engine(db: &Database, options: &EngineOptions, step: Step, progress: bool) -> Result<engine::StepReport, MigrationError> {
+    let bars = if progress { Progress::visible() } else { Progress::hidden() };
+    let mut engine = Engine::connect(&db.connect_options(), options.clone(), step, bars).await?;
+    Ok(engine.run(step).await?)
+}
+
+/// The engine reports a blocked or failed step as data, with the findings that stopped it.
+fn engine_failure(report: engine::StepReport) -> Option<MigrationFailure> {
+    if !matches!(report.outcome, Outcome::Blocked | Outcome::ChecksFailed) {
+        return None;
+    }
+    Some(MigrationFailure::EngineRefused { step: report.step, outcome: report.outcome, findings: report.findings })
+}

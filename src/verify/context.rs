@@ -1,0 +1,54 @@
+//! What every check of a phase reads: the two databases, the states they were in when
+//! the phase began (each read once), the scope, the declared references, and the rows
+//! the migration set aside. Every state check takes `&mut Context` and nothing else.
+
+use sqlx::PgConnection;
+
+use super::anomalies::SetAside;
+use super::conservation::TableCounts;
+use super::scope::Scope;
+use super::state::DatabaseState;
+use crate::vocabulary::Relation;
+
+pub struct Context<'c> {
+    /// The untouched clone, as the dataset (and any setup migrations) left it.
+    pub before: &'c mut PgConnection,
+    /// The clone the migration ran on.
+    pub after: &'c mut PgConnection,
+    /// The state of `before`, read once for the whole rehearsal.
+    pub original: &'c DatabaseState,
+    /// The state the phase reached on `after`, read once when it was reached.
+    pub reached: &'c DatabaseState,
+    pub scope: &'c Scope,
+    /// References the database does not enforce; the FKs come from the states.
+    pub declared: Vec<Relation>,
+    /// The rows the migration must set aside (from the ground truth); `None` when there
+    /// is nothing to score against (the user's own SQL).
+    pub expected_set_aside: Option<Vec<SetAside>>,
+    /// The rows it did set aside, read when the phase began.
+    pub set_aside: Vec<SetAside>,
+    /// Row counts per table, left by the conservation check for the report.
+    pub table_counts: Vec<TableCounts>,
+}
+
+impl<'c> Context<'c> {
+    pub fn new(
+        before: &'c mut PgConnection,
+        after: &'c mut PgConnection,
+        original: &'c DatabaseState,
+        reached: &'c DatabaseState,
+        scope: &'c Scope,
+    ) -> Context<'c> {
+        Context {
+            before,
+            after,
+            original,
+            reached,
+            scope,
+            declared: Vec::new(),
+            expected_set_aside: None,
+            set_aside: Vec::new(),
+            table_counts: Vec::new(),
+        }
+    }
+}

@@ -11,6 +11,15 @@ pub enum SeedError {
     #[error("generate values for column {column} of type {sql_type}: pgrehearse has no generator for that type. Make the column nullable (it is then left NULL) or open an issue")]
     UnsupportedColumn { column: String, sql_type: String },
 
+    #[error("generate values for column {column}: its CHECK constraint {constraint} ({definition}) is not in a form pgrehearse can satisfy (IN lists, comparisons with constants, length limits, <> ''). Give the column its values with a [[column]] entry (values = [...] or from = \"table.column\")")]
+    UnsatisfiableCheck { column: String, constraint: String, definition: String },
+
+    #[error("generate values for column {column}: {reason}")]
+    UnsupportedValues { column: String, reason: String },
+
+    #[error("generate rows for table {table}: {reason}")]
+    UnsupportedTable { table: String, reason: String },
+
     #[error("follow the multi-column foreign key on {table} ({columns}): only single-column references are generated so far")]
     MultiColumnForeignKey { table: String, columns: String },
 

@@ -5,6 +5,7 @@
 pub mod anomaly;
 mod disk;
 pub mod catalog;
+mod check;
 mod error;
 pub mod generate;
 pub mod keys;

@@ -20,6 +20,11 @@ pub struct TableModel {
     /// Unique constraints (and unique indexes), each as column indexes.
     pub uniques: Vec<Vec<usize>>,
     pub foreign_keys: Vec<ForeignKeyModel>,
+    /// CHECK constraints over two or more columns, which the generator cannot satisfy:
+    /// (name, definition).
+    pub multi_column_checks: Vec<(String, String)>,
+    /// A partitioned table (`PARTITION BY`); its partitions are not listed on their own.
+    pub is_partitioned: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +38,34 @@ pub struct ColumnModel {
     pub not_null: bool,
     /// Generated columns take no values through COPY.
     pub is_generated: bool,
+    /// `numeric(p, s)`: precision and scale; `None` for unconstrained numeric and other types.
+    pub numeric: Option<(u32, u32)>,
+    /// An enum's labels in order (of the column's type, or its array's element type).
+    pub labels: Vec<String>,
+    /// An array of `base` (the element type, through any domain).
+    pub is_array: bool,
+    /// CHECK constraints on this column alone, its domain's included: (name, definition).
+    pub checks: Vec<(String, String)>,
+    /// Some index covers the column, so a value must fit a btree entry (about 2.7 KB).
+    pub is_indexed: bool,
+}
+
+impl Default for ColumnModel {
+    fn default() -> ColumnModel {
+        ColumnModel {
+            name: String::new(),
+            sql_type: String::new(),
+            base: BaseType::Text,
+            max_len: None,
+            not_null: false,
+            is_generated: false,
+            numeric: None,
+            labels: Vec::new(),
+            is_array: false,
+            checks: Vec::new(),
+            is_indexed: false,
+        }
+    }
 }
 
 /// The type families the generator knows how to fill.

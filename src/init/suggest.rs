@@ -150,11 +150,11 @@ mod tests {
 
     fn column(name: &str, sql_type: &str, max_len: Option<usize>) -> ColumnModel {
         let base = if sql_type.starts_with("character") || sql_type == "text" { BaseType::Text } else { BaseType::Int8 };
-        ColumnModel { name: name.into(), sql_type: sql_type.into(), base, max_len, not_null: true, is_generated: false }
+        ColumnModel { name: name.into(), sql_type: sql_type.into(), base, max_len, not_null: true, is_generated: false, ..ColumnModel::default() }
     }
 
     fn table(name: &str, columns: Vec<ColumnModel>, fks: Vec<ForeignKeyModel>) -> TableModel {
-        TableModel { schema: "public".into(), name: name.into(), columns, primary_key: vec![0], uniques: vec![], foreign_keys: fks }
+        TableModel { schema: "public".into(), name: name.into(), columns, primary_key: vec![0], uniques: vec![], foreign_keys: fks, multi_column_checks: vec![], is_partitioned: false }
     }
 
     fn shop() -> SchemaModel {

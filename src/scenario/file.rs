@@ -22,6 +22,28 @@ pub struct ScenarioFile {
     pub anomalies: Vec<Spanned<AnomalyEntry>>,
     pub migration: Option<Spanned<MigrationSection>>,
     pub expect: Option<ExpectSection>,
+    /// `[values]`: how generated values spread over each type's domain.
+    pub values: Option<Spanned<ValuesSection>>,
+    /// `[[column]]`: a column's values given by the scenario.
+    #[serde(default, rename = "column")]
+    pub columns: Vec<Spanned<ColumnEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesSection {
+    /// Share of rows whose value cells come from the edges of their type's domain.
+    pub edge_rate: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnEntry {
+    pub column: Spanned<String>,
+    /// The values the column takes, picked uniformly.
+    pub values: Option<Vec<String>>,
+    /// `table.column`: a value of a row of another table.
+    pub from: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +68,8 @@ pub struct AnomalyEntry {
     pub column: Spanned<String>,
     pub rate: Option<f64>,
     pub count: Option<u64>,
+    /// The varieties to use, in turn; all of the kind's when absent.
+    pub varieties: Option<Spanned<Vec<String>>>,
 }
 
 /// `[migration]`: the built-in engine (`engine = "uuid"`) or the user's own SQL.

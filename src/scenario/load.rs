@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::error::ScenarioError;
-use super::file::{self, AnomalyEntry, ScenarioFile};
+use super::file::{self, AnomalyEntry, ColumnEntry, ScenarioFile};
 use super::location::Location;
 use super::migration_load::validate_migration;
 use super::names::{ColumnName, TableMention};
-use super::scenario::{Amount, AnomalyRequest, RelationDecl, Scenario, SchemaSource};
+use super::scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};
 use super::builtin_schema::BuiltinSchema;
 use crate::vocabulary::{AnomalyKind, ExpectedOutcome, Expectation};
 
@@ -102,12 +102,35 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         anomalies,
         migration,
         expect: validate_expect(source, raw.expect.as_ref())?,
+        edge_rate: validate_edge_rate(source, raw.values.as_ref())?,
+        columns: raw.columns.iter().map(|entry| validate_column(source, entry)).collect::<Result<_, _>>()?,
     })
 }
 
 /// A name that, joined to a directory, stays a single entry inside it.
 fn is_plain_file_name(name: &str) -> bool {
     !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':']) && Path::new(name).file_name().is_some_and(|f| f == name)
+}
+
+fn validate_edge_rate(source: &Source<'_>, values: Option<&Spanned<file::ValuesSection>>) -> Result<f64, ScenarioError> {
+    let Some(values) = values else { return Ok(DEFAULT_EDGE_RATE) };
+    match values.get_ref().edge_rate {
+        None => Ok(DEFAULT_EDGE_RATE),
+        Some(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        Some(rate) => Err(source.invalid(source.at(values), format!("[values] edge_rate {rate} is outside 0..=1"))),
+    }
+}
+
+fn validate_column(source: &Source<'_>, entry: &Spanned<ColumnEntry>) -> Result<ColumnSource, ScenarioError> {
+    let at = source.at(entry);
+    let entry = entry.get_ref();
+    let values = match (&entry.values, &entry.from) {
+        (Some(values), None) if values.is_empty() => return Err(source.invalid(at, "a [[column]] `values` list is empty: give at least one value")),
+        (Some(values), None) => ColumnValues::List(values.clone()),
+        (None, Some(from)) => ColumnValues::From(source.column_name(from)?),
+        _ => return Err(source.invalid(at, "a [[column]] needs exactly one of `values = [\"a\", \"b\"]` or `from = \"table.column\"`")),
+    };
+    Ok(ColumnSource { column: source.column_name(&entry.column)?, values })
 }
 
 fn validate_schema(source: &Source<'_>, schema: &Spanned<file::SchemaSection>) -> Result<SchemaSource, ScenarioError> {
@@ -141,7 +164,28 @@ fn validate_anomaly(source: &Source<'_>, entry: &Spanned<AnomalyEntry>) -> Resul
     if kind == AnomalyKind::CaseCollision && matches!(amount, Amount::Count(count) if count % 2 == 1) {
         return Err(source.invalid(at, "case_collision counts rows and each collision is a pair: give an even count"));
     }
-    Ok(AnomalyRequest { kind, column: source.column_name(&entry.column)?, amount })
+    let varieties = match &entry.varieties {
+        None => Vec::new(),
+        Some(written) => validate_varieties(source, kind, written)?,
+    };
+    Ok(AnomalyRequest { kind, column: source.column_name(&entry.column)?, amount, varieties })
+}
+
+fn validate_varieties(source: &Source<'_>, kind: AnomalyKind, written: &Spanned<Vec<String>>) -> Result<Vec<&'static str>, ScenarioError> {
+    let known = crate::dataset::anomaly::varieties(kind);
+    if written.get_ref().is_empty() {
+        return Err(source.invalid(source.at(written), "`varieties` is empty: leave it out to use them all"));
+    }
+    written
+        .get_ref()
+        .iter()
+        .map(|name| {
+            known.iter().copied().find(|k| k == name).ok_or_else(|| {
+                let choice = if known.is_empty() { "it has none".to_string() } else { format!("it has: {}", known.join(", ")) };
+                source.invalid(source.at(written), format!("{kind} has no variety `{name}` ({choice})"))
+            })
+        })
+        .collect()
 }
 
 fn validate_expect(source: &Source<'_>, expect: Option<&file::ExpectSection>) -> Result<Expectation, ScenarioError> {

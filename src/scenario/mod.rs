@@ -18,4 +18,4 @@ pub use location::Location;
 pub use builtin_schema::BuiltinSchema;
 pub use migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
 pub use names::{ColumnName, TableMention};
-pub use scenario::{Amount, AnomalyRequest, RelationDecl, Scenario, SchemaSource};
+pub use scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};

@@ -20,6 +20,31 @@ pub struct Scenario {
     pub anomalies: Vec<AnomalyRequest>,
     pub migration: Option<Migration>,
     pub expect: Expectation,
+    /// `[values] edge_rate`, in `[0, 1]`.
+    pub edge_rate: f64,
+    /// `[[column]]` entries.
+    pub columns: Vec<ColumnSource>,
+}
+
+/// Share of rows whose cells take values from the edges of their type's domain when the
+/// scenario does not say: enough to meet each kind in a few thousand rows, few enough to
+/// keep the data realistic.
+pub const DEFAULT_EDGE_RATE: f64 = 0.03;
+
+/// `[[column]]`: where a column's values come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSource {
+    pub column: ColumnName,
+    pub values: ColumnValues,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValues {
+    /// `values = ["viewer", "editor"]`: one of these, picked uniformly.
+    List(Vec<String>),
+    /// `from = "roles.name"`: the value of a row of another column, picked uniformly among
+    /// the rows that carry no anomaly.
+    From(ColumnName),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +68,8 @@ pub struct AnomalyRequest {
     pub kind: AnomalyKind,
     pub column: ColumnName,
     pub amount: Amount,
+    /// `varieties = [...]`: the varieties to use in turn; empty for all of the kind's.
+    pub varieties: Vec<&'static str>,
 }
 
 /// How many rows an anomaly touches.

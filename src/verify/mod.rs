@@ -21,6 +21,7 @@ pub mod registry;
 pub mod rerun;
 pub mod rollback_identity;
 pub mod schema_diff;
+pub mod schema_objects;
 pub mod schema_snapshot;
 mod scope;
 pub mod state;

@@ -1,6 +1,7 @@
 //! Check: after down, every user table's data is byte-identical to before (as text, all
 //! columns, compared as multisets) and the schema is identical: columns, types,
-//! nullability, defaults, constraints with their validated state, indexes and views.
+//! nullability, defaults, constraints with their validated state, indexes, views and every
+//! other object of [`super::schema_objects`]; the summary names the kinds not compared.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -53,8 +54,13 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
         rows += stats.before.rows;
         findings.extend(by_kind.into_values());
     }
-    let summary =
-        format!("{} tables, {} rows and the schema compared with the original", before_snap.tables.len(), rows);
+    let summary = format!(
+        "{} tables, {} rows and {} other schema objects compared with the original; not compared: {}",
+        before_snap.tables.len(),
+        rows,
+        before_snap.objects.len(),
+        super::schema_objects::NOT_COMPARED.join(", ")
+    );
     Ok(CheckResult::from_findings(CheckKind::RollbackIdentity, summary, findings, started.elapsed()))
 }
 

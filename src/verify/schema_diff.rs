@@ -41,7 +41,27 @@ pub fn diff(before: &SchemaSnapshot, after: &SchemaSnapshot) -> Vec<SchemaChange
         }
         changes[start..].iter_mut().for_each(|c| c.table = table.clone());
     }
+    diff_maps(&before.objects, &after.objects, |key| key.clone(), |d| d.clone(), &mut changes, |key, b, a, out| {
+        if b != a {
+            out.push(changed(key.clone(), b.clone(), a.clone()));
+        }
+    });
+    for change in changes.iter_mut().filter(|c| c.table.is_empty()) {
+        change.table = object_schema(&change.object);
+    }
     changes
+}
+
+/// `kind schema.name…` → `schema.name…`: what a finding about an object is filed under.
+fn object_schema(object: &str) -> String {
+    let mut offset = 0;
+    for word in object.split(' ') {
+        if word.contains('.') {
+            return object[offset..].to_string();
+        }
+        offset += word.len() + 1;
+    }
+    object.to_string()
 }
 
 fn one_sided(object: String, change: &str, before: Option<String>, after: Option<String>) -> SchemaChange {
@@ -157,6 +177,7 @@ mod tests {
             tables: BTreeMap::from([(TableName::new("public", "users"), table)]),
             views: BTreeMap::from([(TableName::new("public", "active_users"), view.to_string())]),
             foreign_keys: Vec::new(),
+            objects: BTreeMap::new(),
         }
     }
 

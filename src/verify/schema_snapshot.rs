@@ -1,6 +1,8 @@
 //! The schema of a database as the catalog describes it: tables, columns in order with
 //! types, nullability and defaults, constraints with their validated state, indexes and
-//! views. Two snapshots compare with `==` and diff with [`super::schema_diff`].
+//! views, and every other object (triggers, functions, sequences, types, ...: see
+//! [`super::schema_objects`]). Two snapshots compare with `==` and diff with
+//! [`super::schema_diff`].
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +27,9 @@ pub struct SchemaSnapshot {
     pub views: BTreeMap<TableName, String>,
     /// Every FK whose child table is in `tables`, in (schema, table, name) order.
     pub foreign_keys: Vec<Relation>,
+    /// Every other object, `kind schema.name` → its description: see [`super::schema_objects`].
+    #[serde(default)]
+    pub objects: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +195,7 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
             });
         }
     }
+    snap.objects = super::schema_objects::read_objects(conn, &system, &options.excluded).await?;
     Ok(snap)
 }
 

@@ -92,5 +92,7 @@ fn filtered(snapshot: &SchemaSnapshot, excluded: &[TablePattern]) -> SchemaSnaps
         tables: snapshot.tables.iter().filter(|(t, _)| keep(t)).map(|(t, s)| (t.clone(), s.clone())).collect(),
         views: snapshot.views.iter().filter(|(v, _)| keep(v)).map(|(v, d)| (v.clone(), d.clone())).collect(),
         foreign_keys: snapshot.foreign_keys.iter().filter(|r| keep(&r.child)).cloned().collect(),
+        // Objects other than tables are filtered when they are read (schema_objects).
+        objects: snapshot.objects.clone(),
     }
 }

@@ -4,7 +4,7 @@
 use super::rng::CellRng;
 use super::text_out::{push_escaped, push_u64, truncate_from, NULL};
 use super::uuid_text::{canonical_bytes, push_canonical};
-use crate::dataset::plan::{skewed, Cell, ColumnGen, Pick, RowAnomaly, SeedPlan};
+use crate::dataset::plan::{skewed, Cell, ColumnGen, Pick, RowAnomaly, SeedPlan, TablePlan};
 
 /// Appends row `row` of `table`, tab-separated and newline-terminated.
 pub fn write_row(plan: &SeedPlan, table: usize, row: u64, out: &mut Vec<u8>) {
@@ -68,17 +68,90 @@ fn write_generated(plan: &SeedPlan, table: usize, column: usize, row: u64, out: 
             Some(parent_row) => write_cell(plan, parent.table, parent.column, parent_row, out),
             None => out.extend_from_slice(NULL),
         },
-        ColumnGen::Value { kind, max_len, null_per_mille, unique } => {
+        ColumnGen::Copied { source, null_per_mille } => {
             let mut rng = CellRng::new(table_plan.salt, row, column);
-            if *null_per_mille > 0 && rng.below(1000) < *null_per_mille {
+            let clean = &plan.tables[source.table].clean;
+            if (*null_per_mille > 0 && rng.below(1000) < *null_per_mille) || clean.count() == 0 {
                 out.extend_from_slice(NULL);
-                return;
+            } else {
+                write_cell(plan, source.table, source.column, clean.nth(rng.below(clean.count())), out);
             }
-            let start = out.len();
-            kind.write(&mut rng, unique.then_some(row), out);
-            truncate_from(out, start, *max_len);
+        }
+        ColumnGen::Value { .. } | ColumnGen::Listed { .. } => {
+            if !write_value(table_plan, column, row, out) {
+                out.extend_from_slice(NULL);
+            }
         }
     }
+}
+
+/// Writes a value or listed cell from the table's own plan; `false` (nothing written)
+/// for NULL.
+fn write_value(table_plan: &TablePlan, column: usize, row: u64, out: &mut Vec<u8>) -> bool {
+    let mut rng = CellRng::new(table_plan.salt, row, column);
+    match &table_plan.columns[column] {
+        ColumnGen::Value { kind, max_len, null_per_mille, unique, edge, is_array } => {
+            if *null_per_mille > 0 && rng.below(1000) < *null_per_mille {
+                return false;
+            }
+            // The edge draw has its own stream, so regular values do not depend on the rate.
+            let mut edge_rng = CellRng::new(table_plan.salt ^ EDGE_STREAM, row, column);
+            let edge = edge.filter(|e| edge_rng.below(1_000_000) < e.per_million);
+            let start = out.len();
+            match (edge, is_array) {
+                (Some(_), true) => out.extend_from_slice(b"{}"),
+                (Some(edge), false) => {
+                    edge.kind.write(&mut edge_rng, out);
+                    kind.write_row_suffix(unique.then_some(row), out);
+                }
+                (None, true) => write_array(&mut rng, *max_len, |rng, element| kind.write(rng, None, element), out),
+                (None, false) => {
+                    kind.write(&mut rng, unique.then_some(row), out);
+                    truncate_from(out, start, *max_len);
+                }
+            }
+            true
+        }
+        ColumnGen::Listed { values, null_per_mille, is_array } => {
+            if *null_per_mille > 0 && rng.below(1000) < *null_per_mille {
+                return false;
+            }
+            let pick = |rng: &mut CellRng| values[rng.below(values.len() as u64) as usize].as_str();
+            if *is_array {
+                write_array(&mut rng, None, |rng, element| element.extend_from_slice(pick(rng).as_bytes()), out);
+            } else {
+                push_escaped(out, pick(&mut rng));
+            }
+            true
+        }
+        _ => unreachable!("only value and listed columns are written here"),
+    }
+}
+
+/// Salts the stream that decides edge values apart from the regular value's stream.
+const EDGE_STREAM: u64 = 0x6564_6765_7661_6c73;
+
+/// An array literal of one to three elements, each double-quoted.
+fn write_array(rng: &mut CellRng, max_len: Option<usize>, mut element: impl FnMut(&mut CellRng, &mut Vec<u8>), out: &mut Vec<u8>) {
+    let mut literal = String::from("{");
+    for i in 0..1 + rng.below(3) {
+        if i > 0 {
+            literal.push(',');
+        }
+        let mut raw = Vec::new();
+        element(rng, &mut raw);
+        truncate_from(&mut raw, 0, max_len);
+        literal.push('"');
+        for ch in String::from_utf8_lossy(&raw).chars() {
+            if matches!(ch, '"' | '\\') {
+                literal.push('\\');
+            }
+            literal.push(ch);
+        }
+        literal.push('"');
+    }
+    literal.push('}');
+    push_escaped(out, &literal);
 }
 
 /// The parent row a generated reference points at; `None` for a self-reference root.
@@ -111,7 +184,7 @@ pub fn pick_parent(plan: &SeedPlan, table: usize, column: usize, row: u64) -> Op
 /// The generated (pre-anomaly) text of a key or value cell, from the table's own plan
 /// alone; `None` for references and NULLs. Used while anomalies are being planned, before
 /// the whole [`SeedPlan`] exists.
-pub fn generated_text(table_plan: &crate::dataset::plan::TablePlan, column: usize, row: u64) -> Option<String> {
+pub fn generated_text(table_plan: &TablePlan, column: usize, row: u64) -> Option<String> {
     let mut out = Vec::new();
     match &table_plan.columns[column] {
         ColumnGen::UuidKey { salt } => push_canonical(&mut out, &canonical_bytes(*salt, row)),
@@ -120,15 +193,12 @@ pub fn generated_text(table_plan: &crate::dataset::plan::TablePlan, column: usiz
             out.extend_from_slice(b"k");
             push_u64(&mut out, row + 1);
         }
-        ColumnGen::Value { kind, max_len, null_per_mille, unique } => {
-            let mut rng = CellRng::new(table_plan.salt, row, column);
-            if *null_per_mille > 0 && rng.below(1000) < *null_per_mille {
+        ColumnGen::Value { .. } | ColumnGen::Listed { .. } => {
+            if !write_value(table_plan, column, row, &mut out) {
                 return None;
             }
-            kind.write(&mut rng, unique.then_some(row), &mut out);
-            truncate_from(&mut out, 0, *max_len);
         }
-        ColumnGen::Skip | ColumnGen::Reference { .. } => return None,
+        ColumnGen::Skip | ColumnGen::Reference { .. } | ColumnGen::Copied { .. } => return None,
     }
     Some(String::from_utf8_lossy(&out).into_owned())
 }

@@ -31,7 +31,8 @@ pub enum ValueKind {
     UuidText,
     Bool { true_per_mille: u64 },
     Integer { low: u64, high: u64 },
-    Numeric,
+    /// `low..=high` before the decimal point, and two decimals.
+    Numeric { low: u64, high: u64 },
     Date,
     Timestamp { with_zone: bool },
     Json,
@@ -59,7 +60,7 @@ impl ValueKind {
             BaseType::Int2 => ValueKind::Integer { low: 0, high: 100 },
             BaseType::Int4 | BaseType::Int8 if has("qty") || has("quantity") || has("count") => ValueKind::Integer { low: 1, high: 20 },
             BaseType::Int4 | BaseType::Int8 => ValueKind::Integer { low: 0, high: 100_000 },
-            BaseType::Numeric | BaseType::Float => ValueKind::Numeric,
+            BaseType::Numeric | BaseType::Float => ValueKind::Numeric { low: 1, high: 499 },
             BaseType::Date => ValueKind::Date,
             BaseType::Timestamp => ValueKind::Timestamp { with_zone: false },
             BaseType::Timestamptz => ValueKind::Timestamp { with_zone: true },
@@ -102,8 +103,8 @@ impl ValueKind {
             ValueKind::UuidText => push_canonical(out, &canonical_bytes(rng.next_u64_pub(), 0)),
             ValueKind::Bool { true_per_mille } => out.push(if rng.below(1000) < true_per_mille { b't' } else { b'f' }),
             ValueKind::Integer { low, high } => push_u64(out, low + rng.below(high - low + 1)),
-            ValueKind::Numeric => {
-                push_u64(out, 1 + rng.below(499));
+            ValueKind::Numeric { low, high } => {
+                push_u64(out, low + rng.below(high - low + 1));
                 out.push(b'.');
                 let cents = rng.below(100);
                 out.push(b'0' + (cents / 10) as u8);
@@ -124,19 +125,26 @@ impl ValueKind {
                 write_hex(rng, 16, out);
             }
         }
+        self.write_row_suffix(unique_row, out);
+    }
+
+    /// With `unique_row`, appends `-row` to text kinds so the value is unique.
+    pub fn write_row_suffix(self, unique_row: Option<u64>, out: &mut Vec<u8>) {
         if let (Some(row), true) = (unique_row, self.takes_row_suffix()) {
             out.push(b'-');
             push_u64(out, row);
         }
     }
 
-    fn takes_row_suffix(self) -> bool {
+    /// Whether unique values of this kind carry the row number (edge values may then
+    /// repeat across rows without breaking a unique constraint).
+    pub fn takes_row_suffix(self) -> bool {
         matches!(self, ValueKind::PersonName | ValueKind::Words | ValueKind::Title | ValueKind::Paragraph | ValueKind::Hash)
     }
 
     /// Whether the kind produces text a duplicate can vary in case or whitespace.
     pub fn is_text(self) -> bool {
-        !matches!(self, ValueKind::Bool { .. } | ValueKind::Integer { .. } | ValueKind::Numeric | ValueKind::Date | ValueKind::Timestamp { .. } | ValueKind::Json | ValueKind::Bytea)
+        !matches!(self, ValueKind::Bool { .. } | ValueKind::Integer { .. } | ValueKind::Numeric { .. } | ValueKind::Date | ValueKind::Timestamp { .. } | ValueKind::Json | ValueKind::Bytea)
     }
 }
 
@@ -211,7 +219,7 @@ mod tests {
     use super::*;
 
     fn column(name: &str, base: BaseType) -> ColumnModel {
-        ColumnModel { name: name.into(), sql_type: String::new(), base, max_len: None, not_null: true, is_generated: false }
+        ColumnModel { name: name.into(), base, not_null: true, ..ColumnModel::default() }
     }
 
     #[test]

@@ -20,6 +20,21 @@ pub struct TableRequest {
     pub column: usize,
     pub rows: u64,
     pub written: ColumnName,
+    /// The varieties the scenario picked; empty for all of the kind's.
+    pub varieties: Vec<&'static str>,
+}
+
+impl TableRequest {
+    /// Whether the scenario lets this request use `variety`.
+    pub fn allows(&self, variety: &str) -> bool {
+        self.varieties.is_empty() || self.varieties.contains(&variety)
+    }
+
+    /// The `i`-th variety of `all`, cycling through those the scenario allows.
+    pub fn nth_allowed(&self, all: &[&'static str], i: u64) -> &'static str {
+        let allowed: Vec<&'static str> = all.iter().copied().filter(|v| self.allows(v)).collect();
+        allowed[(i % allowed.len() as u64) as usize]
+    }
 }
 
 pub struct AnomalyContext<'a> {

@@ -10,8 +10,9 @@ use super::pick::CleanRows;
 use super::types::{ColumnGen, Pick, SeedPlan, TablePlan};
 use crate::dataset::error::SeedError;
 use crate::dataset::generate::rng::{mix, name_hash};
-use crate::dataset::model::{ModelRelation, SchemaModel};
-use crate::scenario::Scenario;
+use super::value_columns::ResolvedSource;
+use crate::dataset::model::{ColumnId, ModelRelation, SchemaModel};
+use crate::scenario::{ColumnName, ColumnValues, Scenario, ScenarioError};
 
 /// Rows for a table with no parents that the scenario does not size.
 const DEFAULT_ROOT_ROWS: u64 = 1000;
@@ -30,15 +31,18 @@ impl SeedPlan {
         let mut requests: BTreeMap<usize, Vec<(TableRequest, crate::scenario::Amount)>> = BTreeMap::new();
         for request in &scenario.anomalies {
             let id = scenario.resolve_column(model, &request.column)?;
-            let planned = TableRequest { kind: request.kind, column: id.column, rows: 0, written: request.column.clone() };
+            let planned = TableRequest { kind: request.kind, column: id.column, rows: 0, written: request.column.clone(), varieties: request.varieties.clone() };
             requests.entry(id.table).or_default().push((planned, request.amount));
         }
+        let sources = resolve_sources(scenario, model)?;
         let mut planned: Vec<Option<TablePlan>> = vec![None; model.tables.len()];
         for &table in &load_order {
             let table_requests = requests.remove(&table).unwrap_or_default();
-            let plan = plan_table(scenario, model, &relations, &planned, table, explicit_rows.get(&table).copied(), table_requests)?;
+            let inputs = TableInputs { scenario, model, relations: &relations, planned: &planned, sources: &sources };
+            let plan = plan_table(&inputs, table, explicit_rows.get(&table).copied(), table_requests)?;
             planned[table] = Some(plan);
         }
+        check_copied_sources(scenario, &sources, &planned)?;
         Ok(SeedPlan {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
@@ -48,19 +52,22 @@ impl SeedPlan {
     }
 }
 
-fn plan_table(
-    scenario: &Scenario,
-    model: &SchemaModel,
-    relations: &[ModelRelation],
-    planned: &[Option<TablePlan>],
-    table: usize,
-    explicit_rows: Option<u64>,
-    requests: Vec<(TableRequest, crate::scenario::Amount)>,
-) -> Result<TablePlan, SeedError> {
+/// What planning one table reads besides the table itself.
+struct TableInputs<'a> {
+    scenario: &'a Scenario,
+    model: &'a SchemaModel,
+    relations: &'a [ModelRelation],
+    planned: &'a [Option<TablePlan>],
+    sources: &'a [(ColumnId, ResolvedSource, &'a ColumnName)],
+}
+
+fn plan_table(inputs: &TableInputs<'_>, table: usize, explicit_rows: Option<u64>, requests: Vec<(TableRequest, crate::scenario::Amount)>) -> Result<TablePlan, SeedError> {
+    let TableInputs { scenario, model, relations, planned, sources } = *inputs;
     let table_model = &model.tables[table];
     let salt = mix(&[scenario.seed, name_hash(&table_model.schema), name_hash(&table_model.name)]);
     let anomaly_columns: BTreeSet<usize> = requests.iter().map(|(r, _)| r.column).collect();
-    let ctx = ColumnContext { model, table, salt, relations, anomaly_columns: &anomaly_columns, planned };
+    let edge_per_million = (scenario.edge_rate * 1_000_000.0).round() as u64;
+    let ctx = ColumnContext { model, table, salt, relations, anomaly_columns: &anomaly_columns, planned, edge_per_million, sources, scenario_path: &scenario.path };
     let (columns, combo) = plan_columns(&ctx)?;
     check_self_references(model, table, &columns)?;
     let capacity = capacity(planned, &columns, combo.as_ref().map(|c| c.spread.n));
@@ -102,6 +109,42 @@ fn check_self_references(model: &SchemaModel, table: usize, columns: &[ColumnGen
             if parent.table == table && !is_key {
                 let from = model.column_name(crate::dataset::ColumnId { table, column });
                 return Err(SeedError::RelationTargetNotKey { from, to: model.column_name(*parent) });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves each `[[column]]` entry to its column and source; a `from` must name a column
+/// that is not itself filled from another.
+fn resolve_sources<'a>(scenario: &'a Scenario, model: &SchemaModel) -> Result<Vec<(ColumnId, ResolvedSource, &'a ColumnName)>, SeedError> {
+    let mut resolved = Vec::new();
+    for entry in &scenario.columns {
+        let id = scenario.resolve_column(model, &entry.column)?;
+        let source = match &entry.values {
+            ColumnValues::List(values) => ResolvedSource::List(values.clone()),
+            ColumnValues::From(from) => ResolvedSource::From(scenario.resolve_column(model, from)?),
+        };
+        resolved.push((id, source, &entry.column));
+    }
+    for (id, source, written) in &resolved {
+        if let ResolvedSource::From(from) = source {
+            if from == id || resolved.iter().any(|(other, s, _)| other == from && matches!(s, ResolvedSource::From(_))) {
+                let message = format!("[[column]] {written}: `from` names a column that is itself filled from another column; point it at the original");
+                return Err(ScenarioError::Invalid { path: scenario.path.clone(), location: written.location, message }.into());
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// A `from` column needs rows to copy from.
+fn check_copied_sources(scenario: &Scenario, sources: &[(ColumnId, ResolvedSource, &ColumnName)], planned: &[Option<TablePlan>]) -> Result<(), SeedError> {
+    for (_, source, written) in sources {
+        if let ResolvedSource::From(from) = source {
+            if planned[from.table].as_ref().is_some_and(|p| p.clean.count() == 0) {
+                let message = format!("[[column]] {written}: the table it copies from has no rows without anomalies to take values from");
+                return Err(ScenarioError::Invalid { path: scenario.path.clone(), location: written.location, message }.into());
             }
         }
     }

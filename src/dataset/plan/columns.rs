@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 
 use super::pick::Affine;
 use super::types::{ColumnGen, Combo, Pick, TablePlan};
+use super::value_columns::{plan_value, ResolvedSource, ValueContext};
+use crate::scenario::ColumnName;
 use crate::dataset::error::SeedError;
 use crate::dataset::generate::rng::{mix, name_hash};
-use crate::dataset::generate::values::ValueKind;
 use crate::dataset::model::{BaseType, ColumnId, ModelRelation, SchemaModel, TableModel};
 
 /// Share of NULLs in nullable value columns that no anomaly targets.
@@ -22,10 +23,23 @@ pub struct ColumnContext<'a> {
     pub anomaly_columns: &'a BTreeSet<usize>,
     /// Plans of the tables already planned (the parents).
     pub planned: &'a [Option<TablePlan>],
+    /// Edge values per million rows, from `[values] edge_rate`.
+    pub edge_per_million: u64,
+    /// The scenario's `[[column]]` entries, resolved, with where each was written.
+    pub sources: &'a [(ColumnId, ResolvedSource, &'a ColumnName)],
+    pub scenario_path: &'a std::path::Path,
 }
 
 pub fn plan_columns(ctx: &ColumnContext<'_>) -> Result<(Vec<ColumnGen>, Option<Combo>), SeedError> {
     let table = &ctx.model.tables[ctx.table];
+    if table.is_partitioned {
+        let reason = "it is partitioned, and pgrehearse does not yet route generated rows into partitions; seed a copy of the schema without PARTITION BY".to_string();
+        return Err(SeedError::UnsupportedTable { table: table.display_name(), reason });
+    }
+    if let Some((name, definition)) = table.multi_column_checks.first() {
+        let reason = format!("its CHECK constraint {name} ({definition}) spans several columns, which pgrehearse cannot satisfy yet; drop it from the rehearsal schema or open an issue");
+        return Err(SeedError::UnsupportedTable { table: table.display_name(), reason });
+    }
     if let Some(fk) = table.foreign_keys.iter().find(|fk| fk.columns.len() > 1) {
         let columns = fk.columns.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join(", ");
         return Err(SeedError::MultiColumnForeignKey { table: table.display_name(), columns });
@@ -105,11 +119,9 @@ fn plan_column(ctx: &ColumnContext<'_>, column: usize, combo_key: Option<&[usize
     }
     let unique = table.is_in_unique(column);
     let null_per_mille = if !model.not_null && !ctx.anomaly_columns.contains(&column) { NATURAL_NULL_PER_MILLE } else { 0 };
-    match ValueKind::infer(model) {
-        Some(kind) => Ok(ColumnGen::Value { kind, max_len: model.max_len, null_per_mille, unique }),
-        None if !model.not_null => Ok(ColumnGen::Value { kind: ValueKind::Words, max_len: model.max_len, null_per_mille: 1000, unique: false }),
-        None => Err(SeedError::UnsupportedColumn { column: ctx.model.column_name(ColumnId { table: ctx.table, column }), sql_type: model.sql_type.clone() }),
-    }
+    let id = ColumnId { table: ctx.table, column };
+    let source = ctx.sources.iter().find(|(target, _, _)| *target == id).map(|(_, source, written)| (source, *written, ctx.scenario_path));
+    plan_value(&ValueContext { model: ctx.model, id, unique, null_per_mille, edge_per_million: ctx.edge_per_million, source })
 }
 
 /// A key column whose values are a pure function of the row number.

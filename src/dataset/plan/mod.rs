@@ -9,9 +9,10 @@ mod order;
 mod tests;
 mod pick;
 mod types;
+mod value_columns;
 mod values;
 
 pub use anomalies::TableRequest;
 pub use order::load_order;
 pub use pick::{skewed, Affine, CleanRows};
-pub use types::{Cell, ColumnGen, Combo, Pick, RowAnomaly, SeedPlan, TablePlan};
+pub use types::{Cell, ColumnGen, Combo, Edge, Pick, RowAnomaly, SeedPlan, TablePlan};

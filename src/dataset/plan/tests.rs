@@ -10,7 +10,7 @@ use crate::dataset::AnomalyKind;
 use crate::scenario::Scenario;
 
 fn column(name: &str, base: BaseType, max_len: Option<usize>, not_null: bool) -> ColumnModel {
-    ColumnModel { name: name.into(), sql_type: String::new(), base, max_len, not_null, is_generated: false }
+    ColumnModel { name: name.into(), base, max_len, not_null, ..ColumnModel::default() }
 }
 
 fn model() -> SchemaModel {
@@ -21,6 +21,8 @@ fn model() -> SchemaModel {
         primary_key: vec![0],
         uniques: vec![vec![1]],
         foreign_keys: vec![],
+        multi_column_checks: vec![],
+        is_partitioned: false,
     };
     let orders = TableModel {
         schema: "public".into(),
@@ -29,6 +31,8 @@ fn model() -> SchemaModel {
         primary_key: vec![0],
         uniques: vec![],
         foreign_keys: vec![],
+        multi_column_checks: vec![],
+        is_partitioned: false,
     };
     SchemaModel { tables: vec![customers, orders] }
 }

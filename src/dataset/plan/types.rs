@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::pick::{Affine, CleanRows};
+use crate::dataset::generate::edge::EdgeKind;
 use crate::dataset::generate::values::ValueKind;
 use crate::dataset::model::ColumnId;
 use crate::dataset::AnomalyKind;
@@ -43,7 +44,20 @@ pub enum ColumnGen {
     /// A short text key unique by construction.
     TextKey,
     Reference { parent: ColumnId, pick: Pick },
-    Value { kind: ValueKind, max_len: Option<usize>, null_per_mille: u64, unique: bool },
+    Value { kind: ValueKind, max_len: Option<usize>, null_per_mille: u64, unique: bool, edge: Option<Edge>, is_array: bool },
+    /// One of a list, picked uniformly: an enum's labels, a CHECK's `IN` list, or a
+    /// `[[column]]`'s `values`.
+    Listed { values: Vec<String>, null_per_mille: u64, is_array: bool },
+    /// The value of a clean row of another column (`[[column]] from`).
+    Copied { source: ColumnId, null_per_mille: u64 },
+}
+
+/// How often a value column takes a value from the edges of its type's domain, and which.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// Rows per million, from `[values] edge_rate`.
+    pub per_million: u64,
 }
 
 /// How a child row chooses its parent row.

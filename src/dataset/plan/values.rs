@@ -53,8 +53,9 @@ pub fn invalid_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableR
     let count = InvalidVariety::ALL.len() as u64;
     let variety = (0..count)
         .map(|step| InvalidVariety::ALL[((i + step) % count) as usize])
+        .filter(|v| request.allows(v.as_str()))
         .find(|v| v.is_row_specific() || !is_unique || (!is_reference && !used_shared.contains(&(request.column, v.as_str()))))
-        .expect("row-specific varieties are always usable");
+        .ok_or_else(|| not_applicable(ctx, request, "the varieties picked (`empty`, `null_string`) are the same text in every row, and a reference or unique column takes each at most once: add a row-specific variety such as `too_short`"))?;
     if !variety.is_row_specific() {
         used_shared.insert((request.column, variety.as_str()));
     }
@@ -63,7 +64,8 @@ pub fn invalid_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableR
 
 pub fn noncanonical_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequest, row: u64, i: u64) -> Result<RowAnomaly, ScenarioError> {
     let base = uuid_base(ctx, this, request, row)?;
-    let variety = NoncanonicalVariety::ALL[(i % NoncanonicalVariety::ALL.len() as u64) as usize].usable_for(&base);
+    let allowed: Vec<NoncanonicalVariety> = NoncanonicalVariety::ALL.into_iter().filter(|v| request.allows(v.as_str())).collect();
+    let variety = allowed[(i % allowed.len() as u64) as usize].usable_for(&base);
     Ok(anomaly(request, Some(variety.as_str()), Cell::Text(variety.apply(&base))))
 }
 
@@ -76,7 +78,11 @@ pub fn case_twin(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequ
     }
     let (keeper, changed) = if has_letter(&uuid_base(ctx, this, request, row)?) { (row, twin) } else { (twin, row) };
     let key = uuid_base(ctx, this, request, keeper)?;
-    let (variety, text) = if i.is_multiple_of(4) { ("uppercase", key.to_ascii_uppercase()) } else { ("mixed_case", mixed_case(&key)) };
+    let uppercase = match (request.allows("uppercase"), request.allows("mixed_case")) {
+        (true, true) => i.is_multiple_of(4),
+        (upper, _) => upper,
+    };
+    let (variety, text) = if uppercase { ("uppercase", key.to_ascii_uppercase()) } else { ("mixed_case", mixed_case(&key)) };
     let first = RowAnomaly { related: Some((ctx.table, changed)), related_table: Some(ctx.table), ..anomaly(request, Some("canonical"), Cell::Unchanged) };
     let second = RowAnomaly { related: Some((ctx.table, keeper)), related_table: Some(ctx.table), ..anomaly(request, Some(variety), Cell::Text(text)) };
     Ok(if keeper == row { (first, second) } else { (second, first) })
@@ -102,13 +108,16 @@ pub fn orphan_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRe
 pub fn duplicate_text(ctx: &AnomalyContext<'_>, this: &TablePlan, request: &TableRequest, row: u64, source: u64, i: u64) -> Result<RowAnomaly, ScenarioError> {
     let table = &ctx.model.tables[ctx.table];
     let column = &table.columns[request.column];
-    let is_text_value = matches!(this.columns[request.column], ColumnGen::Value { kind, .. } if kind.is_text());
+    let is_text_value = matches!(this.columns[request.column], ColumnGen::Value { kind, is_array: false, .. } if kind.is_text());
     if !is_text_value || table.primary_key.contains(&request.column) {
         return Err(not_applicable(ctx, request, "a duplicate needs a text column that is not the primary key (for keys, use case_collision)"));
     }
     let original = generated_text(this, request.column, source).expect("anomaly columns have no natural NULLs");
     let varieties: &[&'static str] = if table.is_in_unique(request.column) { &["case", "whitespace"] } else { &["exact", "case", "whitespace"] };
-    let wanted = varieties[(i % varieties.len() as u64) as usize];
+    if !varieties.iter().any(|v| request.allows(v)) {
+        return Err(not_applicable(ctx, request, "the column is unique, so an `exact` duplicate cannot exist: pick `case` or `whitespace`"));
+    }
+    let wanted = request.nth_allowed(varieties, i);
     let room = column.max_len.is_none_or(|len| original.chars().count() < len);
     let (variety, text) = match wanted {
         "case" if original.to_ascii_uppercase() != original => ("case", original.to_ascii_uppercase()),

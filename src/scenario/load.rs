@@ -172,7 +172,7 @@ fn validate_anomaly(source: &Source<'_>, entry: &Spanned<AnomalyEntry>) -> Resul
 }
 
 fn validate_varieties(source: &Source<'_>, kind: AnomalyKind, written: &Spanned<Vec<String>>) -> Result<Vec<&'static str>, ScenarioError> {
-    let known = crate::dataset::anomaly::varieties(kind);
+    let known = crate::vocabulary::varieties(kind);
     if written.get_ref().is_empty() {
         return Err(source.invalid(source.at(written), "`varieties` is empty: leave it out to use them all"));
     }

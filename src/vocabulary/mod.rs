@@ -11,6 +11,7 @@ mod policy;
 mod relation;
 mod settings;
 mod table;
+mod variety;
 
 pub use anomaly_kind::AnomalyKind;
 pub use batch::Batch;
@@ -20,3 +21,4 @@ pub use policy::{Policies, Policy, PolicyError, PolicyTarget};
 pub use relation::Relation;
 pub use settings::{BatchSize, SettingError};
 pub use table::TableName;
+pub use variety::{varieties, InvalidVariety, NoncanonicalVariety};

@@ -3,59 +3,9 @@
 //! `varchar(36)` columns legacy schemas use.
 
 use crate::dataset::generate::uuid_text::{has_letter, hex32, mixed_case};
-
-/// Strings that Postgres's uuid input rejects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InvalidVariety {
-    /// One hex digit short (35 characters).
-    TooShort,
-    /// Three hex digits too many, without hyphens (35 characters).
-    TooLong,
-    /// A letter outside 0-9a-f.
-    NonHex,
-    /// The empty string. At most once in a unique column.
-    Empty,
-    /// Hex digits with a space on each side.
-    WhitespacePadded,
-    /// The string `null`. At most once in a unique column.
-    NullString,
-    /// Cut after the fourth group.
-    Truncated,
-}
-
-/// Strings Postgres accepts as uuid whose text is not canonical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NoncanonicalVariety {
-    Uppercase,
-    MixedCase,
-    /// `{` + 32 hex digits + `}`: braces without hyphens, to fit `varchar(36)`.
-    Braces,
-    NoHyphens,
-}
+use crate::vocabulary::{InvalidVariety, NoncanonicalVariety};
 
 impl InvalidVariety {
-    pub const ALL: [InvalidVariety; 7] = [
-        InvalidVariety::TooShort,
-        InvalidVariety::TooLong,
-        InvalidVariety::NonHex,
-        InvalidVariety::Empty,
-        InvalidVariety::WhitespacePadded,
-        InvalidVariety::NullString,
-        InvalidVariety::Truncated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvalidVariety::TooShort => "too_short",
-            InvalidVariety::TooLong => "too_long",
-            InvalidVariety::NonHex => "non_hex",
-            InvalidVariety::Empty => "empty",
-            InvalidVariety::WhitespacePadded => "whitespace_padded",
-            InvalidVariety::NullString => "null_string",
-            InvalidVariety::Truncated => "truncated",
-        }
-    }
-
     /// Whether every row gets a different string (so the variety may repeat in a unique
     /// column).
     pub fn is_row_specific(self) -> bool {
@@ -77,18 +27,6 @@ impl InvalidVariety {
 }
 
 impl NoncanonicalVariety {
-    pub const ALL: [NoncanonicalVariety; 4] =
-        [NoncanonicalVariety::Uppercase, NoncanonicalVariety::MixedCase, NoncanonicalVariety::Braces, NoncanonicalVariety::NoHyphens];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoncanonicalVariety::Uppercase => "uppercase",
-            NoncanonicalVariety::MixedCase => "mixed_case",
-            NoncanonicalVariety::Braces => "braces",
-            NoncanonicalVariety::NoHyphens => "no_hyphens",
-        }
-    }
-
     /// The variety actually usable for this key: a key without hex letters cannot change
     /// case, so it gets braces instead.
     pub fn usable_for(self, canonical: &str) -> NoncanonicalVariety {

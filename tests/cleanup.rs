@@ -87,7 +87,7 @@ fn check_every_ending(backend_args: &[String], backend: &str) {
     assert_nothing_left(&held, &format!("{backend} normal exit"));
 
     let (held, code) = run_to_end(backend_args, "error");
-    assert_eq!(code, 1, "{backend}: error exit");
+    assert_eq!(code, 4, "{backend}: an error is an internal error (exit 4)");
     assert_nothing_left(&held, &format!("{backend} error"));
 
     let (held, code) = run_to_end(backend_args, "panic");

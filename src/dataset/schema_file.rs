@@ -53,6 +53,13 @@ pub async fn refuse_partitioned(conn: &mut PgConnection, path: &Path, ddl: &str)
 /// range, a CHECK or key no generated row satisfies) at the statement that created its
 /// table. Other errors pass through unchanged.
 pub fn place_data_error(path: &Path, ddl: &str, error: SeedError) -> SeedError {
+    if let SeedError::UnsupportedValues { column, reason } = &error {
+        // `schema.table.column` or `table.column`: the table is the part before the column.
+        let table = column.rsplit_once('.').map_or(column.as_str(), |(table, _)| table);
+        let line = line_creating(ddl, table.rsplit('.').next().unwrap_or(table));
+        let message = format!("{}:{line}: generate values for column {column}: {reason}", path.display());
+        return SeedError::SchemaStatement { file: path.display().to_string(), line, message };
+    }
     let SeedError::Database { action, source } = &error else { return error };
     let Some(pg) = source.as_database_error().and_then(|e| e.try_downcast_ref::<PgDatabaseError>()) else { return error };
     // Class 22: data exception (e.g. smallint out of range); 23: integrity (CHECK, unique, FK).

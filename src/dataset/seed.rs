@@ -77,7 +77,7 @@ pub async fn create_and_plan(conn: &mut PgConnection, scenario: &Scenario, setup
     // as long as the count; then everything the plan adds (children's default counts).
     let written: Vec<(usize, u64)> = scenario.rows.iter().filter_map(|(t, n)| scenario.resolve_table(&model, t).ok().map(|i| (i, *n))).collect();
     disk::check(&mut tx, &model, &written).await?;
-    let plan = SeedPlan::build(scenario, &model)?;
+    let plan = SeedPlan::build(scenario, &model).map_err(|e| placed(scenario, e))?;
     disk::check(&mut tx, &model, &disk::planned_rows(&plan)).await?;
     tx.commit().await.map_err(SeedError::database("commit the schema"))?;
     Ok((model, plan))

@@ -4,20 +4,13 @@
 
 mod engine_support;
 
+use engine_support::fixture::ORACLE;
 use engine_support::step;
 use pgrehearse::engine::{Engine, EngineOptions, Outcome, Progress, Step};
 use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions};
 use sqlx::{Executor, PgConnection};
 
-const ORACLE: &str = "
-CREATE FUNCTION oracle_is_uuid(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    PERFORM s::uuid;
-    RETURN true;
-EXCEPTION WHEN invalid_text_representation THEN
-    RETURN false;
-END $$;";
 
 async fn database(sql: &str) -> (provision::Server, Database) {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();

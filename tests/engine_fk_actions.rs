@@ -5,20 +5,13 @@
 
 mod engine_support;
 
+use engine_support::fixture::ORACLE;
 use engine_support::step;
 use pgrehearse::engine::{Action, EngineOptions, Outcome, RowFindingKind, Step};
 use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions};
 use sqlx::{Executor, PgConnection};
 
-const ORACLE: &str = "
-CREATE FUNCTION oracle_is_uuid(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    PERFORM s::uuid;
-    RETURN true;
-EXCEPTION WHEN invalid_text_representation THEN
-    RETURN false;
-END $$;";
 
 /// users(id) with invalid ids; sessions reference users by email (cascade), and audit
 /// events in another schema reference sessions (cascade), so deleting a user reaches

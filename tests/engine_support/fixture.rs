@@ -5,7 +5,25 @@
 
 use sqlx::{Executor, PgConnection};
 
-pub const SCHEMA: &str = r#"
+/// `oracle_is_uuid(text)`: Postgres' own `::uuid` cast as the oracle the tests compare
+/// the engine's classification with.
+macro_rules! oracle_sql {
+    () => {
+        "CREATE FUNCTION oracle_is_uuid(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM s::uuid;
+    RETURN true;
+EXCEPTION WHEN invalid_text_representation THEN
+    RETURN false;
+END $$;
+"
+    };
+}
+
+/// The oracle alone, for schemas other than the journal fixture.
+pub const ORACLE: &str = oracle_sql!();
+
+pub const SCHEMA: &str = concat!(r#"
 CREATE TABLE users (
     id varchar(36) PRIMARY KEY DEFAULT gen_random_uuid()::text,
     email text NOT NULL UNIQUE,
@@ -29,14 +47,7 @@ CREATE TABLE entry_tags (
 CREATE TABLE reminders (id serial PRIMARY KEY, user_id varchar(36), note text);
 CREATE TABLE audit_events (id bigint PRIMARY KEY, actor_id varchar(36), what text);
 CREATE VIEW user_emails AS SELECT id, email FROM users;
-CREATE FUNCTION oracle_is_uuid(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    PERFORM s::uuid;
-    RETURN true;
-EXCEPTION WHEN invalid_text_representation THEN
-    RETURN false;
-END $$;
-"#;
+"#, oracle_sql!());
 
 /// Seeds `users` rows with canonical, upper-case, braced and unhyphenated uuids, invalid
 /// ids, and case collisions; children reference them (by the exact text, as a real

@@ -1,7 +1,7 @@
 //! The `sqlite-export` check of a rehearsal, ready for the harness: export the seeded
 //! database and, where the scenario migrates, the migrated one, and verify each export
-//! against its source (conservation, and content under the mapping). Not yet wired to a
-//! scenario key: see the issue notes.
+//! against its source (conservation, and content under the mapping). A scenario asks for
+//! it with `[export] sqlite = true` (see `rehearsal::export_phase`).
 
 use std::time::Instant;
 

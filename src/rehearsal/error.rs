@@ -20,6 +20,8 @@ pub enum RehearsalError {
     Engine(#[from] EngineError),
     #[error("verify: {0}")]
     Verify(#[from] VerifyError),
+    #[error("export to SQLite: {0}")]
+    Export(#[from] crate::export::ExportError),
     #[error("write the reports: {0}")]
     Report(#[from] ReportError),
     #[error("{0}")]

@@ -3,6 +3,7 @@
 
 mod error;
 mod expected;
+mod export_phase;
 mod phases;
 mod pipeline;
 mod reasons;

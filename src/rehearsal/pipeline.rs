@@ -30,6 +30,7 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
     let phases = async {
         rehearsal.up().await?;
         rehearsal.check_after_up().await?;
+        rehearsal.export_sqlite().await?;
         rehearsal.down_and_check().await?;
         rehearsal.rerun().await
     }

@@ -27,6 +27,16 @@ pub struct ScenarioFile {
     /// `[[column]]`: a column's values given by the scenario.
     #[serde(default, rename = "column")]
     pub columns: Vec<Spanned<ColumnEntry>>,
+    /// `[export]`: extra exports of the rehearsed databases, verified like the rest.
+    pub export: Option<ExportSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSection {
+    /// Export the seeded database, and the migrated one, to SQLite and verify both.
+    #[serde(default)]
+    pub sqlite: bool,
 }
 
 #[derive(Debug, Deserialize)]

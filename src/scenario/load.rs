@@ -104,6 +104,7 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         expect: validate_expect(source, raw.expect.as_ref())?,
         edge_rate: validate_edge_rate(source, raw.values.as_ref())?,
         columns: raw.columns.iter().map(|entry| validate_column(source, entry)).collect::<Result<_, _>>()?,
+        export_sqlite: raw.export.as_ref().is_some_and(|export| export.sqlite),
     })
 }
 

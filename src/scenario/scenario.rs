@@ -24,6 +24,9 @@ pub struct Scenario {
     pub edge_rate: f64,
     /// `[[column]]` entries.
     pub columns: Vec<ColumnSource>,
+    /// `[export] sqlite = true`: the `sqlite-export` check runs on the seeded and the
+    /// migrated database.
+    pub export_sqlite: bool,
 }
 
 /// Share of rows whose cells take values from the edges of their type's domain when the

@@ -95,3 +95,31 @@ async fn a_column_entry_satisfies_a_check_the_generator_cannot_read() {
     let (result, _) = seed(&server, &scenario(dir.path(), schema, extra)).await;
     assert_eq!(result.unwrap().total_rows, 1000);
 }
+
+#[tokio::test]
+async fn a_foreign_key_to_a_unique_non_key_column_takes_the_parents_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let schema = "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(120) NOT NULL UNIQUE);
+                  CREATE TABLE sessions (id bigint PRIMARY KEY, account_email varchar(120) NOT NULL REFERENCES accounts (email) ON DELETE CASCADE);";
+    let db = server.create_database().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    let summary = dataset::seed(&mut conn, &scenario(dir.path(), schema, "[rows]\naccounts = 400\nsessions = 1200\n"), &Quiet).await.unwrap();
+    assert_eq!(summary.total_rows, 1600);
+    // The FK held through COPY; the children spread over many parents.
+    let (sessions, parents): (i64, i64) = sqlx::query_as("SELECT count(*), count(DISTINCT account_email) FROM sessions JOIN accounts ON email = account_email").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(sessions, 1200);
+    assert!(parents > 40, "{parents} distinct parents");
+}
+
+#[tokio::test]
+async fn a_table_given_no_rows_needs_no_parent_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let schema = "CREATE TABLE accounts (id varchar(36) PRIMARY KEY); CREATE TABLE sessions (id bigint PRIMARY KEY, account_id varchar(36) NOT NULL REFERENCES accounts);";
+    let (empty, _) = seed(&server, &scenario(dir.path(), schema, "[rows]\naccounts = 0\nsessions = 0\n")).await;
+    assert_eq!(empty.unwrap().total_rows, 0);
+    let (refused, _) = seed(&server, &scenario(dir.path(), schema, "[rows]\naccounts = 0\nsessions = 5\n")).await;
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("accounts") && message.contains("sessions.account_id"), "{message}");
+}

@@ -23,7 +23,7 @@ pub enum SeedError {
     #[error("follow the multi-column foreign key on {table} ({columns}): only single-column references are generated so far")]
     MultiColumnForeignKey { table: String, columns: String },
 
-    #[error("reference {from} -> {to}: the target must be a key column (primary key or unique id) so children can point at its rows")]
+    #[error("reference {from} -> {to}: the target must be a key or unique column so children can point at its rows")]
     RelationTargetNotKey { from: String, to: String },
 
     #[error("generate {rows} rows for {table}: {reason}")]

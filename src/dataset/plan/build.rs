@@ -70,6 +70,8 @@ fn plan_table(inputs: &TableInputs<'_>, table: usize, explicit_rows: Option<u64>
     let ctx = ColumnContext { model, table, salt, relations, anomaly_columns: &anomaly_columns, planned, edge_per_million, sources, scenario_path: &scenario.path };
     let (columns, combo) = plan_columns(&ctx)?;
     check_self_references(model, table, &columns)?;
+    // Before the capacity: a parent without usable rows is the reason, not the key's size.
+    check_parents_have_rows(model, planned, table, explicit_rows.unwrap_or(u64::MAX), &columns)?;
     let capacity = capacity(planned, &columns, combo.as_ref().map(|c| c.spread.n));
     let rows = match explicit_rows {
         Some(rows) if rows > capacity => {
@@ -95,6 +97,27 @@ fn capacity(planned: &[Option<TablePlan>], columns: &[ColumnGen], combo_space: O
     one_to_one.chain(combo_space).min().unwrap_or(u64::MAX)
 }
 
+/// A table with rows needs rows without anomalies in every table it references; a table
+/// given no rows (`rows` 0) needs nothing.
+fn check_parents_have_rows(model: &SchemaModel, planned: &[Option<TablePlan>], table: usize, rows: u64, columns: &[ColumnGen]) -> Result<(), SeedError> {
+    if rows == 0 {
+        return Ok(());
+    }
+    for (column, gen) in columns.iter().enumerate() {
+        let ColumnGen::Reference { parent, .. } = gen else { continue };
+        let Some(parent_plan) = planned[parent.table].as_ref().filter(|_| parent.table != table) else { continue };
+        if parent_plan.clean.count() == 0 {
+            let from = model.column_name(ColumnId { table, column });
+            return Err(SeedError::RowCount {
+                table: model.tables[parent.table].display_name(),
+                rows: parent_plan.rows,
+                reason: format!("{from} references it but it has no rows without anomalies to point at"),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn default_rows(planned: &[Option<TablePlan>], relations: &[ModelRelation], table: usize) -> u64 {
     parents(table, relations)
         .filter_map(|parent| planned[parent].as_ref().map(|p| p.rows.saturating_mul(DEFAULT_FAN_OUT)))
@@ -107,7 +130,7 @@ fn check_self_references(model: &SchemaModel, table: usize, columns: &[ColumnGen
         if let ColumnGen::Reference { parent, .. } = gen {
             let is_key = matches!(columns[parent.column], ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey);
             if parent.table == table && !is_key {
-                let from = model.column_name(crate::dataset::ColumnId { table, column });
+                let from = model.column_name(ColumnId { table, column });
                 return Err(SeedError::RelationTargetNotKey { from, to: model.column_name(*parent) });
             }
         }

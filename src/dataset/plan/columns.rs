@@ -72,22 +72,16 @@ fn combo_key(ctx: &ColumnContext<'_>) -> Option<Vec<usize>> {
 }
 
 fn plan_combo(ctx: &ColumnContext<'_>, key: &[usize]) -> Result<Combo, SeedError> {
-    let sizes: Vec<u64> = key.iter().map(|&c| parent_clean_count(ctx, relation_from(ctx, c).expect("combo columns are references"))).collect::<Result<_, _>>()?;
+    let sizes: Vec<u64> = key.iter().map(|&c| parent_clean_count(ctx, relation_from(ctx, c).expect("combo columns are references"))).collect();
     let space = sizes.iter().fold(1u64, |acc, &s| acc.saturating_mul(s));
     Ok(Combo { sizes, spread: Affine::new(space, mix(&[ctx.salt, name_hash("combo")])) })
 }
 
-fn parent_clean_count(ctx: &ColumnContext<'_>, relation: &ModelRelation) -> Result<u64, SeedError> {
-    let parent = ctx.planned[relation.to.table].as_ref().expect("parents are planned first");
-    let count = parent.clean.count();
-    if count == 0 {
-        return Err(SeedError::RowCount {
-            table: ctx.model.tables[relation.to.table].display_name(),
-            rows: parent.rows,
-            reason: format!("{} references it but it has no rows without anomalies to point at", ctx.model.column_name(relation.from)),
-        });
-    }
-    Ok(count)
+/// The parent's rows a reference can point at; at least 1, so that a spread exists. A
+/// table with rows whose parent has none is refused once its row count is known
+/// (`build::check_parents_have_rows`).
+fn parent_clean_count(ctx: &ColumnContext<'_>, relation: &ModelRelation) -> u64 {
+    ctx.planned[relation.to.table].as_ref().expect("parents are planned first").clean.count().max(1)
 }
 
 fn plan_column(ctx: &ColumnContext<'_>, column: usize, combo_key: Option<&[usize]>) -> Result<ColumnGen, SeedError> {
@@ -103,9 +97,9 @@ fn plan_column(ctx: &ColumnContext<'_>, column: usize, combo_key: Option<&[usize
         } else if let Some(digit) = combo_key.and_then(|key| key.iter().position(|&c| c == column)) {
             Pick::ComboDigit { digit }
         } else if table.is_single_unique(column) {
-            Pick::OneToOne { spread: Affine::new(parent_clean_count(ctx, relation)?, column_salt) }
+            Pick::OneToOne { spread: Affine::new(parent_clean_count(ctx, relation), column_salt) }
         } else {
-            Pick::Skewed { spread: Affine::new(parent_clean_count(ctx, relation)?, column_salt) }
+            Pick::Skewed { spread: Affine::new(parent_clean_count(ctx, relation), column_salt) }
         };
         if relation.to.table != ctx.table {
             check_key_target(ctx, relation)?;
@@ -146,6 +140,9 @@ fn check_key_target(ctx: &ColumnContext<'_>, relation: &ModelRelation) -> Result
     let is_key = match &parent.columns[relation.to.column] {
         ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey => true,
         ColumnGen::Reference { pick, .. } => matches!(pick, Pick::OneToOne { .. } | Pick::ComboDigit { .. }),
+        // A unique value column (`REFERENCES users (email)`): its values are distinct by
+        // construction, so a child copies the value of the parent row it picked.
+        ColumnGen::Value { unique, .. } => *unique,
         _ => false,
     };
     if is_key {

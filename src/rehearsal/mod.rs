@@ -3,6 +3,7 @@
 
 mod error;
 mod expected;
+mod intent;
 mod phases;
 mod pipeline;
 mod reasons;

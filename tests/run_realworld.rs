@@ -124,6 +124,7 @@ fn a_rekeying_migration_passes_content_with_match_by_and_gets_the_precise_findin
     let content = check(&paired, "content").unwrap()["summary"].as_str().unwrap().to_string();
     let orders = rows_before(&paired, "public.orders");
     assert!(content.contains(&format!("public.orders.{{customer_ref}} changed in {orders} rows")), "{content}");
+    assert!(content.contains("public.customers paired by email (`match_by`)"), "{content}");
 
     let report = report(&out, "rekey-unpaired");
     assert_eq!(failed_checks(&report), vec!["content"]);

@@ -160,6 +160,9 @@ pub async fn compare_declared(
     })
     .await?;
     let mut notes = Vec::new();
+    if declared.matched_by_key {
+        notes.push(format!("{table} paired by {} (`match_by`)", pairing.key.join(", ")));
+    }
     if changed_as_declared.count > 0 {
         notes.push(changed_note(pairing, declared, &changed_as_declared));
     }
@@ -172,14 +175,14 @@ fn only_declared_differ(declared: &[usize], before: &SideRow, after: &SideRow) -
     !declared.is_empty() && (0..before.cols.len()).filter(|&i| before.cols.get(i) != after.cols.get(i)).all(|i| declared.contains(&i))
 }
 
-/// `public.users.email changed in 240 rows (e.g. 'k': email='a' -> email='b')`.
+/// `public.users.{email} changed in 240 rows (e.g. 'k': email='a' → email='b')`.
 fn changed_note(pairing: &TablePairing, declared: &Allowed, changed: &Finding) -> String {
     let columns: Vec<&str> = declared.changed.iter().map(|&i| pairing.columns[i].as_str()).collect();
     let examples: Vec<String> = changed
         .examples
         .iter()
         .take(EXAMPLES_IN_NOTE)
-        .map(|e| format!("{}: {} -> {}", e.key, e.before.as_deref().unwrap_or(""), e.after.as_deref().unwrap_or("")))
+        .map(|e| format!("{}: {} → {}", e.key, e.before.as_deref().unwrap_or(""), e.after.as_deref().unwrap_or("")))
         .collect();
     format!("{}.{{{}}} changed in {} rows (e.g. {})", pairing.table, columns.join(", "), changed.count, examples.join("; "))
 }

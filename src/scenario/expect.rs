@@ -73,3 +73,31 @@ fn match_key(source: &Source<'_>, table: &Spanned<String>, column: &Spanned<Stri
     }
     Ok((mention(source, table), name.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::Scenario;
+
+    const HEAD: &str = "name = \"x\"\nseed = 1\n[schema]\nbuiltin = \"journal\"\n[expect]\n";
+
+    #[test]
+    fn the_five_declarations_are_read_with_their_lines() {
+        let text = format!("{HEAD}rows_added = {{ audit_log = 1 }}\nrows_removed = {{ \"public.sessions\" = 120 }}\nchanged_columns = [\"users.email\"]\nvolatile_columns = [\"audit_log.at\"]\nmatch_by = {{ users = \"email\" }}\n");
+        let intent = Scenario::from_text(Path::new("s.toml"), &text).unwrap().intent;
+        assert_eq!(intent.rows_added[0].0.table, "audit_log");
+        assert_eq!((intent.rows_removed[0].0.table.as_str(), intent.rows_removed[0].1), ("public.sessions", 120));
+        assert_eq!(intent.changed_columns[0].to_string(), "users.email");
+        assert_eq!(intent.volatile_columns[0].location.line, 9);
+        assert_eq!((intent.match_by[0].0.table.as_str(), intent.match_by[0].1.as_str(), intent.match_by[0].0.location.line), ("users", "email", 10));
+    }
+
+    #[test]
+    fn zero_rows_a_qualified_key_and_unknown_keys_are_refused_at_their_line() {
+        for (line, needle) in [("rows_added = { audit_log = 0 }", "declares 0 rows"), ("match_by = { users = \"users.email\" }", "give one column"), ("rows_changed = { users = 1 }", "rows_changed")] {
+            let err = Scenario::from_text(Path::new("s.toml"), &format!("{HEAD}{line}\n")).unwrap_err().to_string();
+            assert!(err.contains("s.toml:6:") && err.contains(needle), "{line}: {err}");
+        }
+    }
+}

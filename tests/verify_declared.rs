@@ -6,6 +6,7 @@
 #[path = "verify_support/mod.rs"]
 mod support;
 
+use pgrehearse::provision::{Database, Server};
 use pgrehearse::verify::{registry, CheckKind, CheckResult, Context};
 use pgrehearse::vocabulary::{Declared, Intent, TableName};
 use sqlx::PgConnection;
@@ -19,6 +20,16 @@ async fn run_declared(kind: CheckKind, before: &mut PgConnection, after: &mut Pg
     registry::run(kind, &mut ctx).await.expect("the check runs")
 }
 
+/// A before/after pair seeded from the fixture, with [`UP_SQL`] and then `more` applied
+/// to the after side; the databases are returned so they live as long as the test.
+async fn migrated(server: &Server, more: &str) -> (PgConnection, PgConnection, [Database; 2]) {
+    let template = seeded_template(server, "").await;
+    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
+    let (before, mut after) = (connect(&b).await, connect(&a).await);
+    apply(&mut after, "up.sql", &format!("{UP_SQL}\n{more}")).await;
+    (before, after, [b, a])
+}
+
 fn on_journal(value: u64) -> Declared<u64> {
     Declared { table: TableName::parse("journal_entries"), value, at: "s.toml:7".into() }
 }
@@ -26,10 +37,7 @@ fn on_journal(value: u64) -> Declared<u64> {
 #[tokio::test]
 async fn exactly_the_declared_rows_removed_pass_and_any_other_number_fails() {
     let server = server().await;
-    let template = seeded_template(&server, "").await;
-    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
-    let (mut before, mut after) = (connect(&b).await, connect(&a).await);
-    apply(&mut after, "up.sql", &format!("{UP_SQL}\nDELETE FROM journal_entries WHERE note IS NULL;")).await;
+    let (mut before, mut after, _dbs) = migrated(&server, "DELETE FROM journal_entries WHERE note IS NULL;").await;
     let removed = scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE note IS NULL").await as u64;
     assert!(removed > 0);
 
@@ -50,10 +58,7 @@ async fn exactly_the_declared_rows_removed_pass_and_any_other_number_fails() {
 #[tokio::test]
 async fn a_declared_changed_column_is_reported_and_an_undeclared_one_still_fails() {
     let server = server().await;
-    let template = seeded_template(&server, "").await;
-    let (b, a) = (template.clone_database().await.unwrap().keep_on_panic(), template.clone_database().await.unwrap().keep_on_panic());
-    let (mut before, mut after) = (connect(&b).await, connect(&a).await);
-    apply(&mut after, "up.sql", &format!("{UP_SQL}\nUPDATE users SET email = upper(email);\nUPDATE journal_entries SET note = 'x' WHERE note IS NULL;")).await;
+    let (mut before, mut after, _dbs) = migrated(&server, "UPDATE users SET email = upper(email);\nUPDATE journal_entries SET note = 'x' WHERE note IS NULL;").await;
     let users = scalar_i64(&mut before, "SELECT count(*) FROM users WHERE email <> upper(email)").await;
     let notes = scalar_i64(&mut before, "SELECT count(*) FROM journal_entries WHERE note IS NULL").await as u64;
     let declared = Declared { table: TableName::parse("users"), value: "email".to_string(), at: "s.toml:8".into() };

@@ -38,6 +38,11 @@ async fn limit(conn: &mut sqlx::PgConnection, timeout: Duration, file: &Path) ->
     Ok(())
 }
 
+/// A file as the user named it: relative to the scenario's directory.
+fn shown(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base).unwrap_or(path).display().to_string()
+}
+
 /// What one run of `up` did.
 #[derive(Debug, Clone)]
 pub struct UpRun {
@@ -66,10 +71,29 @@ impl MigrationDriver {
                 format!("built-in uuid engine (root {}, batch size {})", options.root, options.batch_size)
             }
             MigrationDriver::Sql { set, base, .. } => {
-                let shown = |path: &Path| path.strip_prefix(base).unwrap_or(path).display().to_string();
-                let down = set.rehearsed.down.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
-                format!("{} / {}", shown(&set.rehearsed.up.path), down)
+                let up = shown(base, &set.rehearsed.up.path);
+                match &set.rehearsed.down {
+                    Some(down) => format!("{up} / {}", shown(base, &down.path)),
+                    None => format!("{up} (up-only: no down)"),
+                }
             }
+        }
+    }
+
+    /// Whether there is a down to rehearse: the engine always has one; the user's SQL has
+    /// one unless the migration is up-only.
+    pub fn has_down(&self) -> bool {
+        match self {
+            MigrationDriver::Engine { .. } => true,
+            MigrationDriver::Sql { set, .. } => set.rehearsed.down.is_some(),
+        }
+    }
+
+    /// The up file of the user's SQL, as the user named it; `None` for the engine.
+    pub fn up_file(&self) -> Option<String> {
+        match self {
+            MigrationDriver::Engine { .. } => None,
+            MigrationDriver::Sql { set, base, .. } => Some(shown(base, &set.rehearsed.up.path)),
         }
     }
 

@@ -1,7 +1,9 @@
 //! The phases of one rehearsal, each a method on [`Rehearsal`]: seed a template and
 //! clone a pristine "before" and a "work" database from it, migrate up, check the state
 //! up reached, migrate down, check the state down reached against the original, migrate
-//! up again, and report. Each database state is read once, when it is reached.
+//! up again, and report. Each database state is read once, when it is reached. An
+//! up-only migration skips the rollback (a note at the top of the report says so), and it
+//! and an irreversible one run up again on a fresh clone of the seeded database.
 
 use std::time::Instant;
 
@@ -9,6 +11,7 @@ use sqlx::PgConnection;
 
 use super::error::RehearsalError;
 use super::expected::expected_rows;
+use super::intent::resolve_intent;
 use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
@@ -20,7 +23,7 @@ use crate::verify::registry::{self, AFTER_DOWN, AFTER_UP};
 use crate::verify::schema_snapshot::SnapshotOptions;
 use crate::verify::state::DatabaseState;
 use crate::verify::{anomalies, conservation, down_runs, rerun, up_runs, CheckKind, CheckResult, CheckStatus, Context, Scope};
-use crate::vocabulary::{ExpectedOutcome, Relation};
+use crate::vocabulary::{ExpectedOutcome, Intent, Relation};
 
 /// Everything a rehearsal holds between its phases.
 pub struct Rehearsal<'s> {
@@ -31,6 +34,8 @@ pub struct Rehearsal<'s> {
     pub(super) scopes: Scopes,
     /// The references the database does not enforce, computed once from the dataset.
     pub(super) declared: Vec<Relation>,
+    /// What up changes on purpose (`[expect] rows_added`, ...), resolved once.
+    pub(super) intent: Intent,
     pub(super) truth: GroundTruth,
     pub(super) template: Template<'s>,
     pub(super) before_db: Database,
@@ -39,13 +44,16 @@ pub struct Rehearsal<'s> {
     pub(super) work: PgConnection,
     /// The state of the before database, read once.
     pub(super) original: DatabaseState,
-    /// The state the first up reached, for the re-run; `None` when up failed.
+    /// The state the first up reached, for the re-run (fingerprinted without the volatile
+    /// columns); `None` when up failed.
     pub(super) after_up: Option<DatabaseState>,
     pub(super) up: Option<UpRun>,
     pub(super) checks: Vec<CheckResult>,
     pub(super) tables: Vec<conservation::TableCounts>,
     pub(super) quarantine_by_reason: std::collections::BTreeMap<String, u64>,
     pub(super) timings: Vec<Timing>,
+    /// Lines for the top of every report, such as a rollback skipped for want of a down.
+    pub(super) notes: Vec<String>,
 }
 
 impl<'s> Rehearsal<'s> {
@@ -82,6 +90,7 @@ impl<'s> Rehearsal<'s> {
         let mut before = before_db.connect().await?;
         let work = work_db.connect().await?;
         let original = DatabaseState::capture(&mut before, &SnapshotOptions::default()).await?;
+        let intent = resolve_intent(scenario, &summary.model, &original.schema).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
         lap(&mut timings, "clone", started);
         Ok(Rehearsal {
             server,
@@ -90,6 +99,7 @@ impl<'s> Rehearsal<'s> {
             scopes: scopes(&driver),
             driver,
             declared,
+            intent,
             truth: summary.truth,
             template,
             before_db,
@@ -103,6 +113,7 @@ impl<'s> Rehearsal<'s> {
             tables: Vec::new(),
             quarantine_by_reason: Default::default(),
             timings,
+            notes: Vec::new(),
         })
     }
 
@@ -132,6 +143,7 @@ impl<'s> Rehearsal<'s> {
         let expected = expected_rows(&mut self.before, self.scenario, &self.original.schema, &self.declared, &self.truth).await?;
         let mut ctx = Context::new(&mut self.before, &mut self.work, &self.original, &reached, &scope);
         ctx.declared = self.declared.clone();
+        ctx.intent = self.intent.clone();
         ctx.expected_set_aside = expected;
         let mut actual = anomalies::read_quarantined(&mut ctx).await?;
         attach_engine_reasons(&mut *ctx.after, &reached.schema, &mut actual).await?;
@@ -145,16 +157,25 @@ impl<'s> Rehearsal<'s> {
         if let Some(error) = phase.error {
             return Err(error.into());
         }
-        self.after_up = Some(reached);
+        self.after_up = Some(rerun::comparable(&mut self.work, reached, &self.intent).await?);
         Ok(())
     }
 
-    /// Down, then the checks on the state it reached, against the original.
+    /// Down, then the checks on the state it reached, against the original. Without a
+    /// down, rollback identity is skipped, and the report says so at the top.
     pub async fn down_and_check(&mut self) -> Result<(), RehearsalError> {
+        if !self.driver.has_down() {
+            let up = self.driver.up_file().unwrap_or_default();
+            let reason = format!("not run: the migration has no down ({up} is up-only)");
+            self.notes.push(format!("rollback-identity skipped: the migration has no down ({up} is up-only); up ran again on a fresh clone for the re-run"));
+            self.checks.push(CheckResult::skip(CheckKind::RollbackIdentity, reason));
+            return Ok(());
+        }
         let (failure, duration) = self.driver.down(&self.work_db, self.progress).await?;
         self.timings.push(Timing { phase: "rollback".into(), duration });
         let started = Instant::now();
         if self.is_irreversible() {
+            self.notes.push("rollback-identity not compared: [expect] down = \"fail\" declares the migration irreversible (its down must fail); up ran again on a fresh clone for the re-run".to_string());
             self.checks.push(down_runs::check_irreversible(failure.as_ref(), duration));
             lap(&mut self.timings, "verify rollback", started);
             return Ok(());
@@ -175,24 +196,56 @@ impl<'s> Rehearsal<'s> {
         Ok(())
     }
 
-    /// Up again after down: it must succeed and reach the state the first up reached.
+    /// Up again: after down, or, when there is no down to undo the first up (up-only or
+    /// irreversible), on a fresh clone of the seeded database. It must succeed and reach the
+    /// state the first up reached, volatile columns aside.
     pub async fn rerun(&mut self) -> Result<(), RehearsalError> {
-        if self.is_irreversible() && self.after_up.is_some() {
-            self.checks.push(CheckResult::skip(CheckKind::Rerun, "not run: [expect] down = \"fail\" declares the migration irreversible"));
-            return Ok(());
-        }
-        let Some(first) = &self.after_up else { return Ok(()) };
-        let again = self.driver.up(&self.work_db, self.progress).await?;
-        let second = match &again.failure {
-            None => Ok(DatabaseState::capture(&mut self.work, &self.scopes.after_up.snapshot_options()).await?),
-            Some(failure) => Err(failure.clone()),
+        let Some(first) = self.after_up.take() else { return Ok(()) };
+        let fresh = !self.driver.has_down() || self.is_irreversible();
+        let (again, second) = match fresh {
+            true => self.up_on_fresh_clone().await?,
+            false => {
+                let again = self.driver.up(&self.work_db, self.progress).await?;
+                let second = self.reached_by(&again, &mut None).await?;
+                (again, second)
+            }
         };
-        self.checks.push(rerun::check(first, second.as_ref(), again.duration));
+        let on = if fresh { rerun::On::FreshClone } else { rerun::On::AfterDown };
+        self.checks.push(rerun::check_declared(&first, second.as_ref(), again.duration, &self.intent, on));
         self.timings.push(Timing { phase: "re-run".into(), duration: again.duration });
         Ok(())
     }
 
-    /// `[expect] down = "fail"`: the down must fail, and nothing after it is compared.
+    /// Up on a new clone of the template (setup migrations applied first), then dropped.
+    async fn up_on_fresh_clone(&mut self) -> Result<(UpRun, Result<DatabaseState, MigrationFailure>), RehearsalError> {
+        let db = self.template.clone_database().await?;
+        let result: Result<_, RehearsalError> = async {
+            if let Some(failure) = self.driver.setup(&db).await? {
+                return Err(RehearsalError::Invalid(format!("an earlier migration failed during setup of the re-run's clone: {failure}")));
+            }
+            let again = self.driver.up(&db, self.progress).await?;
+            let mut conn = Some(db.connect().await?);
+            let second = self.reached_by(&again, &mut conn).await?;
+            Ok((again, second))
+        }
+        .await;
+        self.server.drop_database(db).await?;
+        result
+    }
+
+    /// The state a second up reached, read on `conn` (the work database when `None`), or
+    /// how it failed.
+    async fn reached_by(&mut self, again: &UpRun, conn: &mut Option<PgConnection>) -> Result<Result<DatabaseState, MigrationFailure>, RehearsalError> {
+        if let Some(failure) = &again.failure {
+            return Ok(Err(failure.clone()));
+        }
+        let conn = conn.as_mut().unwrap_or(&mut self.work);
+        let state = DatabaseState::capture(conn, &self.scopes.after_up.snapshot_options()).await?;
+        Ok(Ok(rerun::comparable(conn, state, &self.intent).await?))
+    }
+
+    /// `[expect] down = "fail"`: the down must fail, and its state is not compared with the
+    /// original.
     fn is_irreversible(&self) -> bool {
         self.scenario.expect.down == ExpectedOutcome::Fail
     }

@@ -26,6 +26,9 @@ pub fn render(report: &Report) -> String {
         s = xml(&report.scenario),
         v = report.verdict.label(),
     );
+    for note in &report.notes {
+        let _ = writeln!(out, "<p class=\"note\"><strong>Note</strong>: {}</p>", xml(note));
+    }
     if let Some(error) = &report.error {
         let _ = writeln!(out, "<p><strong>Internal error</strong>: failed to {}. The checks below are those that ran before it.</p>", xml(error));
     }

@@ -54,6 +54,13 @@ fn render_suite(out: &mut String, report: &Report) {
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let name = xml(&report.scenario);
     let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
+    if !report.notes.is_empty() {
+        out.push_str("    <properties>\n");
+        for note in &report.notes {
+            let _ = writeln!(out, "      <property name=\"note\" value=\"{}\"/>", xml(note));
+        }
+        out.push_str("    </properties>\n");
+    }
     for check in &report.checks {
         render_case(out, &name, check);
     }

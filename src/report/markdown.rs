@@ -17,6 +17,9 @@ pub fn render(report: &Report) -> String {
         "**Verdict: {}** ({passed} passed, {failed} failed, {skipped} skipped)\n",
         report.verdict.label()
     );
+    for note in &report.notes {
+        let _ = writeln!(out, "> **Note**: {}\n", cell(note));
+    }
     if let Some(error) = &report.error {
         let _ = writeln!(out, "**Internal error**: failed to {}. The checks below are those that ran before it.\n", cell(error));
     }

@@ -16,6 +16,10 @@ pub struct Report {
     /// The scenario's name; also the report directory's name.
     pub scenario: String,
     pub verdict: Verdict,
+    /// Lines every renderer shows at the top, such as a check skipped because the migration
+    /// has no down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Where the rehearsal ran; never a URL with a password.
     pub backend: Backend,
     /// One entry per check, in the order they ran.
@@ -89,6 +93,7 @@ impl Report {
         Report {
             scenario: scenario.into(),
             verdict: Verdict::from_checks(&checks),
+            notes: Vec::new(),
             backend,
             checks,
             tables: Vec::new(),

@@ -103,12 +103,28 @@ pub struct MigrationSection {
     pub keep_bookkeeping: bool,
 }
 
-/// `[expect]`: for a scenario whose migration is meant to fail.
+/// `[expect]`: for a scenario whose migration is meant to fail, and what up changes on
+/// purpose (the key names are shared with scenarios written elsewhere: keep them exact).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectSection {
     pub up: Option<Spanned<String>>,
     pub down: Option<Spanned<String>>,
+    /// `{ audit_log = 1 }`: up adds exactly this many rows to these tables.
+    #[serde(default)]
+    pub rows_added: BTreeMap<Spanned<String>, u64>,
+    /// `{ sessions = 120 }`: up removes exactly this many rows (beyond quarantine).
+    #[serde(default)]
+    pub rows_removed: BTreeMap<Spanned<String>, u64>,
+    /// `["users.email"]`: up may change these values.
+    #[serde(default)]
+    pub changed_columns: Vec<Spanned<String>>,
+    /// `["audit_log.at"]`: values that differ between two runs of up.
+    #[serde(default)]
+    pub volatile_columns: Vec<Spanned<String>>,
+    /// `{ users = "email" }`: pair rows by this key when up changes the primary key.
+    #[serde(default)]
+    pub match_by: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// Parses scenario text into the raw structures.

@@ -12,7 +12,8 @@ use super::migration_load::validate_migration;
 use super::names::{ColumnName, TableMention};
 use super::scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};
 use super::builtin_schema::BuiltinSchema;
-use crate::vocabulary::{AnomalyKind, ExpectedOutcome, Expectation};
+use super::expect::validate_expect;
+use crate::vocabulary::AnomalyKind;
 
 /// What validation needs at hand: the file and its text, to turn spans into lines.
 pub(super) struct Source<'a> {
@@ -92,6 +93,7 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         .collect::<Result<Vec<_>, ScenarioError>>()?;
     let anomalies = raw.anomalies.iter().map(|entry| validate_anomaly(source, entry)).collect::<Result<Vec<_>, _>>()?;
     let migration = raw.migration.as_ref().map(|section| validate_migration(source, section)).transpose()?;
+    let (expect, intent) = validate_expect(source, raw.expect.as_ref(), migration.as_ref())?;
     Ok(Scenario {
         path: source.path.to_path_buf(),
         name: raw.name.get_ref().clone(),
@@ -101,7 +103,8 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         relations,
         anomalies,
         migration,
-        expect: validate_expect(source, raw.expect.as_ref())?,
+        expect,
+        intent,
         edge_rate: validate_edge_rate(source, raw.values.as_ref())?,
         columns: raw.columns.iter().map(|entry| validate_column(source, entry)).collect::<Result<_, _>>()?,
         export_sqlite: raw.export.as_ref().is_some_and(|export| export.sqlite),
@@ -187,18 +190,4 @@ fn validate_varieties(source: &Source<'_>, kind: AnomalyKind, written: &Spanned<
             })
         })
         .collect()
-}
-
-fn validate_expect(source: &Source<'_>, expect: Option<&file::ExpectSection>) -> Result<Expectation, ScenarioError> {
-    let Some(expect) = expect else { return Ok(Expectation::default()) };
-    let outcome = |value: &Option<Spanned<String>>| -> Result<ExpectedOutcome, ScenarioError> {
-        match value {
-            None => Ok(ExpectedOutcome::Pass),
-            Some(value) => ExpectedOutcome::parse(value.get_ref()).ok_or_else(|| {
-                let names = ExpectedOutcome::names().iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ");
-                source.invalid(source.at(value), format!("expected {names}, not `{}`", value.get_ref()))
-            }),
-        }
-    };
-    Ok(Expectation { up: outcome(&expect.up)?, down: outcome(&expect.down)? })
 }

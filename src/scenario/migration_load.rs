@@ -1,5 +1,6 @@
 //! Validates `[migration]`: either the built-in engine with its policies, or `up`/`down`
-//! files, or a directory of sqlx-style `NNNN_name.up.sql` / `.down.sql` files.
+//! files (the down may be left out: an up-only migration), or a directory of sqlx-style
+//! `NNNN_name.up.sql` / `.down.sql` files.
 
 use toml::Spanned;
 
@@ -64,10 +65,11 @@ fn validate_sql(source: &Source<'_>, m: &MigrationSection, at: super::location::
         }
     }
     let set = match (&m.up, &m.down, &m.migrations) {
+        // Without a down the migration is up-only: the rollback is reported as skipped.
         (Some(up), down, None) => {
-            let down = down.as_ref().ok_or_else(|| source.invalid(source.at(up), "`up` needs a `down` file: pgrehearse rehearses the rollback too"))?;
-            let (up_path, down_path) = (source.existing_file("migration.up", up)?, source.existing_file("migration.down", down)?);
-            MigrationSet::from_pair(&up_path, Some(&down_path)).map_err(|err| source.invalid(source.at(up), err.to_string()))?
+            let up_path = source.existing_file("migration.up", up)?;
+            let down_path = down.as_ref().map(|down| source.existing_file("migration.down", down)).transpose()?;
+            MigrationSet::from_pair(&up_path, down_path.as_deref()).map_err(|err| source.invalid(source.at(up), err.to_string()))?
         }
         (None, None, Some(dir)) => directory_set(source, dir)?,
         _ => return Err(source.invalid(at, "[migration] takes either `up` + `down` or `migrations = \"dir\"`, not both")),
@@ -76,13 +78,9 @@ fn validate_sql(source: &Source<'_>, m: &MigrationSection, at: super::location::
 }
 
 /// Reads a sqlx-style directory through the same listing the runner uses: a file whose
-/// name is not `NNNN_name.up.sql` / `.down.sql` is refused here, not after seeding.
+/// name is not `NNNN_name.up.sql` / `.down.sql` is refused here, not after seeding. A last
+/// migration without `.down.sql` is up-only.
 fn directory_set(source: &Source<'_>, dir: &Spanned<String>) -> Result<MigrationSet, ScenarioError> {
     let path = source.existing_file("migration.migrations", dir)?;
-    let set = MigrationSet::from_dir(&path).map_err(|err| source.invalid(source.at(dir), err.to_string()))?;
-    if set.rehearsed.down.is_none() {
-        let last = &set.rehearsed.name;
-        return Err(source.invalid(source.at(dir), format!("the rehearsed migration `{last}` has no `{last}.down.sql`: pgrehearse rehearses the rollback too")));
-    }
-    Ok(set)
+    MigrationSet::from_dir(&path).map_err(|err| source.invalid(source.at(dir), err.to_string()))
 }

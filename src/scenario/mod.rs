@@ -4,6 +4,7 @@
 mod builtin_schema;
 mod driver;
 mod error;
+mod expect;
 mod file;
 mod load;
 mod location;
@@ -14,6 +15,7 @@ mod names;
 mod scenario;
 
 pub use error::ScenarioError;
+pub use expect::IntentDecl;
 pub use location::Location;
 pub use builtin_schema::BuiltinSchema;
 pub use migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::expect::IntentDecl;
 use super::migration::Migration;
 use super::names::{ColumnName, TableMention};
 use crate::vocabulary::{AnomalyKind, Expectation};
@@ -20,6 +21,8 @@ pub struct Scenario {
     pub anomalies: Vec<AnomalyRequest>,
     pub migration: Option<Migration>,
     pub expect: Expectation,
+    /// What up changes on purpose (`[expect] rows_added`, ...), as written.
+    pub intent: IntentDecl,
     /// `[values] edge_rate`, in `[0, 1]`.
     pub edge_rate: f64,
     /// `[[column]]` entries.

@@ -1,6 +1,6 @@
 //! What every check of a phase reads: the two databases, the states they were in when
 //! the phase began (each read once), the scope, the declared references, and the rows
-//! the migration set aside. Every state check takes `&mut Context` and nothing else.
+//! the migration set aside, and what up was declared to change. Every state check takes `&mut Context` and nothing else.
 
 use sqlx::PgConnection;
 
@@ -8,7 +8,7 @@ use super::anomalies::SetAside;
 use super::conservation::TableCounts;
 use super::scope::Scope;
 use super::state::DatabaseState;
-use crate::vocabulary::Relation;
+use crate::vocabulary::{Intent, Relation};
 
 pub struct Context<'c> {
     /// The untouched clone, as the dataset (and any setup migrations) left it.
@@ -22,6 +22,8 @@ pub struct Context<'c> {
     pub scope: &'c Scope,
     /// References the database does not enforce; the FKs come from the states.
     pub declared: Vec<Relation>,
+    /// What up changes on purpose (`[expect] rows_added`, ...): excused, and checked.
+    pub intent: Intent,
     /// The rows the migration must set aside (from the ground truth); `None` when there
     /// is nothing to score against (the user's own SQL).
     pub expected_set_aside: Option<Vec<SetAside>>,
@@ -46,6 +48,7 @@ impl<'c> Context<'c> {
             reached,
             scope,
             declared: Vec::new(),
+            intent: Intent::default(),
             expected_set_aside: None,
             set_aside: Vec::new(),
             table_counts: Vec::new(),

@@ -51,15 +51,21 @@ pub async fn fingerprint_tables(
 ) -> Result<BTreeMap<TableName, Fingerprint>, VerifyError> {
     let mut prints = BTreeMap::new();
     for (table, schema) in &snapshot.tables {
-        let columns: Vec<ColumnProjection> =
-            schema.columns.iter().map(|c| ColumnProjection { name: c.name.clone(), cast_to: None }).collect();
-        if columns.is_empty() {
-            continue;
+        let columns: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+        if let Some(print) = fingerprint_columns(conn, table, &columns).await? {
+            prints.insert(table.clone(), print);
         }
-        let source =
-            SourceProjection { table: table.clone(), key: (0..columns.len()).collect(), columns, is_quarantine: false };
-        let side = Side { sources: vec![source] }.prepare(conn).await?;
-        prints.insert(table.clone(), fingerprint_side(conn, &side).await?);
     }
     Ok(prints)
+}
+
+/// Fingerprints `columns` of `table` as raw text; `None` when no column is given.
+pub async fn fingerprint_columns(conn: &mut PgConnection, table: &TableName, columns: &[&str]) -> Result<Option<Fingerprint>, VerifyError> {
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let columns: Vec<ColumnProjection> = columns.iter().map(|c| ColumnProjection { name: c.to_string(), cast_to: None }).collect();
+    let source = SourceProjection { table: table.clone(), key: (0..columns.len()).collect(), columns, is_quarantine: false };
+    let side = Side { sources: vec![source] }.prepare(conn).await?;
+    Ok(Some(fingerprint_side(conn, &side).await?))
 }

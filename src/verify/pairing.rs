@@ -38,12 +38,33 @@ pub fn pair_table(
     quarantine: &[(TableName, &TableSchema)],
     mode: CastMode,
 ) -> Result<TablePairing, VerifyError> {
-    let columns: Vec<String> =
-        before.columns.iter().filter(|c| after.column(&c.name).is_some()).map(|c| c.name.clone()).collect();
+    pair_table_by(table, before, after, quarantine, mode, None)
+}
+
+/// [`pair_table`], pairing rows by `match_by` (a column of both sides) when given: up
+/// changes the primary key, so the key columns are left out of the comparison.
+pub fn pair_table_by(
+    table: &TableName,
+    before: &TableSchema,
+    after: &TableSchema,
+    quarantine: &[(TableName, &TableSchema)],
+    mode: CastMode,
+    match_by: Option<&str>,
+) -> Result<TablePairing, VerifyError> {
+    let rekeyed = |name: &str| match_by.is_some_and(|k| k != name && (before.primary_key.iter().chain(&after.primary_key).any(|pk| pk == name)));
+    let columns: Vec<String> = before
+        .columns
+        .iter()
+        .filter(|c| after.column(&c.name).is_some() && !rekeyed(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
     if columns.is_empty() {
         return Err(VerifyError::NoCommonColumns { table: table.to_string() });
     }
-    let key = choose_key(&columns, before, after);
+    let key = match match_by {
+        Some(k) if columns.iter().any(|c| c == k) => vec![k.to_string()],
+        _ => choose_key(&columns, before, after),
+    };
     let key_idx: Vec<usize> =
         key.iter().map(|k| columns.iter().position(|c| c == k).expect("key is a surviving column")).collect();
     let target = |name: &str| after.column(name).expect("surviving column").data_type.clone();
@@ -141,6 +162,17 @@ mod tests {
         assert_eq!(p.after.sources[1].columns[0].cast_to.as_deref(), Some("uuid"));
         let raw = pair_table(&p.table, &before, &after, &[], CastMode::RawText).unwrap();
         assert!(raw.before.sources[0].columns.iter().all(|c| c.cast_to.is_none()));
+    }
+
+    #[test]
+    fn match_by_pairs_on_the_declared_key_and_leaves_the_rekeyed_key_out() {
+        let before = schema(&[("id", "integer"), ("email", "text"), ("name", "text")], &["id"]);
+        let after = schema(&[("id", "uuid"), ("email", "text"), ("name", "text")], &["id"]);
+        let t = TableName::new("public", "users");
+        let p = pair_table_by(&t, &before, &after, &[], CastMode::ToAfterTypes, Some("email")).unwrap();
+        assert_eq!((p.columns.clone(), p.key.clone()), (vec!["email".to_string(), "name".to_string()], vec!["email".to_string()]));
+        assert!(p.before.sources[0].columns.iter().all(|c| c.cast_to.is_none()));
+        assert_eq!(pair_table_by(&t, &before, &after, &[], CastMode::ToAfterTypes, None).unwrap().key, vec!["id"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Check: after up, every declared or FK relation holds (no child row points at a missing
 //! parent), both sides of each relation have the same type, and no FK is left NOT VALID.
+//! A relation whose column up dropped or renamed is a finding naming the column.
 
 use std::time::Instant;
 
@@ -21,6 +22,10 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     relations.extend(ctx.declared.iter().cloned());
     let mut findings = Vec::new();
     for relation in &relations {
+        if let Some(missing) = missing_columns(relation, &snap) {
+            findings.push(missing);
+            continue;
+        }
         let same_types = check_types(relation, &snap, &mut findings);
         if relation.constraint.is_some() && !relation.validated {
             findings.push(
@@ -38,6 +43,28 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     }
     let summary = format!("{} relations checked ({} declared)", relations.len(), ctx.declared.len());
     Ok(CheckResult::from_findings(CheckKind::References, summary, findings, started.elapsed()))
+}
+
+/// A finding naming each table or column of the relation that is not there after up
+/// (dropped or renamed): the relation cannot be checked, and up broke what it relies on.
+fn missing_columns(relation: &Relation, snap: &SchemaSnapshot) -> Option<Finding> {
+    let sides = [(&relation.child, &relation.child_columns), (&relation.parent, &relation.parent_columns)];
+    let mut missing = Vec::new();
+    for (table, columns) in sides {
+        match snap.tables.get(table) {
+            None => missing.push(format!("table {table}")),
+            Some(schema) => missing.extend(columns.iter().filter(|c| schema.column(c).is_none()).map(|c| format!("column {table}.{c}"))),
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let message = format!("{} no longer exists after up (dropped or renamed): {} cannot be checked", missing.join(" and "), relation.describe());
+    let mut f = Finding::new(CheckKind::References, Some(relation.child.to_string()), message);
+    for what in missing {
+        f.record(Example { key: what, before: Some("exists".into()), after: Some("(missing)".into()) });
+    }
+    Some(f)
 }
 
 /// Adds a finding when the two sides' types differ (or a column is missing); returns

@@ -1,12 +1,16 @@
-//! Throughput of the engine's batched `convert` and of its `rollback`, at batch sizes 100,
-//! 1000, 10000 and 50000, against a one-shot `ALTER TABLE … TYPE uuid USING …` (foreign
-//! keys dropped and re-added) in the same group, on the same data: users(id varchar(36)
-//! pk) and journal_entries(user_id → users) with three times as many rows, about 1M key
-//! rows in all (`PGREHEARSE_BENCH_ROWS` scales it down for a quick run). Every sample
-//! works on a fresh template clone made outside the timed section, and only the step
-//! measured is timed: `convert` after an untimed backup, `rollback` after an untimed
-//! backup and convert. Run with `cargo bench --bench engine`.
+//! The engine against the physical limit, side by side in one run: `migrate full`
+//! (validate-schema, backup, convert, validate) against a one-shot `ALTER TABLE … TYPE
+//! uuid USING …` of the key and its reference (foreign keys dropped and re-added), on
+//! the same data: users(id varchar(36) pk) and journal_entries(user_id → users) with
+//! three times as many rows, about 1M key rows in all (`PGREHEARSE_BENCH_ROWS` scales
+//! it). After the group it prints the ratio `one-shot ALTER ÷ migrate full` (the share
+//! of the physical limit's speed the engine reaches; the goal is ≥ 0.5), from the
+//! medians of the samples, which alternate between the two. Then the throughput of
+//! `convert` alone and of `rollback` at batch sizes 100 to 50000. Every sample works on a
+//! fresh template clone made outside the timed section, and only the step measured is
+//! timed. Run with `cargo bench --bench engine` (`-- full_vs_alter` for the ratio only).
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -16,6 +20,9 @@ use pgrehearse::vocabulary::BatchSize;
 use sqlx::Executor;
 
 const BATCH_SIZES: [u64; 4] = [100, 1000, 10_000, 50_000];
+
+/// The batch size of the `migrate full` samples (the measurements used 5000).
+const FULL_BATCH: u64 = 5000;
 
 /// Key rows in all (users and their references); `PGREHEARSE_BENCH_ROWS` overrides 1M.
 fn key_rows() -> i64 {
@@ -59,6 +66,24 @@ async fn engine_step(db: &Database, batch_size: u64, timed: Step) -> Duration {
     elapsed
 }
 
+/// Times `migrate full` from the untouched database.
+async fn full(db: &Database, batch_size: u64) -> Duration {
+    let started = Instant::now();
+    let mut engine = engine(db, batch_size, Step::Full).await;
+    let report = engine.run(Step::Full).await.unwrap();
+    engine.close().await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(report.outcome, Outcome::Completed, "{report:?}");
+    assert!(report.checks.iter().all(|c| c.ok), "{:?}", report.checks);
+    elapsed
+}
+
+fn median(samples: &Mutex<Vec<Duration>>) -> Option<Duration> {
+    let mut s = samples.lock().unwrap().clone();
+    s.sort();
+    s.get(s.len() / 2).copied()
+}
+
 async fn one_shot(db: &Database) -> Duration {
     let mut conn = db.connect().await.unwrap();
     let started = Instant::now();
@@ -84,32 +109,56 @@ fn conversion(c: &mut Criterion) {
         seed(&seeded, rows / 4).await;
         Template::freeze(&server, seeded).await.unwrap()
     });
-    // Each sample takes seconds: flat sampling, ten samples, no warm-up to speak of.
-    let mut group = c.benchmark_group(format!("engine_{rows}_key_rows"));
-    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
-    group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
     type Run<'r> = &'r dyn Fn(&Database) -> std::pin::Pin<Box<dyn std::future::Future<Output = Duration> + '_>>;
-    let timed = |b: &mut criterion::Bencher, run: Run| {
+    let timed = |b: &mut criterion::Bencher, run: Run, kept: Option<&Mutex<Vec<Duration>>>| {
         b.to_async(&runtime).iter_custom(|iters| {
             let template = &template;
             async move {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let db = template.clone_database().await.unwrap(); // outside the timed section
-                    total += run(&db).await;
+                    let took = run(&db).await;
+                    if let Some(kept) = kept {
+                        kept.lock().unwrap().push(took);
+                    }
+                    total += took;
                     template.server().drop_database(db).await.unwrap();
                 }
                 total
             }
         })
     };
-    group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db))));
+
+    // Side by side: the same group, the same data, samples of both in one run.
+    let (alter, migrate) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+    let mut group = c.benchmark_group(format!("full_vs_alter_{rows}_key_rows"));
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
+    group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db)), Some(&alter)));
+    group.bench_function("migrate_full", |b| timed(b, &|db| Box::pin(full(db, FULL_BATCH)), Some(&migrate)));
+    group.finish();
+    if let (Some(a), Some(m)) = (median(&alter), median(&migrate)) {
+        println!(
+            "ratio at {rows} key rows: one-shot ALTER {:.2} s, migrate full {:.2} s (medians of {} and {} runs): one-shot ÷ migrate full = {:.3} (goal ≥ 0.5)",
+            a.as_secs_f64(),
+            m.as_secs_f64(),
+            alter.lock().unwrap().len(),
+            migrate.lock().unwrap().len(),
+            a.as_secs_f64() / m.as_secs_f64()
+        );
+    }
+
+    // Each sample takes seconds: flat sampling, ten samples, no warm-up to speak of.
+    let mut group = c.benchmark_group(format!("engine_{rows}_key_rows"));
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
+    group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db)), None));
     for batch in BATCH_SIZES {
         group.bench_with_input(BenchmarkId::new("convert", batch), &batch, |b, &batch| {
-            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Convert)))
+            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Convert)), None)
         });
         group.bench_with_input(BenchmarkId::new("rollback", batch), &batch, |b, &batch| {
-            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Rollback)))
+            timed(b, &move |db| Box::pin(engine_step(db, batch, Step::Rollback)), None)
         });
     }
     group.finish();

@@ -16,6 +16,13 @@ use super::progress::Progress;
 use super::sql::{column_list, keyset_after};
 use super::transaction::{is_lock_timeout, LockRetry};
 
+/// Plans every batch for its own checkpoint. The batch statement is prepared once; after
+/// five runs Postgres may switch to a generic plan, which cannot see that the batch is a
+/// few thousand keys past the checkpoint and joins it to the table with a merge join
+/// from the table's first key: every batch then reads all the keys before its own, and
+/// the whole convert is quadratic in the table's size.
+const CUSTOM_PLAN: &str = "SET LOCAL plan_cache_mode = force_custom_plan";
+
 /// The statement for one batch: `$1` is the batch size, `$2..` the checkpoint (if any).
 /// It returns the rows converted and the new checkpoint (the largest key in the batch).
 pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> String {
@@ -91,6 +98,7 @@ async fn one_batch(
             let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
             let set = retry.set_local_sql();
             sqlx::query(&set).execute(&mut *tx).await.map_err(EngineError::query(&set))?;
+            sqlx::query(CUSTOM_PLAN).execute(&mut *tx).await.map_err(EngineError::query(CUSTOM_PLAN))?;
             let mut query = sqlx::query_as::<_, (i64, Option<Vec<String>>)>(&sql).bind(batch_size);
             for value in checkpoint.unwrap_or_default() {
                 query = query.bind(value);

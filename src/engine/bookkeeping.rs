@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS pgrehearse_engine.table_count (
     table_name text NOT NULL,
     rows bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pgrehearse_engine.changed_row (
+    table_name text NOT NULL,
+    pk jsonb NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pgrehearse_engine.deleted_row (
     table_name text NOT NULL,
     pk jsonb NOT NULL,

@@ -13,7 +13,7 @@ use crate::quote::quote_literal;
 use super::error::EngineError;
 use super::finding::{Action, RowFinding, RowFindingKind};
 use super::plan::{Plan, TablePlan};
-use super::quarantine::{columns, not_yet_copied, quarantine_table};
+use super::quarantine::{columns, holds_rows, not_yet_copied, quarantine_table};
 use super::sql::{column_list, pk_json};
 
 /// A foreign key referencing a table whose rows the engine deletes.
@@ -117,6 +117,9 @@ pub async fn quarantine_cascades(tx: &mut PgConnection, run: i64, plan: &Plan) -
     while i < tables.len() {
         let parent = tables[i].clone();
         i += 1;
+        if !holds_rows(tx, &parent).await? {
+            continue;
+        }
         for fk in referencing(tx, &parent).await? {
             if fk.on_delete != 'c' || fk.child.primary_key.is_empty() {
                 continue;
@@ -196,6 +199,9 @@ pub async fn refusals(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Ve
     let tables = deleting_from(tx, run, plan).await?;
     let mut refused = Vec::new();
     for parent in &tables {
+        if !holds_rows(tx, parent).await? {
+            continue;
+        }
         for fk in referencing(tx, parent).await? {
             let kept = tables.iter().any(|t| t.schema == fk.child.schema && t.name == fk.child.name);
             let sql = format!("SELECT count(*) FROM {} c WHERE {} AND {}", fk.child.qualified(), fk.points_into(parent), fk.not_kept(kept));

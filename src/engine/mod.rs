@@ -3,9 +3,13 @@
 //!
 //! # Steps
 //!
-//! `validate-schema` plans from the catalog and runs preflight (read-only). `backup`
-//! stores the plan, starts logging deletes, and copies every planned table into
-//! `migration_backup` (count and checksum verified). `convert` applies the policies,
+//! `validate-schema` plans from the catalog and runs preflight (read-only: the data is
+//! classified into a temporary table). `backup` stores the plan, starts logging deletes
+//! and changed keys, classifies every value once (one scan per table, stored with the
+//! run; a `fail` policy that meets a finding then undoes the run and changes nothing),
+//! and copies every planned table into `migration_backup` (count and checksum
+//! verified). `convert` brings the classification up to date from the change log (only
+//! the rows written since are checked again), applies the policies,
 //! adds a shadow column per converted column, fills it in keyset batches (one
 //! transaction and checkpoint each), builds indexes and NOT NULL checks beside the live
 //! ones, swaps names in one short ACCESS EXCLUSIVE transaction (its duration logged),
@@ -36,6 +40,7 @@ mod batch_sizer;
 mod batches;
 mod bookkeeping;
 mod catalog;
+mod classify;
 mod cleanup;
 pub mod conversion;
 pub mod ddl;

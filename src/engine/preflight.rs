@@ -1,41 +1,41 @@
-//! Preflight: the data-quality checks that run before anything changes. Each check is a
-//! read-only query returning offending rows; the policy decides the action per row.
+//! Preflight: the data-quality findings, read from a classification
+//! ([`super::classify`]) rather than scanned again; the policy decides the action per row.
 
 use sqlx::PgConnection;
 
-use crate::quote::quote_ident;
+use crate::quote::{quote_ident, quote_literal};
 
+use super::classify::{self, Store};
 use super::error::EngineError;
 use super::finding::{Action, RowFindingKind, RowFinding};
-use super::plan::{Enforcement, Plan, Reference, TablePlan};
+use super::plan::{Plan, Reference, TablePlan};
 use crate::vocabulary::{Policies, Policy};
-use super::sql::{pk_json, safe_convert};
+use super::sql::{column_list, pk_from_json, pk_json, safe_convert};
 
 type Row = (serde_json::Value, Option<String>);
 
-/// Every anomaly in the data as it is now, in a stable order.
-pub async fn run(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
+/// Every anomaly in the classified data, in a stable order.
+pub async fn run(conn: &mut PgConnection, store: Store, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
     let mut findings = Vec::new();
-    findings.extend(invalid(conn, plan, policies.invalid).await?);
-    findings.extend(collisions(conn, plan, policies.collision).await?);
-    findings.extend(orphans(conn, plan, policies.orphan).await?);
-    findings.extend(non_canonical(conn, plan).await?);
+    findings.extend(invalid(conn, store, plan, policies.invalid).await?);
+    findings.extend(collisions(conn, store, plan, policies.collision).await?);
+    findings.extend(orphans(conn, store, plan, policies.orphan).await?);
+    findings.extend(non_canonical(conn, store, plan).await?);
     Ok(findings)
 }
 
-/// Only the checks whose policy can stop the run (`fail`, or `nullify` of a NOT NULL
-/// reference): what deciding "blocked or not" needs, without the informational checks
-/// (non-canonical values) or checks whose rows would only be quarantined.
-pub async fn blocking(conn: &mut PgConnection, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
+/// Only the findings whose policy can stop the run (`fail`, or `nullify` of a NOT NULL
+/// reference): what deciding "blocked or not" needs.
+pub async fn blocking(conn: &mut PgConnection, store: Store, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
     let mut findings = Vec::new();
     if policies.invalid == Policy::Fail {
-        findings.extend(invalid(conn, plan, policies.invalid).await?);
+        findings.extend(invalid(conn, store, plan, policies.invalid).await?);
     }
     if policies.collision == Policy::Fail {
-        findings.extend(collisions(conn, plan, policies.collision).await?);
+        findings.extend(collisions(conn, store, plan, policies.collision).await?);
     }
     if policies.orphan != Policy::Quarantine {
-        findings.extend(orphans(conn, plan, policies.orphan).await?);
+        findings.extend(orphans(conn, store, plan, policies.orphan).await?);
     }
     Ok(findings)
 }
@@ -48,26 +48,33 @@ fn action(policy: Policy) -> Action {
     }
 }
 
-async fn fetch(conn: &mut PgConnection, sql: &str, plan: &Plan) -> Result<Vec<Row>, EngineError> {
-    sqlx::query_as(sql).bind(plan.conversion.validity_pattern()).fetch_all(conn).await.map_err(EngineError::query(sql))
+async fn fetch(conn: &mut PgConnection, sql: &str, plan: &Plan, store: Store) -> Result<Vec<Row>, EngineError> {
+    sqlx::query_as(sql).bind(plan.conversion.validity_pattern()).bind(store.run()).fetch_all(conn).await.map_err(EngineError::query(sql))
 }
 
 fn finding(kind: RowFindingKind, table: &TablePlan, column: &str, (pk, value): Row, action: Action) -> RowFinding {
     RowFinding { kind, table: table.label(), pk, column: column.to_string(), value, related_table: None, related_pk: None, action }
 }
 
+/// The stored rows of one kind for one column of `table` (or `columns` of a reference),
+/// in key order.
+fn classified(store: Store, table: &TablePlan, column: &str, kind: &str, related: Option<&TablePlan>) -> String {
+    let related = related.map(|r| format!(" AND related_table = {}", quote_literal(&r.label()))).unwrap_or_default();
+    format!(
+        "SELECT pk, value FROM {} WHERE run = $2 AND table_name = {} AND column_name = {} AND kind = '{kind}'{related} ORDER BY {}",
+        store.relation(),
+        quote_literal(&table.label()),
+        quote_literal(column),
+        pk_from_json(table, "pk")
+    )
+}
+
 /// Values the conversion does not accept.
-pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
+pub async fn invalid(conn: &mut PgConnection, store: Store, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for table in &plan.tables {
         for column in &table.columns {
-            let col = format!("t.{}", quote_ident(&column.name));
-            let sql = format!(
-                "SELECT {}, {col}::text FROM {} t WHERE {col} IS NOT NULL AND {col} !~ $1 ORDER BY 1::text",
-                pk_json("t", table),
-                table.qualified()
-            );
-            for row in fetch(conn, &sql, plan).await? {
+            for row in fetch(conn, &classified(store, table, &column.name, classify::INVALID, None), plan, store).await? {
                 out.push(finding(RowFindingKind::Invalid, table, &column.name, row, action(policy)));
             }
         }
@@ -76,31 +83,66 @@ pub async fn invalid(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
 }
 
 /// Rows of a unique key whose converted values coincide although their texts differ.
-pub async fn collisions(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
+/// Two canonical texts never coincide, so every such group holds a non-canonical row:
+/// the candidates are the classified non-canonical rows and the rows whose key text is
+/// the canonical text of one of them (found through the key's own index).
+pub async fn collisions(conn: &mut PgConnection, store: Store, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for key in &plan.key_constraints {
         let Some(table) = plan.table(&key.schema, &key.table) else { continue };
         let converted: Vec<&String> = key.columns.iter().filter(|c| plan.is_converted(&key.schema, &key.table, c)).collect();
         let Some(first) = converted.first() else { continue };
-        let group: Vec<String> = key
+        let group = |alias: &str| -> Vec<String> {
+            key.columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let col = format!("{alias}.{}", quote_ident(c));
+                    let value = if converted.contains(&c) { safe_convert(&plan.conversion, &col, 1) } else { col };
+                    format!("{value} AS pgr_g{i}")
+                })
+                .collect()
+        };
+        let canonical: Vec<String> = key
             .columns
             .iter()
             .map(|c| {
-                let col = format!("t.{}", quote_ident(c));
-                if converted.contains(&c) { safe_convert(&plan.conversion, &col, 1) } else { col }
+                let col = format!("n.{}", quote_ident(c));
+                if converted.contains(&c) { format!("({})::text", safe_convert(&plan.conversion, &col, 1)) } else { col }
             })
             .collect();
-        let all_valid: Vec<String> = converted.iter().map(|c| format!("t.{} ~ $1", quote_ident(c))).collect();
+        let valid: Vec<String> = converted.iter().map(|c| format!("n.{} ~ $1", quote_ident(c))).collect();
+        let names: Vec<String> = converted.iter().map(|c| quote_literal(c)).collect();
+        let groups: Vec<String> = (0..key.columns.len()).map(|i| format!("pgr_g{i}")).collect();
         let sql = format!(
-            "SELECT pk, value FROM (SELECT {pk} AS pk, t.{col}::text AS value, count(*) OVER (PARTITION BY {group}) AS n
-             FROM {tbl} t WHERE {valid}) s WHERE n > 1 ORDER BY 1::text",
-            pk = pk_json("t", table),
-            col = quote_ident(first),
-            group = group.join(", "),
+            "WITH keys AS (SELECT DISTINCT pk FROM {rel} WHERE run = $2 AND table_name = {label} AND kind = '{nc}' AND column_name IN ({names})),
+                  n AS MATERIALIZED (SELECT t.* FROM {tbl} t WHERE ({pk_cols}) IN (SELECT {typed} FROM keys k)),
+                  v AS MATERIALIZED (SELECT n.* FROM n WHERE {valid}),
+                  candidates AS (
+                    SELECT {pk_n} AS pk, n.{col}::text AS value, {group_n} FROM v n
+                    UNION
+                    SELECT {pk_t}, t.{col}::text, {group_t} FROM {tbl} t WHERE ({key_t}) IN (SELECT {canonical} FROM v n))
+             SELECT pk, value FROM (SELECT pk, value, count(*) OVER (PARTITION BY {groups}) AS pgr_n FROM candidates) s
+             WHERE pgr_n > 1 ORDER BY {order}",
+            rel = store.relation(),
+            label = quote_literal(&table.label()),
+            nc = classify::NON_CANONICAL,
+            names = names.join(", "),
             tbl = table.qualified(),
-            valid = all_valid.join(" AND "),
+            pk_cols = column_list(Some("t"), &table.pk_names()),
+            typed = pk_from_json(table, "k.pk"),
+            valid = valid.join(" AND "),
+            pk_n = pk_json("n", table),
+            pk_t = pk_json("t", table),
+            col = quote_ident(first),
+            group_n = group("n").join(", "),
+            group_t = group("t").join(", "),
+            key_t = column_list(Some("t"), &key.columns.iter().map(String::as_str).collect::<Vec<_>>()),
+            canonical = canonical.join(", "),
+            groups = groups.join(", "),
+            order = pk_from_json(table, "pk"),
         );
-        for row in fetch(conn, &sql, plan).await? {
+        for row in fetch(conn, &sql, plan, store).await? {
             out.push(finding(RowFindingKind::Collision, table, first, row, action(policy)));
         }
     }
@@ -143,54 +185,23 @@ pub fn points_into(plan: &Plan, reference: &Reference, c: &str, parents: &str) -
     }
 }
 
-/// Whether child row `c` points at no row of `parents`, as anti-joins Postgres can hash.
-pub fn points_nowhere(plan: &Plan, reference: &Reference, c: &str, parents: &str) -> String {
-    let pcols: Vec<String> = reference.parent_columns.iter().map(|x| format!("p.{}", quote_ident(x))).collect();
-    let ccols: Vec<String> = reference.child_columns.iter().map(|x| format!("{c}.{}", quote_ident(x))).collect();
-    let exact = format!("NOT EXISTS (SELECT 1 FROM {parents} p WHERE ({}) = ({}))", pcols.join(", "), ccols.join(", "));
-    if pcols.len() == 1 {
-        format!(
-            "{exact} AND NOT EXISTS (SELECT 1 FROM {parents} p WHERE {} = {})",
-            safe_convert(&plan.conversion, &pcols[0], 1),
-            safe_convert(&plan.conversion, &ccols[0], 1)
-        )
-    } else {
-        exact
-    }
-}
-
 /// Child rows of references the database does not (fully) enforce that point nowhere.
 /// Values the conversion rejects are reported as invalid instead.
-pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
+pub async fn orphans(conn: &mut PgConnection, store: Store, plan: &Plan, policy: Policy) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
-    for reference in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
+    for reference in plan.references.iter().filter(|r| r.enforcement != super::plan::Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
             continue;
         };
-        let present: Vec<String> = reference.child_columns.iter().map(|x| format!("c.{} IS NOT NULL", quote_ident(x))).collect();
-        let valid: Vec<String> = reference
-            .child_columns
-            .iter()
-            .filter(|x| plan.is_converted(&child.schema, &child.name, x))
-            .map(|x| format!("c.{} ~ $1", quote_ident(x)))
-            .collect();
-        let sql = format!(
-            "SELECT {pk}, concat_ws(',', {cols}) FROM {ct} c WHERE {present} AND {valid}
-             AND {nowhere} ORDER BY 1::text",
-            pk = pk_json("c", child),
-            cols = super::sql::column_list(Some("c"), &reference.child_columns.iter().map(String::as_str).collect::<Vec<_>>()),
-            ct = child.qualified(),
-            present = present.join(" AND "),
-            valid = if valid.is_empty() { "true".to_string() } else { valid.join(" AND ") },
-            nowhere = points_nowhere(plan, reference, "c", &parent.qualified()),
-        );
+        let columns = reference.child_columns.join(",");
+        let sql = classified(store, child, &columns, classify::ORPHAN, Some(parent));
         let act = match policy {
             Policy::Nullify if !reference.nullable => Action::Fail,
             other => action(other),
         };
-        for row in fetch(conn, &sql, plan).await? {
-            let mut f = finding(RowFindingKind::Orphan, child, &reference.child_columns.join(","), row, act);
-            f.related_table = Some(format!("{}.{}", parent.schema, parent.name));
+        for row in fetch(conn, &sql, plan, store).await? {
+            let mut f = finding(RowFindingKind::Orphan, child, &columns, row, act);
+            f.related_table = Some(parent.label());
             out.push(f);
         }
     }
@@ -198,18 +209,11 @@ pub async fn orphans(conn: &mut PgConnection, plan: &Plan, policy: Policy) -> Re
 }
 
 /// Valid values not in the canonical text form of the target type.
-pub async fn non_canonical(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
+pub async fn non_canonical(conn: &mut PgConnection, store: Store, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
     let mut out = Vec::new();
     for table in &plan.tables {
         for column in &table.columns {
-            let col = format!("t.{}", quote_ident(&column.name));
-            let sql = format!(
-                "SELECT {}, {col}::text FROM {} t WHERE {col} ~ $1 AND ({})::text <> {col}::text ORDER BY 1::text",
-                pk_json("t", table),
-                table.qualified(),
-                safe_convert(&plan.conversion, &col, 1)
-            );
-            for row in fetch(conn, &sql, plan).await? {
+            for row in fetch(conn, &classified(store, table, &column.name, classify::NON_CANONICAL, None), plan, store).await? {
                 out.push(finding(RowFindingKind::NonCanonical, table, &column.name, row, Action::Convert));
             }
         }

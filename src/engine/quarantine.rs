@@ -12,6 +12,7 @@ use super::error::EngineError;
 use super::finding::{Action, RowFinding, RowFindingKind};
 use super::fk_actions;
 use super::plan::{names, Plan, TablePlan};
+use super::classify::Store;
 use super::preflight;
 use crate::vocabulary::Policies;
 use super::sql::pk_json;
@@ -49,9 +50,10 @@ pub async fn prepare(conn: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
 /// row touched, cascades included. Blocking findings are returned without changes.
 /// Rows are first copied into quarantine (cascading through every reference), then
 /// deleted children first, so no foreign key ever sees a parent vanish under a child.
-pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
-    let mut first = preflight::invalid(tx, plan, policies.invalid).await?;
-    first.extend(preflight::collisions(tx, plan, policies.collision).await?);
+/// The findings come from `store`, which the caller has brought up to date.
+pub async fn apply(tx: &mut PgConnection, run: i64, store: Store, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
+    let mut first = preflight::invalid(tx, store, plan, policies.invalid).await?;
+    first.extend(preflight::collisions(tx, store, plan, policies.collision).await?);
     if first.iter().any(RowFinding::blocks) {
         return Ok(first);
     }
@@ -63,7 +65,8 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
         return Ok(touched);
     }
     delete_copied(tx, plan).await?;
-    let orphans = preflight::orphans(tx, plan, policies.orphan).await?;
+    let orphans = preflight::orphans(tx, store, plan, policies.orphan).await?;
+    let orphans = still_live(tx, plan, orphans).await?;
     if orphans.iter().any(RowFinding::blocks) {
         touched.extend(orphans);
         return Ok(touched);
@@ -77,6 +80,30 @@ pub async fn apply(tx: &mut PgConnection, run: i64, plan: &Plan, policies: &Poli
     nullify(tx, run, plan, &orphans).await?;
     touched.extend(orphans);
     Ok(touched)
+}
+
+/// The findings whose row is not already in quarantine (an orphan can also be the child
+/// of a quarantined row through another reference, and then it has moved with it).
+async fn still_live(tx: &mut PgConnection, plan: &Plan, findings: Vec<RowFinding>) -> Result<Vec<RowFinding>, EngineError> {
+    let mut kept = Vec::new();
+    for table in &plan.tables {
+        let mine: Vec<RowFinding> = findings.iter().filter(|f| f.table == table.label()).cloned().collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let keys: Vec<serde_json::Value> = mine.iter().map(|f| f.pk.clone()).collect();
+        let sql = format!("SELECT coalesce(array_agg({}), '{{}}') FROM {} x WHERE {} = ANY($1::jsonb[])", pk_json("x", table), quarantine_table(table), pk_json("x", table));
+        let moved: Vec<serde_json::Value> = sqlx::query_scalar(&sql).bind(keys).fetch_one(&mut *tx).await.map_err(EngineError::query(&sql))?;
+        kept.extend(mine.into_iter().filter(|f| !moved.contains(&f.pk)));
+    }
+    Ok(kept)
+}
+
+/// Whether `table`'s quarantine table holds any row: when it holds none, nothing can
+/// reference a quarantined row of it, and no scan of its children is needed.
+pub(super) async fn holds_rows(tx: &mut PgConnection, table: &TablePlan) -> Result<bool, EngineError> {
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quarantine_table(table));
+    sqlx::query_scalar(&sql).fetch_one(&mut *tx).await.map_err(EngineError::query(&sql))
 }
 
 /// Copies every row a delete of the quarantined rows would take with it: through the
@@ -179,6 +206,9 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Row
             let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
                 continue;
             };
+            if !holds_rows(tx, parent).await? {
+                continue;
+            }
             let cols = reference.child_columns.join(",");
             let values: Vec<String> = reference.child_columns.iter().map(|c| format!("m.{}::text", quote_ident(c))).collect();
             let sql = format!(

@@ -13,7 +13,7 @@ use super::plan::Plan;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
-use super::{backup, batches, bookkeeping, catalog, cleanup, planner, preflight, quarantine, rollback, shadow, status, swap, validate};
+use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, rollback, shadow, status, swap, validate};
 
 pub struct Engine {
     conn: PgConnection,
@@ -69,7 +69,8 @@ impl Engine {
     pub async fn dry_run(&mut self, step: Step) -> Result<StepReport, EngineError> {
         let plan = self.current_plan().await?;
         let mut report = StepReport::new(step.name());
-        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        let store = classify::session(&mut self.conn, &plan).await?;
+        report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
         report.plan = Some(plan);
         report.outcome = Outcome::DryRun;
         Ok(report)
@@ -88,7 +89,7 @@ impl Engine {
             }
         }
         match step {
-            Step::ValidateSchema => self.validate_schema().await,
+            Step::ValidateSchema => self.validate_schema(true).await,
             Step::Backup => self.backup().await,
             Step::Convert => self.convert().await,
             Step::Validate => self.validate().await,
@@ -105,7 +106,10 @@ impl Engine {
 
     async fn full(&mut self) -> Result<StepReport, EngineError> {
         let mut report = StepReport::new("full");
-        for step in [Step::ValidateSchema, Step::Backup, Step::Convert, Step::Validate] {
+        // The data is classified once, by `backup`, after its change log is in place:
+        // here `validate-schema` only plans.
+        report.absorb(self.validate_schema(false).await?);
+        for step in [Step::Backup, Step::Convert, Step::Validate] {
             let part = Box::pin(self.run(step)).await?;
             let stop = part.has_findings();
             report.absorb(part);
@@ -116,7 +120,9 @@ impl Engine {
         Ok(report)
     }
 
-    async fn validate_schema(&mut self) -> Result<StepReport, EngineError> {
+    /// Plans and, when `classify` is set, classifies the data into the session store and
+    /// reports every finding (read-only).
+    async fn validate_schema(&mut self, classify: bool) -> Result<StepReport, EngineError> {
         let plan = self.current_plan().await?;
         let mut report = StepReport::new("validate-schema");
         if let Some((run, _)) = bookkeeping::open_run(&mut self.conn).await? {
@@ -128,7 +134,10 @@ impl Engine {
                 return Ok(report);
             }
         }
-        report.findings = preflight::run(&mut self.conn, &plan, &self.options.policies).await?;
+        if classify {
+            let store = classify::session(&mut self.conn, &plan).await?;
+            report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
+        }
         report.notes.push(format!(
             "{} tables, {} foreign keys, {} key constraints, {} indexes, {} views to migrate",
             plan.tables.len(),
@@ -164,15 +173,16 @@ impl Engine {
                 return Ok(report);
             }
         }
-        let plan = self.current_plan().await?;
-        let findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
-        if findings.iter().any(RowFinding::blocks) {
-            report.findings = findings;
+        let (run, plan) = self.open_or_start().await?;
+        shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
+        let store = classify::stored(&mut self.conn, run, &plan).await?;
+        report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
+        if report.findings.iter().any(RowFinding::blocks) {
+            // A `fail` policy stops the run before the backup: it leaves nothing behind.
+            rollback::run(&mut self.conn, run, &plan, &self.options.retry).await?;
             report.outcome = Outcome::Blocked;
             return Ok(report);
         }
-        let (run, plan) = self.open_or_start().await?;
-        shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
         for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
             report.notes.push(format!("backed up {rows} rows of {table} (row count and checksum verified)"));
         }
@@ -197,8 +207,13 @@ impl Engine {
         let retry = self.options.retry;
         if !log::is_completed(&mut self.conn, run, "policies", None).await? {
             // Only to change nothing when a `fail` policy would stop the run: the
-            // authoritative checks run again inside the policies' transaction below.
-            report.findings = preflight::blocking(&mut self.conn, &plan, &self.options.policies).await?;
+            // classification is brought up to date again inside the policies'
+            // transaction below, after the sync trigger refuses rejected values.
+            classify::stored(&mut self.conn, run, &plan).await?;
+            let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
+            let store = classify::refresh(&mut tx, run, &plan).await?;
+            report.findings = preflight::blocking(&mut tx, store, &plan, &self.options.policies).await?;
+            tx.commit().await.map_err(EngineError::query("COMMIT"))?;
             if report.findings.iter().any(RowFinding::blocks) {
                 report.outcome = Outcome::Blocked;
                 return Ok(report);
@@ -206,7 +221,8 @@ impl Engine {
             quarantine::prepare(&mut self.conn, &plan).await?; // before the shadow columns exist: `LIKE` copies columns
             shadow::install(&mut self.conn, &plan, &retry).await?;
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
-            let touched = quarantine::apply(&mut tx, run, &plan, &self.options.policies).await?;
+            let store = classify::refresh(&mut tx, run, &plan).await?;
+            let touched = quarantine::apply(&mut tx, run, store, &plan, &self.options.policies).await?;
             if touched.iter().any(RowFinding::blocks) {
                 report.findings = touched;
                 report.outcome = Outcome::Blocked;
@@ -217,6 +233,7 @@ impl Engine {
             tx.commit().await.map_err(EngineError::query("COMMIT"))?;
             report.findings = touched;
         }
+        shadow::drop_change_logs(&mut self.conn, &plan, &retry).await?;
         let mut fixed = FixedSize(self.options.batch_size.rows());
         let sizer: &mut dyn BatchSizer = match &mut self.sizer {
             Some(sizer) => sizer.as_mut(),

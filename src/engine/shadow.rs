@@ -88,13 +88,63 @@ pub fn drop_trigger_sql(table: &TablePlan) -> String {
     format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(names::sync_trigger()), table.qualified())
 }
 
-/// Drops both triggers and their functions: the end of a run (rollback or cleanup).
+/// Drops every trigger of the engine and their functions: the end of a run (rollback or
+/// cleanup).
 pub fn drop_all_sql(plan: &Plan, table: &TablePlan) -> Vec<String> {
-    vec![
+    let mut s = vec![
         drop_trigger_sql(table),
         format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(DELETE_TRIGGER), table.qualified()),
         format!("DROP FUNCTION IF EXISTS {}()", function(plan, table)),
         format!("DROP FUNCTION IF EXISTS {}()", deleted_function(plan, table)),
+    ];
+    s.extend(drop_change_log_sql(plan, table));
+    s
+}
+
+/// Records the key of every row inserted, deleted, or updated in a converted or key
+/// column in `pgrehearse_engine.changed_row`, so the stored classification
+/// ([`super::classify`]) is brought up to date by re-checking only those rows.
+const CHANGE_TRIGGER: &str = "pgr_changed";
+
+fn changed_function(plan: &Plan, table: &TablePlan) -> String {
+    quote_qualified(ENGINE_SCHEMA, &format!("changed_{}", plan.table_number(&table.schema, &table.name)))
+}
+
+/// Statements that (re)install the change log of `table`.
+pub fn change_log_sql(plan: &Plan, table: &TablePlan) -> Vec<String> {
+    let key = |row: &str| {
+        let parts: Vec<String> = table.pk_names().iter().map(|c| format!("{}, {row}.{}", quote_literal(c), quote_ident(c))).collect();
+        format!("INSERT INTO {ENGINE_SCHEMA}.changed_row (table_name, pk) VALUES ({}, jsonb_build_object({}));", quote_literal(&table.label()), parts.join(", "))
+    };
+    let mut watched: Vec<String> = table.pk_names().iter().map(|c| quote_ident(c)).collect();
+    for column in &table.columns {
+        let c = quote_ident(&column.name);
+        if !watched.contains(&c) {
+            watched.push(c);
+        }
+    }
+    let changed = changed_function(plan, table);
+    vec![
+        format!(
+            "CREATE OR REPLACE FUNCTION {changed}() RETURNS trigger LANGUAGE plpgsql AS $pgr$\nBEGIN\nIF TG_OP <> 'INSERT' THEN {} END IF;\nIF TG_OP <> 'DELETE' THEN {} END IF;\nRETURN NULL;\nEND\n$pgr$",
+            key("OLD"),
+            key("NEW")
+        ),
+        format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(CHANGE_TRIGGER), table.qualified()),
+        format!(
+            "CREATE TRIGGER {} AFTER INSERT OR UPDATE OF {} OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {changed}()",
+            quote_ident(CHANGE_TRIGGER),
+            watched.join(", "),
+            table.qualified()
+        ),
+    ]
+}
+
+/// Drops the change log of `table`: once the policies are applied nothing reads it.
+pub fn drop_change_log_sql(plan: &Plan, table: &TablePlan) -> Vec<String> {
+    vec![
+        format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(CHANGE_TRIGGER), table.qualified()),
+        format!("DROP FUNCTION IF EXISTS {}()", changed_function(plan, table)),
     ]
 }
 
@@ -106,10 +156,19 @@ fn deleted_function(plan: &Plan, table: &TablePlan) -> String {
     quote_qualified(ENGINE_SCHEMA, &format!("deleted_{}", plan.table_number(&table.schema, &table.name)))
 }
 
-/// Installs the delete log on every table, in its own committed transaction before the
-/// backup snapshot is taken, so every backed-up row that later disappears is accounted for.
+/// Installs the delete log and the change log on every table, in their own committed
+/// transaction before the classification scan and the backup snapshot, so every
+/// backed-up row that later disappears is accounted for and every row written after the
+/// scan is re-checked.
 pub async fn install_delete_log(conn: &mut PgConnection, plan: &Plan, retry: &LockRetry) -> Result<(), EngineError> {
-    let statements: Vec<String> = plan.tables.iter().flat_map(|t| delete_log_sql(plan, t, Direction::Forward)).collect();
+    let statements: Vec<String> = plan.tables.iter().flat_map(|t| [delete_log_sql(plan, t, Direction::Forward), change_log_sql(plan, t)].concat()).collect();
+    transaction::run(conn, &statements, retry, None).await?;
+    Ok(())
+}
+
+/// Drops the change logs (after the policies are applied), in one short transaction.
+pub async fn drop_change_logs(conn: &mut PgConnection, plan: &Plan, retry: &LockRetry) -> Result<(), EngineError> {
+    let statements: Vec<String> = plan.tables.iter().flat_map(|t| drop_change_log_sql(plan, t)).collect();
     transaction::run(conn, &statements, retry, None).await?;
     Ok(())
 }

@@ -34,6 +34,13 @@ pub fn safe_convert(conversion: &Conversion, expr: &str, param: usize) -> String
     format!("(CASE WHEN ({expr}) ~ ${param} THEN {} END)", conversion.convert_sql(expr))
 }
 
+/// `(k.pk ->> 'a')::type_a, ...`: the key a JSON object (as [`pk_json`] builds it) names,
+/// typed, so `(t."a", ...) IN (SELECT <this> ...)` is served by the primary key index.
+pub fn pk_from_json(table: &TablePlan, json: &str) -> String {
+    let values: Vec<String> = table.primary_key.iter().map(|(name, ty)| format!("({json} ->> {})::{ty}", crate::quote::quote_literal(name))).collect();
+    values.join(", ")
+}
+
 /// `(t."a", t."b") > ($1::type_a, $2::type_b)`: the keyset predicate after a checkpoint
 /// whose values travel as text parameters starting at `$first`.
 pub fn keyset_after(alias: &str, table: &TablePlan, first: usize) -> String {
@@ -58,6 +65,11 @@ mod tests {
     #[test]
     fn keyset_compares_rows_with_typed_parameters() {
         assert_eq!(keyset_after("t", &table(), 2), "(t.\"entry_id\", t.\"tag\") > ($2::bigint, $3::text)");
+    }
+
+    #[test]
+    fn a_key_read_back_from_json_is_typed_for_the_index() {
+        assert_eq!(pk_from_json(&table(), "k.pk"), "(k.pk ->> 'entry_id')::bigint, (k.pk ->> 'tag')::text");
     }
 
     #[test]

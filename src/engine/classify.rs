@@ -1,0 +1,297 @@
+//! Classifies every value once. One scan per table finds the values the conversion
+//! rejects (`invalid`) and those it accepts but rewrites (`non-canonical`); one anti-join
+//! per unenforced reference finds the `orphan`s. Collisions and dependents are derived
+//! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
+//! For a run the result is stored in `pgrehearse_engine.classified`, table by table (a
+//! resumed run skips the tables already done), and brought up to date by re-checking only
+//! the rows the change log ([`super::shadow::change_log_sql`]) recorded since.
+//!
+//! The scan converts every value unguarded when the conversion raises on exactly the
+//! values it rejects (`::uuid`): that costs a cast per value instead of a regex. Only
+//! when it raises does the table get the guarded scan.
+
+use sqlx::{Connection, Executor, PgConnection};
+
+use crate::quote::{quote_ident, quote_literal};
+
+use super::error::EngineError;
+use super::log::{self, LogRecord};
+use super::plan::{Enforcement, Plan, Reference, TablePlan};
+use super::sql::{column_list, pk_json, safe_convert};
+
+/// Where a classification lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// A temporary table of the engine's session: read-only steps (`validate-schema`,
+    /// `--dry-run`) change nothing in the database.
+    Session,
+    /// The open run's bookkeeping, kept until the run ends.
+    Run(i64),
+}
+
+impl Store {
+    pub fn relation(self) -> &'static str {
+        match self {
+            Store::Session => "pg_temp.pgr_classified",
+            Store::Run(_) => "pgrehearse_engine.classified",
+        }
+    }
+
+    /// The run the rows belong to (`0` in the session store).
+    pub fn run(self) -> i64 {
+        match self {
+            Store::Session => 0,
+            Store::Run(run) => run,
+        }
+    }
+}
+
+const COLUMNS: &str = "run bigint NOT NULL, table_name text NOT NULL, pk jsonb NOT NULL, column_name text NOT NULL, kind text NOT NULL, value text, related_table text";
+
+/// The kinds a scan stores per value.
+pub const INVALID: &str = "invalid";
+pub const NON_CANONICAL: &str = "non-canonical";
+pub const ORPHAN: &str = "orphan";
+
+async fn execute(conn: &mut PgConnection, sql: &str, plan: &Plan, store: Store) -> Result<u64, EngineError> {
+    let done = sqlx::query(sql).bind(plan.conversion.validity_pattern()).bind(store.run()).execute(conn).await.map_err(EngineError::query(sql))?;
+    Ok(done.rows_affected())
+}
+
+/// Classifies the data as it is now into the session store.
+pub async fn session(conn: &mut PgConnection, plan: &Plan) -> Result<Store, EngineError> {
+    let store = Store::Session;
+    let sql = format!("CREATE TEMP TABLE IF NOT EXISTS pgr_classified ({COLUMNS}); TRUNCATE pg_temp.pgr_classified");
+    conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+    for table in &plan.tables {
+        scan_table(&mut tx, store, plan, table).await?;
+    }
+    for reference in unenforced(plan) {
+        orphans(&mut tx, store, plan, reference).await?;
+    }
+    tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+    Ok(store)
+}
+
+/// Classifies the data for `run`, unless that is done: each table in its own transaction
+/// with its log record, then the orphans. The change log must already be installed.
+pub async fn stored(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Store, EngineError> {
+    let store = Store::Run(run);
+    if log::is_completed(conn, run, "classify", None).await? {
+        return Ok(store);
+    }
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS pgrehearse_engine.classified ({COLUMNS});
+         CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
+    );
+    conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    for table in &plan.tables {
+        let label = table.label();
+        if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
+            continue;
+        }
+        let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+        let rows = scan_table(&mut tx, store, plan, table).await?;
+        let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
+        log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
+        tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+    }
+    let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+    let clear = format!("DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND kind = '{ORPHAN}'");
+    execute(&mut tx, &clear, plan, store).await?;
+    let mut found = 0;
+    for reference in unenforced(plan) {
+        found += orphans(&mut tx, store, plan, reference).await?;
+    }
+    log::record(&mut tx, run, "classify", None, &LogRecord { rows: Some(found as i64), message: Some("orphans found".into()), ..Default::default() }).await?;
+    tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+    Ok(store)
+}
+
+/// Brings the stored classification of `run` up to date inside the caller's transaction:
+/// takes the keys the change log recorded, forgets what was stored for them, and
+/// classifies those rows again (and the orphans of every reference one of whose tables
+/// changed). Idempotent: the keys taken are removed from the log in the same transaction.
+pub async fn refresh(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Store, EngineError> {
+    let store = Store::Run(run);
+    let take = "CREATE TEMP TABLE IF NOT EXISTS pgr_changed (table_name text NOT NULL, pk jsonb NOT NULL); TRUNCATE pg_temp.pgr_changed;
+        WITH taken AS (DELETE FROM pgrehearse_engine.changed_row RETURNING table_name, pk)
+        INSERT INTO pg_temp.pgr_changed SELECT DISTINCT table_name, pk FROM taken";
+    tx.execute(take).await.map_err(EngineError::query(take))?;
+    let sql = "SELECT DISTINCT table_name FROM pg_temp.pgr_changed";
+    let changed: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await.map_err(EngineError::query(sql))?;
+    if changed.is_empty() {
+        return Ok(store);
+    }
+    for table in plan.tables.iter().filter(|t| changed.contains(&t.label())) {
+        let label = quote_literal(&table.label());
+        let forget = format!(
+            "DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND table_name = {label} AND kind IN ('{INVALID}', '{NON_CANONICAL}')
+             AND pk IN (SELECT pk FROM pg_temp.pgr_changed WHERE table_name = {label})"
+        );
+        execute(tx, &forget, plan, store).await?;
+        let only = format!(
+            "WHERE ({}) IN (SELECT {} FROM pg_temp.pgr_changed k WHERE k.table_name = {label})",
+            column_list(Some("t"), &table.pk_names()),
+            super::sql::pk_from_json(table, "k.pk")
+        );
+        checked_scan(tx, store, plan, table, &only).await?;
+    }
+    for reference in unenforced(plan) {
+        let child = format!("{}.{}", reference.child_schema, reference.child_table);
+        let parent = format!("{}.{}", reference.parent_schema, reference.parent_table);
+        if !changed.contains(&child) && !changed.contains(&parent) {
+            continue;
+        }
+        let forget = format!(
+            "DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND table_name = {} AND kind = '{ORPHAN}' AND column_name = {} AND related_table = {}",
+            quote_literal(&child),
+            quote_literal(&reference.child_columns.join(",")),
+            quote_literal(&parent)
+        );
+        execute(tx, &forget, plan, store).await?;
+        orphans(tx, store, plan, reference).await?;
+    }
+    Ok(store)
+}
+
+/// The references whose orphans must be found: those the database does not (fully)
+/// enforce, between planned tables.
+fn unenforced(plan: &Plan) -> impl Iterator<Item = &Reference> {
+    plan.references.iter().filter(|r| {
+        r.enforcement != Enforcement::Validated && plan.table(&r.child_schema, &r.child_table).is_some() && plan.table(&r.parent_schema, &r.parent_table).is_some()
+    })
+}
+
+/// Classifies every row of `table`: unguarded first when the conversion allows it, the
+/// guarded scan when that raises on a rejected value.
+async fn scan_table(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan) -> Result<u64, EngineError> {
+    if plan.conversion.raises_on_invalid() {
+        let mut attempt = tx.begin().await.map_err(EngineError::query("SAVEPOINT"))?;
+        match optimistic_scan(&mut attempt, store, plan, table).await {
+            Ok(rows) => {
+                attempt.commit().await.map_err(EngineError::query("RELEASE SAVEPOINT"))?;
+                return Ok(rows);
+            }
+            Err(e) if rejected_a_value(&e) => attempt.rollback().await.map_err(EngineError::query("ROLLBACK TO SAVEPOINT"))?,
+            Err(e) => return Err(e),
+        }
+    }
+    checked_scan(tx, store, plan, table, "").await
+}
+
+/// SQLSTATE 22P02 invalid_text_representation: what `::uuid` raises on a rejected value.
+fn rejected_a_value(error: &EngineError) -> bool {
+    match error {
+        EngineError::Query { source: sqlx::Error::Database(db), .. } => db.code().as_deref() == Some("22P02"),
+        _ => false,
+    }
+}
+
+/// `INSERT INTO store SELECT … FROM (inner) s CROSS JOIN LATERAL (VALUES …) x(col, value, kind)`:
+/// one output row per classified value of a table row.
+fn insert_per_value(store: Store, table: &TablePlan, inner: &str, kind_of: &dyn Fn(usize) -> String, keep: &str) -> String {
+    let values: Vec<String> = table.columns.iter().enumerate().map(|(i, c)| format!("({}, s.v{i}, {})", quote_literal(&c.name), kind_of(i))).collect();
+    format!(
+        "INSERT INTO {} (run, table_name, pk, column_name, kind, value)
+         SELECT $2, {}, s.pk, x.col, x.kind, x.value FROM ({inner}) s
+         CROSS JOIN LATERAL (VALUES {}) x(col, value, kind) WHERE {keep}",
+        store.relation(),
+        quote_literal(&table.label()),
+        values.join(", ")
+    )
+}
+
+/// Converts every value unguarded: rows whose converted text differs from the stored
+/// text are non-canonical; a rejected value makes the statement raise.
+async fn optimistic_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan) -> Result<u64, EngineError> {
+    let mut select = vec![format!("{} AS pk", pk_json("t", table))];
+    let mut differs = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        let col = format!("t.{}", quote_ident(&c.name));
+        let canonical = format!("({})::text", plan.conversion.convert_sql(&col));
+        select.push(format!("{col}::text AS v{i}, {canonical} AS k{i}"));
+        differs.push(format!("{canonical} <> {col}::text"));
+    }
+    let inner = format!("SELECT {} FROM {} t WHERE {}", select.join(", "), table.qualified(), differs.join(" OR "));
+    let sql = insert_per_value(store, table, &inner, &|i| format!("CASE WHEN s.k{i} <> s.v{i} THEN '{NON_CANONICAL}' END"), "x.kind IS NOT NULL");
+    execute(tx, &sql, plan, store).await
+}
+
+/// Tests every value against the validity pattern before converting it. `filter` limits
+/// the rows (a `WHERE` clause over alias `t`, or empty).
+async fn checked_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan, filter: &str) -> Result<u64, EngineError> {
+    let mut select = vec![format!("{} AS pk", pk_json("t", table))];
+    for (i, c) in table.columns.iter().enumerate() {
+        let col = format!("t.{}", quote_ident(&c.name));
+        select.push(format!(
+            "{col}::text AS v{i}, CASE WHEN {col} IS NULL THEN NULL WHEN NOT ({col} ~ $1) THEN '{INVALID}'
+             WHEN ({})::text <> {col}::text THEN '{NON_CANONICAL}' END AS k{i}",
+            plan.conversion.convert_sql(&col)
+        ));
+    }
+    let inner = format!("SELECT {} FROM {} t {filter}", select.join(", "), table.qualified());
+    let sql = insert_per_value(store, table, &inner, &|i| format!("s.k{i}"), "x.kind IS NOT NULL");
+    execute(tx, &sql, plan, store).await
+}
+
+/// Stores the child rows of `reference` that point at no parent row, in two stages so the
+/// conversion only runs on the few rows the exact text leaves without a parent: a
+/// hashed anti-join on the text first, then, for one-column references, a lookup of the
+/// converted value among the parents' canonical texts (the key index) and among the
+/// parents' non-canonical values (the classification). Values the conversion rejects are
+/// classified invalid instead.
+async fn orphans(tx: &mut PgConnection, store: Store, plan: &Plan, reference: &Reference) -> Result<u64, EngineError> {
+    let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
+        return Ok(0);
+    };
+    let ccols: Vec<&str> = reference.child_columns.iter().map(String::as_str).collect();
+    let pcols: Vec<&str> = reference.parent_columns.iter().map(String::as_str).collect();
+    let present: Vec<String> = ccols.iter().map(|x| format!("c.{} IS NOT NULL", quote_ident(x))).collect();
+    let carried: Vec<String> = ccols.iter().enumerate().map(|(i, x)| format!("c.{} AS pgr_c{i}", quote_ident(x))).collect();
+    let mut outer: Vec<String> = ccols
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| plan.is_converted(&child.schema, &child.name, x))
+        .map(|(i, _)| format!("r.pgr_c{i} ~ $1"))
+        .collect();
+    if ccols.len() == 1 {
+        let converted = safe_convert(&plan.conversion, "r.pgr_c0", 1);
+        let pcol = quote_ident(pcols[0]);
+        outer.push(format!("NOT EXISTS (SELECT 1 FROM {} p WHERE p.{pcol} = ({converted})::text)", parent.qualified()));
+        if plan.is_converted(&parent.schema, &parent.name, pcols[0]) {
+            outer.push(format!(
+                "NOT EXISTS (SELECT 1 FROM {} x WHERE x.run = $2 AND x.table_name = {} AND x.column_name = {} AND x.kind = '{NON_CANONICAL}'
+                 AND {} = {converted})",
+                store.relation(),
+                quote_literal(&parent.label()),
+                quote_literal(pcols[0]),
+                safe_convert(&plan.conversion, "x.value", 1)
+            ));
+        } else {
+            outer.push(format!("NOT EXISTS (SELECT 1 FROM {} p WHERE {} = {converted})", parent.qualified(), safe_convert(&plan.conversion, &format!("p.{pcol}"), 1)));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO {rel} (run, table_name, pk, column_name, kind, value, related_table)
+         SELECT $2, {clabel}, r.pgr_pk, {cols}, '{ORPHAN}', r.pgr_value, {plabel} FROM (
+           SELECT {pk} AS pgr_pk, concat_ws(',', {list}) AS pgr_value, {carried} FROM {ct} c
+           WHERE {present} AND NOT EXISTS (SELECT 1 FROM {pt} p WHERE ({pl}) = ({cl})) OFFSET 0) r
+         WHERE {outer}",
+        rel = store.relation(),
+        clabel = quote_literal(&child.label()),
+        cols = quote_literal(&reference.child_columns.join(",")),
+        plabel = quote_literal(&parent.label()),
+        pk = pk_json("c", child),
+        list = column_list(Some("c"), &ccols),
+        carried = carried.join(", "),
+        ct = child.qualified(),
+        present = present.join(" AND "),
+        pt = parent.qualified(),
+        pl = column_list(Some("p"), &pcols),
+        cl = column_list(Some("c"), &ccols),
+        outer = if outer.is_empty() { "true".to_string() } else { outer.join(" AND ") },
+    );
+    execute(tx, &sql, plan, store).await
+}

@@ -13,6 +13,7 @@ use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
 use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
+use crate::progress::Progress;
 use crate::provision::{Database, Server, Template};
 use crate::report::{Batch, Timing};
 use crate::scenario::Scenario;
@@ -26,7 +27,8 @@ use crate::vocabulary::{ExpectedOutcome, Relation};
 pub struct Rehearsal<'s> {
     pub(super) server: &'s Server,
     pub(super) scenario: &'s Scenario,
-    pub(super) progress: bool,
+    /// Where the migration's own steps show, labelled with the phase that runs them.
+    pub(super) progress: Progress,
     pub(super) driver: MigrationDriver,
     pub(super) scopes: Scopes,
     /// The references the database does not enforce, computed once from the dataset.
@@ -51,7 +53,7 @@ pub struct Rehearsal<'s> {
 impl<'s> Rehearsal<'s> {
     /// Seed: the dataset into a template, then the before and work clones, with any
     /// setup migrations applied to both and the original state read.
-    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: bool, statement_timeout: std::time::Duration) -> Result<Rehearsal<'s>, RehearsalError> {
+    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: Progress, statement_timeout: std::time::Duration) -> Result<Rehearsal<'s>, RehearsalError> {
         let mut timings = Vec::new();
         let started = Instant::now();
         let seeded = server.create_database().await?;
@@ -108,7 +110,7 @@ impl<'s> Rehearsal<'s> {
 
     /// Up: the migration runs on the work database; `up-runs` scores how it ran.
     pub async fn up(&mut self) -> Result<(), RehearsalError> {
-        let up = self.driver.up(&self.work_db, self.progress).await?;
+        let up = self.driver.up(&self.work_db, &self.progress).await?;
         self.timings.push(Timing { phase: "migrate".into(), duration: up.duration });
         self.checks.push(up_runs::check(up.failure.as_ref(), &self.scenario.expect.up, up.duration));
         self.up = Some(up);
@@ -151,7 +153,7 @@ impl<'s> Rehearsal<'s> {
 
     /// Down, then the checks on the state it reached, against the original.
     pub async fn down_and_check(&mut self) -> Result<(), RehearsalError> {
-        let (failure, duration) = self.driver.down(&self.work_db, self.progress).await?;
+        let (failure, duration) = self.driver.down(&self.work_db, &self.progress).await?;
         self.timings.push(Timing { phase: "rollback".into(), duration });
         let started = Instant::now();
         if self.is_irreversible() {
@@ -182,7 +184,7 @@ impl<'s> Rehearsal<'s> {
             return Ok(());
         }
         let Some(first) = &self.after_up else { return Ok(()) };
-        let again = self.driver.up(&self.work_db, self.progress).await?;
+        let again = self.driver.up(&self.work_db, &self.progress).await?;
         let second = match &again.failure {
             None => Ok(DatabaseState::capture(&mut self.work, &self.scopes.after_up.snapshot_options()).await?),
             Some(failure) => Err(failure.clone()),

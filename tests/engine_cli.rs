@@ -92,6 +92,7 @@ async fn status_dry_run_and_every_step_run_again_speak_to_people() {
     let with = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend(["--database-url", url.as_str(), "--relation", "reminders.user_id=users.id"]);
+        all.extend(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"]);
         migrate(&all)
     };
 

@@ -185,6 +185,8 @@ fn steps(log: &[LogRow], tables: &[TableProgress], last: Option<LastBatch>, engi
                 }
                 "convert" if state == StepState::Done => status.rows_done = Some(tables.iter().map(|t| t.rows_converted).sum()).filter(|_| !tables.is_empty()),
                 "swap" => status.access_exclusive_ms = row.and_then(|r| r.lock_held_ms),
+                // The log counts validate's checks, not rows; its message says how many failed.
+                "validate" => status.rows_done = None,
                 _ => {}
             }
             if state == StepState::Running && !engine_running {

@@ -17,13 +17,13 @@ impl SeedProgress {
         SeedProgress { progress, current: Mutex::new(None) }
     }
 
-    /// Ends the current step (reported done) and starts `next`, if any.
-    fn replace(&self, next: Option<Step>) {
+    /// Ends the current step (reported done), then starts the one `next` makes, if any.
+    fn replace(&self, next: impl FnOnce(&Progress) -> Option<Step>) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(step) = current.take() {
             step.finish();
         }
-        *current = next;
+        *current = next(&self.progress);
     }
 }
 
@@ -33,11 +33,11 @@ impl SeedObserver for SeedProgress {
     }
 
     fn phase(&self, phase: &str) {
-        self.replace(Some(self.progress.step(phase)));
+        self.replace(|progress| Some(progress.step(phase)));
     }
 
     fn table_started(&self, table: &str, rows: u64) {
-        self.replace(Some(self.progress.rows(&format!("load {table}"), Some(rows))));
+        self.replace(|progress| Some(progress.rows(&format!("load {table}"), Some(rows))));
     }
 
     fn rows_loaded(&self, rows: u64) {
@@ -47,6 +47,6 @@ impl SeedObserver for SeedProgress {
     }
 
     fn done(&self) {
-        self.replace(None);
+        self.replace(|_| None);
     }
 }

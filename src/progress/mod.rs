@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 pub use color::{paint, ColorChoice, Paint};
 pub use seed::SeedProgress;
@@ -213,13 +213,16 @@ fn new_bar(multi: &MultiProgress, state: &StepState, color: bool) -> ProgressBar
     let (bar, template) = match (snapshot.counts_rows, snapshot.total) {
         (true, Some(total)) => (
             ProgressBar::new(total),
-            if color { "{prefix} [{bar:30.cyan/blue}] {human_pos}/{human_len} rows  {per_sec}  ETA {eta}" } else { "{prefix} [{bar:30}] {human_pos}/{human_len} rows  {per_sec}  ETA {eta}" },
+            if color { "{prefix} [{bar:30.cyan/blue}] {human_pos}/{human_len} rows  {rate}  ETA {eta}" } else { "{prefix} [{bar:30}] {human_pos}/{human_len} rows  {rate}  ETA {eta}" },
         ),
-        (true, None) => (ProgressBar::new_spinner(), "{spinner} {prefix} {human_pos} rows  {per_sec}  {elapsed}"),
+        (true, None) => (ProgressBar::new_spinner(), "{spinner} {prefix} {human_pos} rows  {rate}  {elapsed}"),
         (false, _) => (ProgressBar::new_spinner(), "{spinner} {prefix}  {elapsed}"),
     };
     let bar = multi.add(bar);
-    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ");
+    bar.set_style(style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{} rows/s", line::count(state.per_sec().round() as u64));
+    }));
     bar.set_prefix(snapshot.label);
     bar.set_position(snapshot.rows);
     bar.reset_eta();

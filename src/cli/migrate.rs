@@ -100,6 +100,8 @@ fn cli_error(error: EngineError) -> CliError {
     match error {
         EngineError::Connect { endpoint, source } => CliError::Provision(ProvisionError::Connect { endpoint, source }),
         EngineError::Plan(e) => CliError::Usage(format!("{e}")),
+        // A step asked for at the wrong point of the procedure is a command to change, not a failure.
+        refused @ (EngineError::BackupRemoved | EngineError::StepOutOfOrder { .. }) => CliError::Usage(refused.to_string()),
         other => CliError::Other(anyhow::Error::new(other)),
     }
 }

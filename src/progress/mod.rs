@@ -9,16 +9,18 @@ mod color;
 mod heartbeat;
 pub mod line;
 mod seed;
+mod terminal;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 
 pub use color::{paint, ColorChoice, Paint};
 pub use seed::SeedProgress;
+pub use terminal::LogWriter;
 
 /// How often a long step prints a line when stderr is not a terminal.
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -102,7 +104,7 @@ impl Progress {
     }
 
     fn with(mode: Mode, color: bool, sink: Box<dyn Write + Send>, heartbeat: Duration) -> Progress {
-        let multi = (mode == Mode::Bars).then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let multi = (mode == Mode::Bars).then(terminal::bars);
         Progress { out: Arc::new(Output { mode, color, multi, sink: Mutex::new(sink), heartbeat }), scope: None, phase: None }
     }
 

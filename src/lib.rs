@@ -31,6 +31,7 @@
 //!   ALTER, with the application's latency alongside, and a recommended size.
 //! - [`cli`]: the command line; parsing, dispatch, and the exit codes (0 pass, 1 findings,
 //!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
+//! - [`progress`]: progress on stderr for people: bars on a terminal, lines in a log.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 
 pub mod bench;
@@ -40,6 +41,7 @@ pub mod engine;
 pub mod export;
 pub mod init;
 pub mod migration;
+pub mod progress;
 pub mod provision;
 pub mod quote;
 pub mod rehearsal;

@@ -6,10 +6,6 @@ use pgrehearse::provision::cleanup;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PGREHEARSE_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -17,6 +13,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    cli::init_logging(cli.global.color.for_stderr());
     cleanup::install_signal_handlers();
     let outcome = cli::dispatch(cli).await;
     if cleanup::is_interrupted() {

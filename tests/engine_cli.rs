@@ -70,3 +70,105 @@ async fn dry_run_scenario_and_usage_errors() {
     let out = migrate(&["convert", "--database-url", &url, "--on-invalid", "nullify"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Rust names a person should never read in `migrate`'s text output.
+fn assert_for_people(what: &str, text: &str) {
+    for rust in ["Completed", "DryRun", "NonCanonical", "[Quarantine]", "NothingToDo", "ChecksFailed", "Some(", "None"] {
+        assert!(!text.contains(rust), "{what} prints the Rust name {rust}:\n{text}");
+    }
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn status_dry_run_and_every_step_run_again_speak_to_people() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    fixture::create(&mut conn, 40).await;
+    let url = db.url();
+    let with = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--database-url", url.as_str(), "--relation", "reminders.user_id=users.id"]);
+        all.extend(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"]);
+        migrate(&all)
+    };
+
+    // Untouched: one sentence, no table, no JSON.
+    let out = with(&["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text(&out).contains("nothing has run"), "{}", text(&out));
+    assert_eq!(text(&out).lines().count(), 1, "{}", text(&out));
+    assert_for_people("status", &text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&with(&["status", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json["status"]["state"], "not-started", "{json}");
+
+    // --dry-run: the SQL, step by step, with locks; the swap is the engine's own statements.
+    let out = with(&["full", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dry = text(&out);
+    assert_for_people("--dry-run", &dry);
+    for step in ["-- step 1: validate-schema", "-- step 2: backup", "-- step 3: convert", "-- step 4: validate"] {
+        assert!(dry.contains(step), "{step} missing:\n{dry}");
+    }
+    assert!(!dry.contains("\"tables\""), "no catalog JSON:\n{dry}");
+    let json: serde_json::Value = serde_json::from_slice(&with(&["full", "--dry-run", "--format", "json"]).stdout).unwrap();
+    let plan: pgrehearse::engine::Plan = serde_json::from_value(json["plan"].clone()).unwrap();
+    for statement in pgrehearse::engine::swap_sql(&plan) {
+        assert!(dry.contains(&format!("{statement};")), "the swap statement {statement} is printed");
+    }
+    let swap_lock = format!("-- ACCESS EXCLUSIVE lock\n{};", pgrehearse::engine::swap_sql(&plan)[0]);
+    assert!(dry.contains(&swap_lock), "the swap's LOCK TABLE says its lock:\n{dry}");
+    assert!(dry.contains("-- SHARE UPDATE EXCLUSIVE lock\nCREATE UNIQUE INDEX CONCURRENTLY"), "{dry}");
+    let steps = json["script"].as_array().unwrap();
+    assert_eq!(steps.iter().map(|s| s["step"].as_str().unwrap()).collect::<Vec<_>>(), ["validate-schema", "backup", "convert", "validate"]);
+    assert!(steps.iter().flat_map(|s| s["statements"].as_array().unwrap()).all(|s| s["lock"].is_string()), "every statement names its lock");
+
+    // Without the --relation (and no --scenario), the plan names the reference it does not know.
+    let bare = migrate(&["full", "--dry-run", "--database-url", &url]);
+    let bare = text(&bare);
+    assert!(bare.contains("reminders.user_id -> public.users.id") || bare.contains("public.reminders.user_id -> public.users.id"), "{bare}");
+    assert!(bare.contains("--relation reminders.user_id=users.id"), "says how to declare it:\n{bare}");
+    assert!(!dry.contains("plan does not know about"), "a declared reference is known:\n{dry}");
+
+    // The migration, then every step again: each says it is done already.
+    let out = with(&["full"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out), String::from_utf8_lossy(&out.stderr));
+    assert_for_people("full", &text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&with(&["status", "--format", "json"]).stdout).unwrap();
+    assert_eq!(status["status"]["state"], "in-progress");
+    let step_state = |name: &str| status["status"]["steps"].as_array().unwrap().iter().find(|s| s["step"] == name).unwrap()["state"].as_str().unwrap().to_string();
+    assert_eq!(step_state("backup"), "done");
+    assert_eq!(step_state("convert"), "done");
+    assert_eq!(step_state("cleanup"), "not-started");
+    let converted: i64 = status["status"]["tables"].as_array().unwrap().iter().map(|t| t["rows_converted"].as_i64().unwrap()).sum();
+    let live: i64 = sqlx::query_scalar("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM journal_entries) + (SELECT count(*) FROM entry_tags) + (SELECT count(*) FROM reminders) + (SELECT count(*) FROM audit_events)")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(converted > 0 && converted <= live, "rows converted {converted}, live rows {live}");
+    let table = text(&with(&["status"]));
+    assert_for_people("status", &table);
+    assert!(table.contains("ACCESS EXCLUSIVE") && table.contains("convert") && table.contains("done"), "{table}");
+    assert!(table.contains("migrate cleanup"), "says what is next:\n{table}");
+    for (again, says) in [("validate-schema", "not repeated"), ("backup", "already"), ("convert", "already")] {
+        let out = with(&[again]);
+        assert_eq!(out.status.code(), Some(0), "{again} again: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(text(&out).contains(says), "{again} again says it is done:\n{}", text(&out));
+        assert_for_people(again, &text(&out));
+    }
+    assert_eq!(with(&["validate"]).status.code(), Some(0), "validate checks again and passes");
+    assert_eq!(with(&["cleanup"]).status.code(), Some(0));
+    let done = text(&with(&["status"]));
+    assert!(done.contains("migration is complete") && !done.contains("roll it back"), "{done}");
+    for again in [&["full"][..], &["cleanup"], &["backup"], &["convert"], &["validate"], &["validate-schema"], &["full", "--dry-run"]] {
+        let out = with(again);
+        assert_eq!(out.status.code(), Some(0), "{again:?} after cleanup: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(text(&out).contains("migration is complete"), "{again:?} after cleanup:\n{}", text(&out));
+    }
+    let out = with(&["rollback"]);
+    assert_eq!(out.status.code(), Some(2), "rollback after cleanup is refused as a command that cannot run here");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the migration is complete"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -36,13 +36,13 @@ async fn export_and_verify(server: &Server, scenario: &Path) {
     let mut conn = db.connect().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("app.db");
-    let exported = export::export_sqlite(&mut conn, &out, &ExportOptions::default(), false, Progress::quiet()).await.unwrap();
+    let exported = export::export_sqlite(&mut conn, &out, &ExportOptions::default(), false, Progress::hidden()).await.unwrap();
     assert!(!summary.truth.row_counts.is_empty());
     for (table, rows) in &summary.truth.row_counts {
         let name = table.strip_prefix("public.").unwrap_or(table);
         assert_eq!(exported.manifest.tables[name].rows, *rows, "{}: {table}", scenario.display());
     }
-    let verification = export::verify_sqlite(&mut conn, &out, Progress::quiet()).await.unwrap();
+    let verification = export::verify_sqlite(&mut conn, &out, Progress::hidden()).await.unwrap();
     assert!(verification.holds(), "{}: {:#?}", scenario.display(), verification.findings);
     assert_eq!(verification.tables.len(), summary.truth.row_counts.len());
     drop(conn);

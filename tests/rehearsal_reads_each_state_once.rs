@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use pgrehearse::dataset::load::Silent;
+use pgrehearse::progress::Progress;
 use pgrehearse::provision::{self, ProvisionOptions};
 use pgrehearse::rehearsal::{rehearse, RehearsalOptions};
 use pgrehearse::scenario::Scenario;
@@ -16,9 +16,9 @@ async fn one_rehearsal_snapshots_each_database_state_once() {
     let scenario = Scenario::load(&path).expect("shipped scenario loads");
     let server = provision::provision(&ProvisionOptions::native()).await.expect("native server");
     let out = tempfile::tempdir().unwrap();
-    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: false, statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
+    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: Progress::hidden(), statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
     let before = snapshots_taken();
-    let rehearsed = rehearse(&server, &scenario, &Silent, &options).await.expect("rehearsal runs");
+    let rehearsed = rehearse(&server, &scenario, &options).await.expect("rehearsal runs");
     let taken = snapshots_taken() - before;
     let checks: Vec<&str> = rehearsed.report.checks.iter().map(|c| c.check.name()).collect();
     assert_eq!(checks, ["up-runs", "conservation", "content", "references", "anomalies", "rollback-identity", "rerun"], "every check ran");

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use pgrehearse::dataset::load::Silent;
 use pgrehearse::provision::{self, ProvisionOptions};
 use pgrehearse::rehearsal::{rehearse, RehearsalOptions};
 use pgrehearse::report::markdown;
@@ -15,8 +14,8 @@ async fn snapshot_scenario(file: &str) {
     let scenario = Scenario::load(&path).expect("shipped scenario loads");
     let server = provision::provision(&ProvisionOptions::native()).await.expect("native server");
     let out = tempfile::tempdir().unwrap();
-    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: false, statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
-    let rehearsed = rehearse(&server, &scenario, &Silent, &options).await.expect("rehearsal runs");
+    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: pgrehearse::progress::Progress::hidden(), statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
+    let rehearsed = rehearse(&server, &scenario, &options).await.expect("rehearsal runs");
     let text = markdown::render(&rehearsed.report.redacted());
     assert!(text.trim().len() > 200, "{file} rendered almost nothing");
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use super::format::FormatArgs;
+use crate::progress::{ColorChoice, Progress};
 use crate::provision::{BackendChoice, ProvisionOptions};
 
 /// The exit codes every subcommand shares (README, "Exit codes"), defined with the codes.
@@ -18,8 +19,28 @@ use super::exit::EXIT_CODES_HELP as EXIT_CODES;
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Flags every subcommand takes, before or after its name.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// No progress on stderr (errors and warnings still go there; the result still goes to stdout).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Colors on stderr: auto (when it is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl GlobalArgs {
+    /// The progress these flags ask for, on stderr.
+    pub fn progress(&self) -> Progress {
+        Progress::stderr(self.quiet, self.color)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,9 +166,6 @@ pub struct RunArgs {
     /// Run only this machine's share of the scenarios, as K/N (for example 2/4).
     #[arg(long)]
     pub shard: Option<String>,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
     /// How long one statement of your migration SQL may run before the server cancels it
     /// (the up-runs check then names it), e.g. `30s`, `10m`.
     #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
@@ -177,9 +195,6 @@ pub struct BenchArgs {
     /// Where bench.json, bench.svg and bench.html go.
     #[arg(long, default_value = "target/pgrehearse/bench")]
     pub out: PathBuf,
-    /// No progress on stderr.
-    #[arg(long)]
-    pub quiet: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
     #[command(flatten)]

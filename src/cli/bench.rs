@@ -7,14 +7,14 @@ use crate::bench::{self, BenchError, BenchOptions};
 use crate::provision;
 use crate::scenario::Scenario;
 
-pub async fn run(args: BenchArgs) -> Result<ExitCode, CliError> {
+pub async fn run(args: BenchArgs, progress: bool) -> Result<ExitCode, CliError> {
     let options = BenchOptions {
         batch_sizes: args.batch_sizes.clone(),
         workload_rate: args.workload_rate,
         target_batch_ms: args.target_batch_ms,
         budget_ms: args.budget_ms,
         out: args.out.clone(),
-        progress: !args.quiet,
+        progress,
     };
     options.check().map_err(cli_error)?;
     let scenario = Scenario::load(&args.scenario).map_err(|err| CliError::Usage(err.to_string()))?;

@@ -7,7 +7,7 @@ use super::sqlite_args::ExportSqliteArgs;
 use super::sqlite_connect::connect;
 use crate::export::{self, ExportOptions, NumericMode, Progress};
 
-pub async fn run(args: ExportSqliteArgs) -> Result<ExitCode, CliError> {
+pub async fn run(args: ExportSqliteArgs, progress: Progress) -> Result<ExitCode, CliError> {
     let options = ExportOptions {
         schemas: args.schemas,
         only_rows_of: args.only_rows_of,
@@ -16,7 +16,7 @@ pub async fn run(args: ExportSqliteArgs) -> Result<ExitCode, CliError> {
         relations: args.relations,
     };
     let mut conn = connect(&args.database_url).await?;
-    let summary = export::export_sqlite(&mut conn, &args.out, &options, args.force, Progress::new(args.quiet)).await.map_err(super::sqlite_connect::export_error)?;
+    let summary = export::export_sqlite(&mut conn, &args.out, &options, args.force, progress).await.map_err(super::sqlite_connect::export_error)?;
     let secs = summary.duration.as_secs_f64().max(1e-9);
     if args.output.is_json() {
         print_json(&serde_json::json!({

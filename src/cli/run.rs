@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::args::RunArgs;
 use super::exit::{CliError, ExitCode};
 use super::format::print_json;
-use crate::dataset::load::Silent;
+use crate::progress::Progress;
 use crate::provision;
 use crate::report;
 use crate::rehearsal::{self, RehearsalOptions, Shard};
@@ -18,7 +18,7 @@ use crate::report::{Verdict, WrittenReports};
 use crate::scenario::Scenario;
 use crate::verify::CheckStatus;
 
-pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+pub async fn run(args: RunArgs, progress: Progress) -> Result<ExitCode, CliError> {
     let paths = scenario_paths(&args.scenarios)?;
     let paths = match &args.shard {
         Some(shard) => shard.parse::<Shard>().map_err(CliError::Usage)?.select(&paths),
@@ -55,13 +55,15 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::Success);
     }
     let server = provision::provision(&args.backend.provision_options()).await?;
-    let options = RehearsalOptions { out_dir: args.out.clone(), progress: !args.quiet, statement_timeout: args.statement_timeout };
+    let mut options = RehearsalOptions { out_dir: args.out.clone(), progress: progress.clone(), statement_timeout: args.statement_timeout };
     let mut worst = ExitCode::Success;
     let mut reports = Vec::new();
     let mut summary = RunSummary { scenarios: Vec::new() };
     for scenario in &scenarios {
         let started = Instant::now();
-        let rehearsed = rehearsal::rehearse(&server, scenario, &Silent, &options).await.map_err(|err| {
+        // Several scenarios in one log: each phase line names the scenario it belongs to.
+        options.progress = if scenarios.len() > 1 { progress.scope(&scenario.name) } else { progress.clone() };
+        let rehearsed = rehearsal::rehearse(&server, scenario, &options).await.map_err(|err| {
             if err.is_bad_input() {
                 CliError::Usage(err.to_string())
             } else {

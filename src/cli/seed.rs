@@ -1,12 +1,10 @@
 //! `pgrehearse seed SCENARIO`: seed an existing database (`--database-url`) or a disposable
-//! one, with a progress bar in rows/s, and end with a summary of the anomalies injected.
+//! one, with progress per table in rows/s, and end with a summary of the anomalies injected.
 //! With `--keep`, a disposable server stays up in the foreground until Ctrl-C.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::str::FromStr;
 
@@ -16,13 +14,14 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 use super::args::SeedArgs;
 use super::exit::{CliError, ExitCode};
 use super::format::print_json;
-use crate::dataset::{self, SeedError, SeedObserver, SeedSummary};
+use crate::dataset::{self, SeedError, SeedSummary};
+use crate::progress::{Progress, SeedProgress};
 use crate::provision::{self, BackendKind, Database, PgPassFile, Server};
 use crate::scenario::Scenario;
 
-pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
+pub async fn run(args: SeedArgs, progress: Progress) -> Result<ExitCode, CliError> {
     let scenario = Scenario::load(&args.scenario).map_err(|err| CliError::Usage(err.to_string()))?;
-    let progress = Progress::new(!args.output.is_json());
+    let progress = SeedProgress::new(progress.phase("seed"));
     let (summary, disposable) = match &args.database_url {
         Some(url) => {
             if args.keep {
@@ -42,7 +41,6 @@ pub async fn run(args: SeedArgs) -> Result<ExitCode, CliError> {
             (summary, Some((server, database)))
         }
     };
-    progress.bar.finish_and_clear();
     if let Some(path) = &args.manifest {
         std::fs::write(path, summary.truth.to_manifest_json()).map_err(|err| CliError::Usage(format!("write manifest {}: {err}", path.display())))?;
     }
@@ -165,44 +163,5 @@ impl<'a> SeedReport<'a> {
             tables: &summary.truth.row_counts,
             anomalies,
         }
-    }
-}
-
-/// An indicatif bar over all rows, showing the current table and rows/s.
-struct Progress {
-    bar: ProgressBar,
-}
-
-impl Progress {
-    fn new(visible: bool) -> Progress {
-        if !visible {
-            return Progress { bar: ProgressBar::hidden() };
-        }
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Progress { bar }
-    }
-}
-
-impl SeedObserver for Progress {
-    fn planned(&self, total_rows: u64) {
-        self.bar.set_length(total_rows);
-    }
-
-    fn phase(&self, phase: &str) {
-        self.bar.set_message(phase.to_string());
-    }
-
-    fn table_started(&self, table: &str, _rows: u64) {
-        self.bar.set_message(table.to_string());
-    }
-
-    fn rows_loaded(&self, rows: u64) {
-        self.bar.inc(rows);
     }
 }

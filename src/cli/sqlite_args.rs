@@ -35,9 +35,6 @@ pub struct ExportSqliteArgs {
     /// Replace the SQLite file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// No progress output.
-    #[arg(long)]
-    pub quiet: bool,
     #[command(flatten)]
     pub output: FormatArgs,
 }
@@ -54,7 +51,4 @@ pub struct VerifySqliteArgs {
     /// Also write report.md, report.json, junit.xml and report.html to this directory.
     #[arg(long = "report-dir")]
     pub report_dir: Option<PathBuf>,
-    /// No progress output.
-    #[arg(long)]
-    pub quiet: bool,
 }

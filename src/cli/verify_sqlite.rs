@@ -8,10 +8,9 @@ use super::sqlite_connect::{connect, display_url, export_error};
 use crate::export::{self, Progress, SqliteVerification};
 use crate::report::{self, Backend, Report, Timing};
 
-pub async fn run(args: VerifySqliteArgs) -> Result<ExitCode, CliError> {
+pub async fn run(args: VerifySqliteArgs, progress: Progress) -> Result<ExitCode, CliError> {
     let mut conn = connect(&args.database_url).await?;
-    let quiet = args.quiet || args.output.is_json();
-    let verification = export::verify_sqlite(&mut conn, &args.database, Progress::new(quiet)).await.map_err(export_error)?;
+    let verification = export::verify_sqlite(&mut conn, &args.database, progress).await.map_err(export_error)?;
     let report = to_report(&verification, &args.database_url, &args.database.display().to_string());
     if args.output.is_json() {
         print!("{}", report::json::render(&report));

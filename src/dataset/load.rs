@@ -24,6 +24,8 @@ pub trait SeedObserver: Send + Sync {
     fn phase(&self, _phase: &str) {}
     fn table_started(&self, _table: &str, _rows: u64) {}
     fn rows_loaded(&self, _rows: u64) {}
+    /// The dataset is loaded, its keys built and its ground truth recorded.
+    fn done(&self) {}
 }
 
 /// An observer that hears nothing.

@@ -129,5 +129,6 @@ pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: Sche
     observer.phase("recording ground truth");
     truth.write(conn).await?;
     conn.execute("ANALYZE").await.map_err(SeedError::database("analyze the seeded tables"))?;
+    observer.done();
     Ok(SeedSummary { truth, model, total_rows, plan_time, load_time, keys_time: building.elapsed() })
 }

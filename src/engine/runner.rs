@@ -76,7 +76,17 @@ impl Engine {
         Ok(report)
     }
 
+    /// Runs `step`, shown as a progress step (start, end, heartbeat) except `status`.
     pub async fn run(&mut self, step: Step) -> Result<StepReport, EngineError> {
+        let shown = (step != Step::Status).then(|| self.progress.step(step.name()));
+        let report = self.run_step(step).await;
+        if let (Some(shown), Ok(_)) = (&shown, &report) {
+            shown.finish();
+        }
+        report
+    }
+
+    async fn run_step(&mut self, step: Step) -> Result<StepReport, EngineError> {
         if step != Step::Status {
             if let Some(run) = bookkeeping::completed_run(&mut self.conn).await? {
                 if step == Step::Rollback {

@@ -40,6 +40,6 @@ pub async fn check(databases: Vec<(&str, &mut PgConnection)>) -> Result<CheckRes
 }
 
 async fn export_and_verify(conn: &mut PgConnection, file: &std::path::Path) -> Result<super::verifier::SqliteVerification, ExportError> {
-    export_sqlite(conn, file, &ExportOptions::default(), false, Progress::quiet()).await?;
-    verify_sqlite(conn, file, Progress::quiet()).await
+    export_sqlite(conn, file, &ExportOptions::default(), false, Progress::hidden()).await?;
+    verify_sqlite(conn, file, Progress::hidden()).await
 }

@@ -52,11 +52,12 @@ pub async fn export_sqlite(conn: &mut PgConnection, target: &Path, options: &Exp
     for index in dependency_order(&source.tables) {
         let table = Arc::clone(&tables[index]);
         let (sink, rows) = mpsc::channel(8);
-        let table_progress = progress.table("export", &table.name);
+        let table_progress = progress.rows(&format!("export {}", table.name), None);
         let loader = tokio::task::spawn_blocking(move || {
             let loaded = sqlite_side::load_table(&sqlite, &table, rows, &table_progress);
             if let Ok(hasher) = &loaded {
-                table_progress.finish(hasher.rows());
+                table_progress.set_rows(hasher.rows());
+                table_progress.finish();
             }
             (sqlite, loaded)
         });

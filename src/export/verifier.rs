@@ -74,11 +74,12 @@ pub async fn verify_sqlite(conn: &mut PgConnection, database: &Path, progress: P
         }
         let (sink, rows) = mpsc::channel(8);
         let plan = Arc::clone(table);
-        let table_progress = progress.table("verify", &table.name);
+        let table_progress = progress.rows(&format!("verify {}", table.name), None);
         let comparer = tokio::task::spawn_blocking(move || {
             let result = compare_table(&sqlite, &plan, rows, &table_progress);
             if let Ok(c) = &result {
-                table_progress.finish(c.postgres.0);
+                table_progress.set_rows(c.postgres.0);
+                table_progress.finish();
             }
             (sqlite, result)
         });

@@ -11,5 +11,5 @@ mod write;
 
 pub use error::InitError;
 pub use request::{InitRequest, InitSource};
-pub use suggest::{Draft, MigrationStub, Scale, Suggestion};
+pub use suggest::{unenforced_references, Draft, MigrationStub, Scale, Suggestion};
 pub use write::{init, Initialized};

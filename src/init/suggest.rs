@@ -110,7 +110,8 @@ fn is_uuid_text(column: &ColumnModel) -> bool {
 
 /// Text columns named `<thing>_id`, of the same type as the single-column key of a table
 /// named after `<thing>`, that no FK covers: references the database does not enforce.
-fn unenforced_references(model: &SchemaModel, tables: &[usize]) -> Vec<(ColumnId, ColumnId)> {
+/// `tables` are the tables to look in (and for parents among).
+pub fn unenforced_references(model: &SchemaModel, tables: &[usize]) -> Vec<(ColumnId, ColumnId)> {
     let mut found = Vec::new();
     for &t in tables {
         let table = &model.tables[t];

@@ -112,7 +112,7 @@ impl MigrationDriver {
         Ok(outcomes.into_iter().find_map(|o| o.failure).map(MigrationFailure::Statement))
     }
 
-    pub async fn up(&self, db: &Database, progress: bool) -> Result<UpRun, MigrationError> {
+    pub async fn up(&self, db: &Database, progress: &Progress) -> Result<UpRun, MigrationError> {
         let started = Instant::now();
         match self {
             MigrationDriver::Sql { set, statement_timeout, .. } => {
@@ -132,7 +132,7 @@ impl MigrationDriver {
         }
     }
 
-    pub async fn down(&self, db: &Database, progress: bool) -> Result<(Option<MigrationFailure>, Duration), MigrationError> {
+    pub async fn down(&self, db: &Database, progress: &Progress) -> Result<(Option<MigrationFailure>, Duration), MigrationError> {
         let started = Instant::now();
         let failure = match self {
             MigrationDriver::Sql { set, statement_timeout, .. } => {
@@ -147,9 +147,8 @@ impl MigrationDriver {
     }
 }
 
-async fn run_engine(db: &Database, options: &EngineOptions, step: Step, progress: bool) -> Result<engine::StepReport, MigrationError> {
-    let bars = if progress { Progress::visible() } else { Progress::hidden() };
-    let mut engine = Engine::connect(&db.connect_options(), options.clone(), step, bars).await?;
+async fn run_engine(db: &Database, options: &EngineOptions, step: Step, progress: &Progress) -> Result<engine::StepReport, MigrationError> {
+    let mut engine = Engine::connect(&db.connect_options(), options.clone(), step, progress.clone()).await?;
     Ok(engine.run(step).await?)
 }
 

@@ -16,6 +16,7 @@ use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
 use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
+use crate::progress::Progress;
 use crate::provision::{Database, Server, Template};
 use crate::report::{Batch, Timing};
 use crate::scenario::Scenario;
@@ -29,7 +30,8 @@ use crate::vocabulary::{ExpectedOutcome, Intent, Relation};
 pub struct Rehearsal<'s> {
     pub(super) server: &'s Server,
     pub(super) scenario: &'s Scenario,
-    pub(super) progress: bool,
+    /// Where the migration's own steps show, labelled with the phase that runs them.
+    pub(super) progress: Progress,
     pub(super) driver: MigrationDriver,
     pub(super) scopes: Scopes,
     /// The references the database does not enforce, computed once from the dataset.
@@ -59,7 +61,7 @@ pub struct Rehearsal<'s> {
 impl<'s> Rehearsal<'s> {
     /// Seed: the dataset into a template, then the before and work clones, with any
     /// setup migrations applied to both and the original state read.
-    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: bool, statement_timeout: std::time::Duration) -> Result<Rehearsal<'s>, RehearsalError> {
+    pub async fn seed(server: &'s Server, scenario: &'s Scenario, observer: &dyn SeedObserver, progress: Progress, statement_timeout: std::time::Duration) -> Result<Rehearsal<'s>, RehearsalError> {
         let mut timings = Vec::new();
         let started = Instant::now();
         let seeded = server.create_database().await?;
@@ -119,7 +121,7 @@ impl<'s> Rehearsal<'s> {
 
     /// Up: the migration runs on the work database; `up-runs` scores how it ran.
     pub async fn up(&mut self) -> Result<(), RehearsalError> {
-        let up = self.driver.up(&self.work_db, self.progress).await?;
+        let up = self.driver.up(&self.work_db, &self.progress).await?;
         self.timings.push(Timing { phase: "migrate".into(), duration: up.duration });
         self.checks.push(up_runs::check(up.failure.as_ref(), &self.scenario.expect.up, up.duration));
         self.up = Some(up);
@@ -171,7 +173,7 @@ impl<'s> Rehearsal<'s> {
             self.checks.push(CheckResult::skip(CheckKind::RollbackIdentity, reason));
             return Ok(());
         }
-        let (failure, duration) = self.driver.down(&self.work_db, self.progress).await?;
+        let (failure, duration) = self.driver.down(&self.work_db, &self.progress).await?;
         self.timings.push(Timing { phase: "rollback".into(), duration });
         let started = Instant::now();
         if self.is_irreversible() {
@@ -205,7 +207,7 @@ impl<'s> Rehearsal<'s> {
         let (again, second) = match fresh {
             true => self.up_on_fresh_clone().await?,
             false => {
-                let again = self.driver.up(&self.work_db, self.progress).await?;
+                let again = self.driver.up(&self.work_db, &self.progress).await?;
                 let second = self.reached_by(&again, &mut None).await?;
                 (again, second)
             }
@@ -223,7 +225,7 @@ impl<'s> Rehearsal<'s> {
             if let Some(failure) = self.driver.setup(&db).await? {
                 return Err(RehearsalError::Invalid(format!("an earlier migration failed during setup of the re-run's clone: {failure}")));
             }
-            let again = self.driver.up(&db, self.progress).await?;
+            let again = self.driver.up(&db, &self.progress).await?;
             let mut conn = Some(db.connect().await?);
             let second = self.reached_by(&again, &mut conn).await?;
             Ok((again, second))

@@ -1,11 +1,13 @@
 //! `rehearse`: one scenario through its phases, into a report. Findings are data in the
-//! report; an internal error stops the phases, and the report still says what ran.
+//! report; an internal error stops the phases, and the report still says what ran. Each
+//! phase (seed, up, verify, down, rerun) is a progress step, and the migration's own steps
+//! inside it are labelled with it.
 
 use std::path::PathBuf;
 
 use super::error::RehearsalError;
 use super::phases::Rehearsal;
-use crate::dataset::SeedObserver;
+use crate::progress::{Progress, SeedProgress, Step};
 use crate::provision::Server;
 use crate::report::{self, Backend, Report, WrittenReports};
 use crate::scenario::Scenario;
@@ -13,8 +15,8 @@ use crate::scenario::Scenario;
 pub struct RehearsalOptions {
     /// Reports go to `<out_dir>/<scenario name>/`.
     pub out_dir: PathBuf,
-    /// Progress bars on stderr.
-    pub progress: bool,
+    /// Where the phases show their progress.
+    pub progress: Progress,
     /// How long one statement of the user's SQL may run (`--statement-timeout`).
     pub statement_timeout: std::time::Duration,
 }
@@ -25,14 +27,35 @@ pub struct Rehearsed {
     pub written: WrittenReports,
 }
 
-pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedObserver, options: &RehearsalOptions) -> Result<Rehearsed, RehearsalError> {
-    let mut rehearsal = Rehearsal::seed(server, scenario, observer, options.progress, options.statement_timeout).await?;
+pub async fn rehearse(server: &Server, scenario: &Scenario, options: &RehearsalOptions) -> Result<Rehearsed, RehearsalError> {
+    let progress = &options.progress;
+    let seed = progress.phase("seed");
+    let shown = seed.step("");
+    let observer = SeedProgress::new(seed.clone());
+    let mut rehearsal = Rehearsal::seed(server, scenario, &observer, progress.phase("up"), options.statement_timeout).await?;
+    drop(observer);
+    shown.finish();
     let phases = async {
+        let shown = enter(&mut rehearsal, progress, "up");
         rehearsal.up().await?;
+        shown.finish();
+        let shown = enter(&mut rehearsal, progress, "verify");
         rehearsal.check_after_up().await?;
         rehearsal.export_sqlite().await?;
+        shown.finish();
+        let shown = enter(&mut rehearsal, progress, "down");
         rehearsal.down_and_check().await?;
-        rehearsal.rerun().await
+        shown.finish();
+        let shown = enter(&mut rehearsal, progress, "rerun");
+        let timed = rehearsal.timings.len();
+        rehearsal.rerun().await?;
+        // The re-run times itself only when it ran (not after a failed up, not when irreversible).
+        if rehearsal.timings.len() == timed {
+            shown.skip("nothing to re-run");
+        } else {
+            shown.finish();
+        }
+        Ok::<(), RehearsalError>(())
     }
     .await;
     let report = build_report(&mut rehearsal, phases.err()).await;
@@ -44,6 +67,12 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, observer: &dyn SeedO
     server.drop_database(work_db).await?;
     template.drop().await?;
     Ok(Rehearsed { report, written })
+}
+
+/// Starts `phase`: its progress step, and the label the migration's steps inside it carry.
+fn enter(rehearsal: &mut Rehearsal<'_>, progress: &Progress, phase: &str) -> Step {
+    rehearsal.progress = progress.phase(phase);
+    rehearsal.progress.step("")
 }
 
 /// The report of what ran; `error` is the internal error that stopped the phases.

@@ -68,7 +68,7 @@ fn a_piped_run_prints_a_line_as_every_phase_starts_and_ends() {
     }
     // The engine's own steps show inside up and rerun, with rows and rows/s for the conversion.
     for phase in ["up", "rerun"] {
-        assert!(lines.iter().any(|l| l.starts_with(&format!("[journal-small] {phase}: validate-schema: done in "))), "{phase}: validate-schema:\n{stderr}");
+        assert!(lines.iter().any(|l| l.starts_with(&format!("[journal-small] {phase}: backup: done in "))), "{phase}: backup:\n{stderr}");
         let convert = lines.iter().find(|l| l.starts_with(&format!("[journal-small] {phase}: public.users: done in "))).unwrap_or_else(|| panic!("{phase}: users converted:\n{stderr}"));
         assert!(convert.contains(" rows/s"), "{convert}");
     }

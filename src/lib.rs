@@ -32,6 +32,8 @@
 //! - [`cli`]: the command line; parsing, dispatch, and the exit codes (0 pass, 1 findings,
 //!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
 //! - [`quote`]: the one helper that quotes SQL identifiers.
+//! - [`schemas`]: the JSON Schemas of `report.json` and of the scenario file, generated
+//!   from their types (committed under `schemas/`).
 
 pub mod bench;
 pub mod cli;
@@ -45,5 +47,6 @@ pub mod quote;
 pub mod rehearsal;
 pub mod report;
 pub mod scenario;
+pub mod schemas;
 pub mod verify;
 pub mod vocabulary;

@@ -60,6 +60,8 @@ async fn build_report(r: &mut Rehearsal<'_>, error: Option<RehearsalError>) -> R
     report.quarantine_by_reason = std::mem::take(&mut r.quarantine_by_reason);
     report.batches = r.batches();
     report.timings = std::mem::take(&mut r.timings);
+    report.up_changes = r.up_changes.take();
+    report.seed = Some(r.scenario.seed);
     if let Some(error) = error {
         report.set_internal_error(error.to_string());
     }

@@ -4,7 +4,7 @@
 mod builtin_schema;
 mod driver;
 mod error;
-mod file;
+pub(crate) mod file;
 mod load;
 mod location;
 mod migration;

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use sqlx::PgConnection;
 
-use super::diff::{diff, DiffStats, RowDifference, SideRow};
+use super::diff::{diff, DiffStats, RowDifference};
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table, CastMode, TablePairing};
+use super::row_examples::column_examples;
 use super::context::Context;
 
 /// What a row difference means for the content check; each becomes one finding per table.
@@ -84,46 +85,32 @@ pub async fn compare_table(
                 return;
             }
         }
-        let (problem, example) = classify(&pairing.columns, difference);
+        let (problem, examples) = classify(&pairing.columns, difference);
         by_problem
             .entry(problem)
             .or_insert_with(|| Finding::new(CheckKind::Content, Some(table.clone()), problem.message()))
-            .record(example);
+            .record_row(examples);
     })
     .await?;
     Ok((stats, by_problem.into_values().collect()))
 }
 
-fn classify(columns: &[String], difference: RowDifference) -> (Problem, Example) {
+/// The problem a difference shows, and its examples: the whole row for a row on one
+/// side only, one example per differing column for a changed row.
+fn classify(columns: &[String], difference: RowDifference) -> (Problem, Vec<Example>) {
     match difference {
         RowDifference::Missing { before } => {
             let problem = if before.cast_failed { Problem::UncastableNotQuarantined } else { Problem::Lost };
-            (problem, Example { key: before.key, before: Some(before.row), after: None })
+            (problem, vec![Example::new(before.key, Some(before.row), None)])
         }
-        RowDifference::Extra { after } => {
-            (Problem::Appeared, Example { key: after.key, before: None, after: Some(after.row) })
-        }
+        RowDifference::Extra { after } => (Problem::Appeared, vec![Example::new(after.key, None, Some(after.row))]),
         RowDifference::Changed { before, after } => {
             let problem = match (after.is_quarantine, before.cast_failed) {
                 (true, _) => Problem::QuarantineAltered,
                 (false, true) => Problem::UncastableNotQuarantined,
                 (false, false) => Problem::Changed,
             };
-            let (b, a) = changed_columns(columns, &before, &after);
-            (problem, Example { key: before.key, before: Some(b), after: Some(a) })
+            (problem, column_examples(columns, &before, &after))
         }
     }
-}
-
-/// Only the columns that differ, as `column=value`, so an example reads at a glance.
-pub fn changed_columns(columns: &[String], before: &SideRow, after: &SideRow) -> (String, String) {
-    let differing: Vec<usize> = (0..columns.len()).filter(|&i| before.cols.get(i) != after.cols.get(i)).collect();
-    let show = |row: &SideRow| {
-        differing
-            .iter()
-            .map(|&i| format!("{}={}", columns[i], row.cols.get(i).map(String::as_str).unwrap_or("?")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    (show(before), show(after))
 }

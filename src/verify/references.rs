@@ -55,6 +55,7 @@ fn check_types(relation: &Relation, snap: &SchemaSnapshot, findings: &mut Vec<Fi
         if ct.is_none() || ct != pt {
             all_same = false;
             finding.record(Example {
+                column: None,
                 key: format!("{cc} -> {pc}"),
                 before: ct.or(Some("(missing)".into())),
                 after: pt.or(Some("(missing)".into())),
@@ -105,7 +106,7 @@ async fn orphans(
         format!("rows reference a missing parent: {}", relation.describe()),
     );
     for row in &rows {
-        f.record(Example { key: row.get("k"), before: None, after: Some(format!("no row in {}", relation.parent)) });
+        f.record(Example { column: None, key: row.get("k"), before: None, after: Some(format!("no row in {}", relation.parent)) });
     }
     Ok(Some(f.with_count(total as u64)))
 }

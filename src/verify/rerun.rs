@@ -34,7 +34,7 @@ pub fn check(first: &DatabaseState, second: Result<&DatabaseState, &MigrationFai
                 Some(c.table.clone()),
                 format!("schema after the second up differs: {} {}", c.object, c.change),
             );
-            f.record(Example { key: c.object, before: c.before, after: c.after });
+            f.record(Example { column: None, key: c.object, before: c.before, after: c.after });
             f
         })
         .collect();
@@ -47,6 +47,7 @@ pub fn check(first: &DatabaseState, second: Result<&DatabaseState, &MigrationFai
                 "data after the second up differs from the first up",
             );
             f.record(Example {
+                column: None,
                 key: "fingerprint (rows, hash)".to_string(),
                 before: Some(format!("{} rows, {}", print.rows, print.hash)),
                 after: other.map(|o| format!("{} rows, {}", o.rows, o.hash)),

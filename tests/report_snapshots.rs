@@ -132,7 +132,7 @@ fn markdown_puts_the_verdict_first_and_timings_last() {
     assert!(text.find("## Timings").unwrap() > text.find("## Checks").unwrap());
     assert!(text.contains("(showing 2 of 35)"), "a finding with more rows than examples says so");
     assert!(text.contains("| 35 users.id values differ"), "a failing check's summary says what failed");
-    assert!(text.contains("## What up changed") && text.contains("| type of column public.journal_entries.user_id | character varying(36) → uuid |"));
+    assert!(text.contains("## What up changed") && text.contains("| type of column public.journal_entries.user_id | **character varying(36)** → **uuid** |"));
     assert!(text.contains("id: '**A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A**11' → '**a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a**11'"), "a paired row shows column: old → new, the difference marked");
     assert!(text.contains("note: …lorem ipsum **A**dolor sit am… → …lorem ipsum **B**dolor sit am…"), "a long value is shortened around its difference");
     assert_rendered_snapshot("report_md", &text);

@@ -33,6 +33,8 @@
 //!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
 //! - [`progress`]: progress on stderr for people: bars on a terminal, lines in a log.
 //! - [`quote`]: the one helper that quotes SQL identifiers.
+//! - [`schemas`]: the JSON Schemas of `report.json` and of the scenario file, generated
+//!   from their types (committed under `schemas/`).
 
 pub mod bench;
 pub mod cli;
@@ -47,5 +49,6 @@ pub mod quote;
 pub mod rehearsal;
 pub mod report;
 pub mod scenario;
+pub mod schemas;
 pub mod verify;
 pub mod vocabulary;

@@ -25,30 +25,30 @@ async fn rollback_identity_catches_data_and_schema_drift() {
     let users_changed = scalar_i64(&mut original, "SELECT count(*) FROM users WHERE id <> id::uuid::text").await;
     let entries_changed =
         scalar_i64(&mut original, "SELECT count(*) FROM journal_entries WHERE user_id <> user_id::uuid::text").await;
-    let upper_example = scalar_text(
-        &mut original,
-        "SELECT quote_literal(id) FROM users WHERE id <> id::uuid::text ORDER BY id COLLATE \"C\" LIMIT 1",
-    )
-    .await;
     assert!(users_changed > 0 && entries_changed > 0);
     let checked = run_check(CheckKind::RollbackIdentity, &mut original, &mut work, &scope, &[]).await;
-    let f = checked.findings.iter().find(|f| f.table.as_deref() == Some("public.users")).expect("users finding");
-    // Rows keyed by a changed id are missing, and their lowercased twins appear.
-    let missing = checked
+    // A row keyed by a changed id is paired with its lowercased twin by its other
+    // columns: `id: 'A0EE…' → 'a0ee…'`, grouped by how the id changed.
+    let upper = scalar_i64(&mut original, "SELECT count(*) FROM users WHERE id <> lower(id)").await;
+    let hyphenless = scalar_i64(&mut original, "SELECT count(*) FROM users WHERE id = lower(id) AND id NOT LIKE '%-%'").await;
+    assert_eq!(upper + hyphenless, users_changed);
+    assert!(!checked.findings.iter().any(|f| f.message.contains("missing") || f.message.contains("does not have")), "{:#?}", checked.findings);
+    let case = finding(&checked, CheckKind::RollbackIdentity, "users.id values differ from the original: case changed");
+    assert_eq!((case.table.as_deref(), case.count), (Some("public.users"), upper as u64));
+    let first_upper = scalar_text(&mut original, "SELECT quote_literal(id) FROM users WHERE id <> lower(id) ORDER BY id COLLATE \"C\" LIMIT 1").await;
+    let lowered = scalar_text(&mut original, &format!("SELECT quote_literal(lower({first_upper}))")).await;
+    let first = &case.examples[0];
+    assert_eq!((first.key.as_str(), first.column.as_deref()), (first_upper.as_str(), Some("id")));
+    assert_eq!((first.before.as_deref(), first.after.as_deref()), (Some(first_upper.as_str()), Some(lowered.as_str())));
+    let hyphens = finding(&checked, CheckKind::RollbackIdentity, "users.id values differ from the original: hyphens added");
+    assert_eq!(hyphens.count, hyphenless as u64);
+    let entries: u64 = checked
         .findings
         .iter()
-        .find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("missing"))
-        .unwrap();
-    let extra = checked
-        .findings
-        .iter()
-        .find(|f| f.table.as_deref() == Some("public.users") && f.message.contains("does not have"))
-        .unwrap();
-    assert_eq!((missing.count, extra.count), (users_changed as u64, users_changed as u64), "{f:?}");
-    assert!(missing.examples.iter().any(|e| e.key == upper_example), "{:?}", missing.examples);
-    let entries = finding(&checked, CheckKind::RollbackIdentity, "rows differ from the original");
-    assert_eq!((entries.table.as_deref(), entries.count), (Some("public.journal_entries"), entries_changed as u64));
-    assert!(entries.examples[0].before.as_deref().unwrap().starts_with("user_id="));
+        .filter(|f| f.table.as_deref() == Some("public.journal_entries") && f.message.starts_with("journal_entries.user_id values differ"))
+        .map(|f| f.count)
+        .sum();
+    assert_eq!(entries, entries_changed as u64);
 
     // Up drops an index that down does not re-create.
     let work_db = template.clone_database().await.unwrap().keep_on_panic();

@@ -60,7 +60,7 @@ async fn lost_rows_and_changed_values_are_findings_naming_the_row() {
         scalar_text(&mut before, "SELECT quote_literal(max(id)::text) FROM journal_entries").await,
         scalar_text(
             &mut before,
-            "SELECT 'amount=' || quote_literal(amount::text) FROM journal_entries ORDER BY id DESC LIMIT 1",
+            "SELECT quote_literal(amount::text) FROM journal_entries ORDER BY id DESC LIMIT 1",
         )
         .await,
     );
@@ -72,6 +72,7 @@ async fn lost_rows_and_changed_values_are_findings_naming_the_row() {
         (f.count, f.examples[0].key.as_str(), f.examples[0].before.as_deref()),
         (1, key.as_str(), Some(old.as_str()))
     );
+    assert_eq!(f.examples[0].column.as_deref(), Some("amount"));
     assert_ne!(f.examples[0].after, f.examples[0].before);
 }
 

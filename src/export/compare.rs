@@ -106,13 +106,13 @@ pub fn compare_table(sqlite: &Connection, table: &TablePlan, postgres: mpsc::Rec
         match order {
             Ordering::Less => {
                 let p = left.take().expect("a Postgres row");
-                diff.missing.record(Example { key: key_text(&p), before: Some(row_text(&p)), after: None });
+                diff.missing.record(Example { column: None, key: key_text(&p), before: Some(row_text(&p)), after: None });
                 pg_hash.add(&p);
                 left = pg.next();
             }
             Ordering::Greater => {
                 let s = right.take().expect("a SQLite row");
-                diff.extra.record(Example { key: key_text(&s), before: None, after: Some(row_text(&s)) });
+                diff.extra.record(Example { column: None, key: key_text(&s), before: None, after: Some(row_text(&s)) });
                 lite_hash.add(&s);
                 right = next_sqlite()?;
             }
@@ -120,7 +120,7 @@ pub fn compare_table(sqlite: &Connection, table: &TablePlan, postgres: mpsc::Rec
                 let (p, s) = (left.take().expect("a Postgres row"), right.take().expect("a SQLite row"));
                 for (i, (a, b)) in p.iter().zip(&s).enumerate() {
                     if !a.is_same(b) {
-                        diff.changed.record(Example { key: format!("{} {}", key_text(&p), table.columns[i].source.name), before: Some(a.display()), after: Some(b.display()) });
+                        diff.changed.record(Example { column: None, key: format!("{} {}", key_text(&p), table.columns[i].source.name), before: Some(a.display()), after: Some(b.display()) });
                     }
                 }
                 pg_hash.add(&p);
@@ -140,7 +140,7 @@ pub fn compare_table(sqlite: &Connection, table: &TablePlan, postgres: mpsc::Rec
 fn conformance(table: &TablePlan, row: &Row, key_text: &dyn Fn(&Row) -> String, diff: &mut Differences) {
     for (column, value) in table.columns.iter().zip(row) {
         if let Some(why) = column.mapping.nonconformity(value) {
-            diff.nonconforming.record(Example { key: format!("{} {}", key_text(row), column.source.name), before: Some(why), after: Some(value.display()) });
+            diff.nonconforming.record(Example { column: None, key: format!("{} {}", key_text(row), column.source.name), before: Some(why), after: Some(value.display()) });
         }
     }
 }

@@ -107,7 +107,7 @@ fn against_manifest(manifest: &Manifest, comparison: &mut TableComparison) -> Ve
     let table = &comparison.table;
     let finding = |message: String, before: String, after: String| {
         let mut f = Finding::new(CheckKind::SqliteExport, Some(table.clone()), message);
-        f.record(Example { key: "(table)".into(), before: Some(before), after: Some(after) });
+        f.record(Example { column: None, key: "(table)".into(), before: Some(before), after: Some(after) });
         f
     };
     let show = |(rows, sha): &(u64, String)| format!("{rows} rows, sha256 {sha}");
@@ -155,7 +155,7 @@ fn reference_findings(sqlite: &Connection, tables: &[Arc<TablePlan>]) -> Result<
                 findings.last_mut().expect("just pushed")
             }
         };
-        finding.record(Example { key, before: None, after: Some(format!("no parent in {parent}")) });
+        finding.record(Example { key, column: None, before: None, after: Some(format!("no parent in {parent}")) });
     }
     Ok(findings)
 }
@@ -168,7 +168,7 @@ fn integrity_findings(sqlite: &Connection) -> Result<Vec<Finding>, ExportError> 
     }
     let mut finding = Finding::new(CheckKind::SqliteExport, None, "PRAGMA integrity_check reports problems");
     for line in lines {
-        finding.record(Example { key: "integrity_check".into(), before: None, after: Some(line) });
+        finding.record(Example { column: None, key: "integrity_check".into(), before: None, after: Some(line) });
     }
     Ok(vec![finding])
 }

@@ -53,6 +53,8 @@ pub struct Rehearsal<'s> {
     pub(super) checks: Vec<CheckResult>,
     pub(super) tables: Vec<conservation::TableCounts>,
     pub(super) quarantine_by_reason: std::collections::BTreeMap<String, u64>,
+    /// What the first up changed in the schema; `None` when up did not complete.
+    pub(super) up_changes: Option<Vec<crate::verify::schema_diff::SchemaChange>>,
     pub(super) timings: Vec<Timing>,
     /// Lines for the top of every report, such as a rollback skipped for want of a down.
     pub(super) notes: Vec<String>,
@@ -114,6 +116,7 @@ impl<'s> Rehearsal<'s> {
             checks: Vec::new(),
             tables: Vec::new(),
             quarantine_by_reason: Default::default(),
+            up_changes: None,
             timings,
             notes: Vec::new(),
         })
@@ -155,6 +158,7 @@ impl<'s> Rehearsal<'s> {
         let phase = registry::run_phase(AFTER_UP, &mut ctx).await;
         self.tables = std::mem::take(&mut ctx.table_counts);
         self.quarantine_by_reason = anomalies::by_reason(&ctx.set_aside);
+        self.up_changes = ctx.up_changes.take();
         self.checks.extend(phase.results);
         if let Some(error) = phase.error {
             return Err(error.into());

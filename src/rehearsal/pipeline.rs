@@ -91,6 +91,8 @@ async fn build_report(r: &mut Rehearsal<'_>, error: Option<RehearsalError>) -> R
     report.batches = r.batches();
     report.timings = std::mem::take(&mut r.timings);
     report.notes = std::mem::take(&mut r.notes);
+    report.up_changes = r.up_changes.take();
+    report.seed = Some(r.scenario.seed);
     if let Some(error) = error {
         report.set_internal_error(error.to_string());
     }

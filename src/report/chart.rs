@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::escape::{ms, xml};
+use super::batch_stats::BatchStats;
 use super::model::Batch;
 
 pub(super) const WIDTH: f64 = 640.0;
@@ -49,39 +50,45 @@ pub fn bars(title: &str, series: &[(&str, &str)], groups: &[BarGroup]) -> String
     svg
 }
 
-/// Batch duration (ms) against batch number, as a polyline with its maximum marked.
+/// Batch duration (ms) against batch number: both axes with ticks and titles, the
+/// durations as a polyline, and dashed lines at the p50 and p99 durations.
 pub fn batch_line(title: &str, batches: &[Batch]) -> String {
-    let height = 200.0;
+    let height = 240.0;
     let mut svg = open(title, height);
-    let (left, top, plot_w, plot_h) = (50.0, 30.0, WIDTH - 60.0, height - 60.0);
+    let (left, top, plot_w, plot_h) = (60.0, 34.0, WIDTH - 150.0, height - 84.0);
     let max = batches.iter().map(|b| b.duration.as_secs_f64()).fold(0.0, f64::max);
     let scale = if max > 0.0 { plot_h / max } else { 0.0 };
     let step = if batches.len() > 1 { plot_w / (batches.len() - 1) as f64 } else { 0.0 };
-    let points: Vec<String> = batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| format!("{:.1},{:.1}", left + step * i as f64, top + plot_h - b.duration.as_secs_f64() * scale))
-        .collect();
-    let _ = write!(
-        svg,
-        r#"<line x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}" class="axis"/>"#,
-        top + plot_h,
-        left + plot_w,
-        top + plot_h
-    );
-    let _ = write!(svg, r#"<line x1="{left}" y1="{top}" x2="{left}" y2="{:.1}" class="axis"/>"#, top + plot_h);
-    let peak = batches.iter().map(|b| b.duration).max().unwrap_or_default();
-    let _ = write!(svg, r#"<text x="0" y="{:.1}" class="value">{} ms</text>"#, top + 4.0, ms(peak));
-    let _ = write!(svg, r#"<text x="0" y="{:.1}" class="value">0</text>"#, top + plot_h);
-    let _ = write!(
-        svg,
-        r#"<text x="{:.1}" y="{:.1}" class="value">batch {}</text>"#,
-        left + plot_w - 60.0,
-        top + plot_h + 16.0,
-        batches.len()
-    );
-    let _ =
-        write!(svg, r##"<polyline fill="none" stroke="#3b6ea5" stroke-width="1.5" points="{}"/>"##, points.join(" "));
+    let y = |secs: f64| top + plot_h - secs * scale;
+    let x = |i: usize| left + step * i as f64;
+    let bottom = top + plot_h;
+    let _ = write!(svg, r#"<line x1="{left}" y1="{bottom:.1}" x2="{:.1}" y2="{bottom:.1}" class="axis"/>"#, left + plot_w);
+    let _ = write!(svg, r#"<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom:.1}" class="axis"/>"#);
+    for fraction in [0.0, 0.5, 1.0] {
+        let ty = y(max * fraction);
+        let _ = write!(svg, r#"<line x1="{:.1}" y1="{ty:.1}" x2="{left}" y2="{ty:.1}" class="axis"/>"#, left - 4.0);
+        let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="value" text-anchor="end">{:.1}</text>"#, left - 6.0, ty + 4.0, max * fraction * 1000.0);
+    }
+    let mut ticks = vec![0, batches.len().saturating_sub(1) / 2, batches.len().saturating_sub(1)];
+    ticks.dedup();
+    for i in ticks.into_iter().filter(|&i| i < batches.len()) {
+        let _ = write!(svg, r#"<line x1="{0:.1}" y1="{bottom:.1}" x2="{0:.1}" y2="{1:.1}" class="axis"/>"#, x(i), bottom + 4.0);
+        let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="value" text-anchor="middle">{}</text>"#, x(i), bottom + 16.0, batches[i].index);
+    }
+    let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="middle">batch</text>"#, left + plot_w / 2.0, bottom + 32.0);
+    let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="middle" transform="rotate(-90 {0:.1} {1:.1})">duration (ms)</text>"#, 14.0, top + plot_h / 2.0);
+    if let Some(stats) = BatchStats::of(batches) {
+        let mut label_y = f64::INFINITY;
+        for (name, value, colour) in [("p50", stats.p50, "#1a7f37"), ("p99", stats.p99, "#c62828")] {
+            let ly = y(value.as_secs_f64());
+            // The p99 label goes above the p50 one when the lines are close.
+            label_y = (ly + 4.0).min(label_y - 12.0);
+            let _ = write!(svg, r#"<line x1="{left}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-dasharray="5,4" class="{name}"/>"#, left + plot_w);
+            let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}" class="value" fill="{colour}">{name} {} ms</text>"#, left + plot_w + 6.0, label_y, ms(value));
+        }
+    }
+    let points: Vec<String> = batches.iter().enumerate().map(|(i, b)| format!("{:.1},{:.1}", x(i), y(b.duration.as_secs_f64()))).collect();
+    let _ = write!(svg, r##"<polyline fill="none" stroke="#3b6ea5" stroke-width="1.5" points="{}"/>"##, points.join(" "));
     svg.push_str("</svg>");
     svg
 }

@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use super::chart::{bar_group_rows, bars, batch_line, BarGroup};
 use super::escape::{ms, xml};
+use super::headline::{headline, showing};
+use super::shorten::{before_after, example_line};
 use super::model::Report;
 use crate::verify::{CheckResult, CheckStatus};
 
@@ -13,7 +15,7 @@ pub const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em aut
 h1{margin-bottom:.2em}table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}.num{text-align:right}.pass{color:#1a7f37}.fail{color:#c62828;font-weight:bold}.skip{color:#777}\
 .verdict{font-size:1.4em;padding:.4em .8em;display:inline-block;border-radius:4px}.verdict.pass{background:#e6f4ea}.verdict.fail{background:#fdecea}\
-code{font-size:12px;word-break:break-all}svg .title{font-weight:bold;font-size:13px}svg .label,svg .value{font-size:11px}svg .axis{stroke:#999}";
+code{font-size:12px;word-break:break-all}mark{background:#ffe08a}svg .title{font-weight:bold;font-size:13px}svg .label,svg .value{font-size:11px}svg .axis{stroke:#999}";
 
 pub fn render(report: &Report) -> String {
     let (passed, failed, skipped) = report.tally();
@@ -39,13 +41,14 @@ pub fn render(report: &Report) -> String {
             "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td>{2}</td></tr>",
             c.check,
             status(c.status),
-            xml(&c.summary)
+            xml(&headline(c))
         );
     }
     out.push_str("</table>\n<h2>Checks</h2>\n");
     for c in &report.checks {
         render_check(&mut out, c);
     }
+    render_up_changes(&mut out, report);
     render_data(&mut out, report);
     render_backend_and_timings(&mut out, report);
     out.push_str("</body></html>\n");
@@ -61,28 +64,44 @@ fn status(s: CheckStatus) -> &'static str {
 }
 
 fn render_check(out: &mut String, c: &CheckResult) {
-    let _ = writeln!(out, "<h3 id=\"{0}\">{0}: {1}</h3>\n<p>{2}</p>", c.check, status(c.status), xml(&c.summary));
+    let _ = writeln!(out, "<h3 id=\"{0}\">{0}: {1}</h3>\n<p>{2}</p>", c.check, status(c.status), xml(&headline(c)));
+    if !c.findings.is_empty() {
+        let _ = writeln!(out, "<p>Checked: {}</p>", xml(&c.summary));
+    }
     for f in &c.findings {
         let table = f.table.as_deref().map(|t| format!("<code>{}</code> ", xml(t))).unwrap_or_default();
-        let _ = writeln!(out, "<p>{table}{} <em>({} rows)</em></p>", xml(&f.message), f.count);
+        let shown = showing(f).map(|s| format!(", {s}")).unwrap_or_default();
+        let _ = writeln!(out, "<p>{table}{} <em>({} rows{shown})</em></p>", xml(&f.message), f.count);
         if f.examples.is_empty() {
             continue;
         }
-        out.push_str("<table><tr><th>key</th><th>before</th><th>after</th></tr>\n");
+        out.push_str("<table><tr><th>key</th><th>change</th></tr>\n");
         for e in &f.examples {
-            let cell = |v: &Option<String>| {
-                v.as_deref().map(|v| format!("<code>{}</code>", xml(v))).unwrap_or_else(|| "<em>(none)</em>".into())
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                xml(&e.key),
-                cell(&e.before),
-                cell(&e.after)
-            );
+            let _ = writeln!(out, "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>", xml(&e.key), example_line(e, xml, mark));
         }
         out.push_str("</table>\n");
     }
+}
+
+/// A marked difference in HTML.
+fn mark(text: &str) -> String {
+    format!("<mark>{}</mark>", xml(text))
+}
+
+/// What up changed, each object before → after; nothing when up did not complete.
+fn render_up_changes(out: &mut String, report: &Report) {
+    let Some(changes) = &report.up_changes else { return };
+    out.push_str("<h2 id=\"up-changed\">What up changed</h2>\n");
+    if changes.is_empty() {
+        out.push_str("<p>Up changed nothing in the schema.</p>\n");
+        return;
+    }
+    out.push_str("<table><tr><th>object</th><th>before → after</th></tr>\n");
+    for c in changes {
+        let change = before_after(c.before.as_deref(), c.after.as_deref(), xml, mark);
+        let _ = writeln!(out, "<tr><td>{}</td><td><code>{change}</code></td></tr>", xml(&c.object));
+    }
+    out.push_str("</table>\n");
 }
 
 fn render_data(out: &mut String, report: &Report) {

@@ -6,7 +6,9 @@ use std::fmt::Write;
 
 use super::escape::xml;
 use super::model::Report;
-use crate::verify::{CheckResult, CheckStatus};
+use super::headline::{headline, showing};
+use super::shorten::{before_after, example_line};
+use crate::verify::{CheckKind, CheckResult, CheckStatus};
 
 pub fn render(report: &Report) -> String {
     let (_, failed, skipped) = report.tally();
@@ -62,7 +64,7 @@ fn render_suite(out: &mut String, report: &Report) {
         out.push_str("    </properties>\n");
     }
     for check in &report.checks {
-        render_case(out, &name, check);
+        render_case(out, &name, check, report);
     }
     if let Some(error) = &report.error {
         let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{name}\" name=\"internal-error\" time=\"0\">");
@@ -72,7 +74,7 @@ fn render_suite(out: &mut String, report: &Report) {
     out.push_str("  </testsuite>\n");
 }
 
-fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
+fn render_case(out: &mut String, suite: &str, check: &CheckResult, report: &Report) {
     let _ = writeln!(
         out,
         "    <testcase classname=\"pgrehearse.{suite}\" name=\"{}\" time=\"{}\">",
@@ -85,11 +87,7 @@ fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
             let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml(&check.summary));
         }
         CheckStatus::Fail => {
-            let message = format!(
-                "{} finding(s): {}",
-                check.findings.len(),
-                check.findings.first().map(|f| f.message.as_str()).unwrap_or("")
-            );
+            let message = headline(check);
             let _ = writeln!(
                 out,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
@@ -99,7 +97,14 @@ fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
             );
         }
     }
-    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&check.summary));
+    let mut system_out = check.summary.clone();
+    if let (CheckKind::UpChanges, Some(changes)) = (check.check, &report.up_changes) {
+        system_out.push_str("\nWhat up changed:");
+        for c in changes {
+            let _ = write!(system_out, "\n  {}: {}", c.object, before_after(c.before.as_deref(), c.after.as_deref(), plain, plain));
+        }
+    }
+    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&system_out));
     out.push_str("    </testcase>\n");
 }
 
@@ -107,19 +112,17 @@ fn render_case(out: &mut String, suite: &str, check: &CheckResult) {
 fn failure_text(check: &CheckResult) -> String {
     let mut text = String::new();
     for f in &check.findings {
-        let _ =
-            writeln!(text, "{} [{}] {} ({} rows)", check.check, f.table.as_deref().unwrap_or("-"), f.message, f.count);
+        let shown = showing(f).map(|s| format!(", {s}")).unwrap_or_default();
+        let _ = writeln!(text, "{} [{}] {} ({} rows{shown})", check.check, f.table.as_deref().unwrap_or("-"), f.message, f.count);
         for e in &f.examples {
-            let _ = writeln!(
-                text,
-                "  key {}: before {} / after {}",
-                e.key,
-                e.before.as_deref().unwrap_or("(none)"),
-                e.after.as_deref().unwrap_or("(none)")
-            );
+            let _ = writeln!(text, "  key {}: {}", e.key, example_line(e, plain, plain));
         }
     }
     text
+}
+
+fn plain(text: &str) -> String {
+    text.to_string()
 }
 
 fn secs(d: std::time::Duration) -> String {

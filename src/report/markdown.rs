@@ -5,6 +5,8 @@
 use std::fmt::Write;
 
 use super::escape::{markdown_cell as cell, ms};
+use super::headline::{headline, showing};
+use super::shorten::{before_after, example_line};
 use super::model::Report;
 use crate::verify::{CheckResult, CheckStatus, Finding};
 
@@ -25,12 +27,13 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(out, "| check | status | summary |\n|---|---|---|");
     for check in &report.checks {
-        let _ = writeln!(out, "| {} | {} | {} |", check.check, status(check.status), cell(&check.summary));
+        let _ = writeln!(out, "| {} | {} | {} |", check.check, status(check.status), cell(&headline(check)));
     }
     out.push_str("\n## Checks\n");
     for check in &report.checks {
         render_check(&mut out, check);
     }
+    render_up_changes(&mut out, report);
     render_tables(&mut out, report);
     render_backend(&mut out, report);
     render_timings(&mut out, report);
@@ -46,10 +49,11 @@ fn status(s: CheckStatus) -> &'static str {
 }
 
 fn render_check(out: &mut String, check: &CheckResult) {
-    let _ = writeln!(out, "\n### {}: {}\n\n{}", check.check, status(check.status), cell(&check.summary));
+    let _ = writeln!(out, "\n### {}: {}\n\n{}", check.check, status(check.status), cell(&headline(check)));
     if check.findings.is_empty() {
         return;
     }
+    let _ = writeln!(out, "\nChecked: {}", cell(&check.summary));
     let _ = writeln!(out, "\n| table | finding | rows |\n|---|---|---|");
     for f in &check.findings {
         let _ = writeln!(out, "| {} | {} | {} |", cell(f.table.as_deref().unwrap_or("-")), cell(&f.message), f.count);
@@ -60,26 +64,35 @@ fn render_check(out: &mut String, check: &CheckResult) {
 }
 
 fn render_examples(out: &mut String, f: &Finding) {
-    let shown = if f.count > f.examples.len() as u64 {
-        format!(" (first {} of {})", f.examples.len(), f.count)
-    } else {
-        String::new()
-    };
+    let shown = showing(f).map(|s| format!(" ({s})")).unwrap_or_default();
     let _ = writeln!(
         out,
         "\n{}examples: {}{shown}\n",
         f.table.as_deref().map(|t| format!("`{t}` ")).unwrap_or_default(),
         cell(&f.message)
     );
-    let _ = writeln!(out, "| key | before | after |\n|---|---|---|");
+    let _ = writeln!(out, "| key | change |\n|---|---|");
     for e in &f.examples {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            cell(&e.key),
-            cell(e.before.as_deref().unwrap_or("(none)")),
-            cell(e.after.as_deref().unwrap_or("(none)"))
-        );
+        let _ = writeln!(out, "| {} | {} |", cell(&e.key), example_line(e, cell, bold));
+    }
+}
+
+/// A marked difference in Markdown: bold.
+fn bold(text: &str) -> String {
+    format!("**{}**", cell(text).replace('*', "\\*"))
+}
+
+/// What up changed, each object before → after; nothing when up did not complete.
+fn render_up_changes(out: &mut String, report: &Report) {
+    let Some(changes) = &report.up_changes else { return };
+    out.push_str("\n## What up changed\n\n");
+    if changes.is_empty() {
+        out.push_str("Up changed nothing in the schema.\n");
+        return;
+    }
+    out.push_str("| object | before → after |\n|---|---|\n");
+    for c in changes {
+        let _ = writeln!(out, "| {} | {} |", cell(&c.object), before_after(c.before.as_deref(), c.after.as_deref(), cell, bold));
     }
 }
 

@@ -5,16 +5,28 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::vocabulary::Batch;
 use crate::verify::conservation::TableCounts;
+use crate::verify::schema_diff::SchemaChange;
 use crate::verify::{CheckResult, CheckStatus};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The version of `report.json`'s layout; it changes when a field changes meaning or goes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
+    /// The layout version of this file: [`FORMAT`].
+    pub format: u32,
+    /// When the report was made, RFC 3339 in UTC.
+    pub generated_at: String,
     /// The scenario's name; also the report directory's name.
     pub scenario: String,
+    /// The scenario's seed: the same seed generates the same data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     pub verdict: Verdict,
     /// Lines every renderer shows at the top, such as a check skipped because the migration
     /// has no down.
@@ -26,6 +38,10 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     /// Rows before and after up, and set aside, per table (from the conservation check).
     pub tables: Vec<TableCounts>,
+    /// What up changed in the schema, each object before and after (from the up-changes
+    /// check); absent when up did not complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_changes: Option<Vec<SchemaChange>>,
     /// Rows set aside, by the reason the migration gave.
     pub quarantine_by_reason: BTreeMap<String, u64>,
     /// Each batch of the migration, in order, for the duration-over-time chart.
@@ -38,7 +54,7 @@ pub struct Report {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Every check passed or was skipped.
@@ -67,7 +83,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Backend {
     /// `native`, `container` or `existing`.
     pub kind: String,
@@ -80,10 +96,11 @@ pub struct Backend {
     pub migration: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timing {
     pub phase: String,
     #[serde(with = "crate::vocabulary::duration_ms", rename = "duration_ms")]
+    #[schemars(with = "f64")]
     pub duration: Duration,
 }
 
@@ -91,12 +108,16 @@ impl Report {
     /// A report with its verdict taken from its checks.
     pub fn new(scenario: impl Into<String>, backend: Backend, checks: Vec<CheckResult>) -> Report {
         Report {
+            format: FORMAT,
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             scenario: scenario.into(),
+            seed: None,
             verdict: Verdict::from_checks(&checks),
             notes: Vec::new(),
             backend,
             checks,
             tables: Vec::new(),
+            up_changes: None,
             quarantine_by_reason: BTreeMap::new(),
             batches: Vec::new(),
             timings: Vec::new(),
@@ -110,10 +131,11 @@ impl Report {
         self.verdict = Verdict::Error;
     }
 
-    /// The same report with every volatile field (durations, the database URL with its
-    /// port, the server's build) replaced by a fixed value, so snapshots compare what matters.
+    /// The same report with every volatile field (the time, durations, the database URL
+    /// with its port, the server's build) replaced by a fixed value, so snapshots compare what matters.
     pub fn redacted(&self) -> Report {
         let mut r = self.clone();
+        r.generated_at = "[time]".to_string();
         r.backend.database = "[database]".to_string();
         // The server's build string differs between machines of the same major version.
         r.backend.server_version = "[server version]".to_string();

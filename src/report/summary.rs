@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::escape::markdown_cell as cell;
+use super::headline::headline;
 use super::model::{Report, Verdict};
 use crate::verify::CheckStatus;
 
@@ -23,10 +24,7 @@ pub fn render(reports: &[Report], not_rehearsed: &[(String, String)]) -> String 
             .checks
             .iter()
             .filter(|c| c.status == CheckStatus::Fail)
-            .map(|c| match c.findings.first() {
-                Some(finding) => format!("{}: {}", c.check, finding.message),
-                None => c.check.to_string(),
-            })
+            .map(|c| format!("{}: {}", c.check, headline(c)))
             .collect();
         let _ = writeln!(out, "| {} | {} | {} |", cell(&report.scenario), report.verdict.label(), cell(&failing.join("; ")));
     }

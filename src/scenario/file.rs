@@ -3,35 +3,43 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Same seed, same bytes. TOML integers are signed, so 0 ..= 9223372036854775807.
     pub seed: u64,
+    #[schemars(with = "SchemaSection")]
     pub schema: Spanned<SchemaSection>,
     /// Row counts per table; tables not listed get a fan-out from their parents.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, u64>")]
     pub rows: BTreeMap<Spanned<String>, u64>,
     #[serde(default, rename = "relation")]
     pub relations: Vec<RelationEntry>,
     #[serde(default, rename = "anomaly")]
+    #[schemars(with = "Vec<AnomalyEntry>")]
     pub anomalies: Vec<Spanned<AnomalyEntry>>,
+    #[schemars(with = "Option<MigrationSection>")]
     pub migration: Option<Spanned<MigrationSection>>,
     pub expect: Option<ExpectSection>,
     /// `[values]`: how generated values spread over each type's domain.
+    #[schemars(with = "Option<ValuesSection>")]
     pub values: Option<Spanned<ValuesSection>>,
     /// `[[column]]`: a column's values given by the scenario.
     #[serde(default, rename = "column")]
+    #[schemars(with = "Vec<ColumnEntry>")]
     pub columns: Vec<Spanned<ColumnEntry>>,
     /// `[export]`: extra exports of the rehearsed databases, verified like the rest.
     pub export: Option<ExportSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportSection {
     /// Export the seeded database, and the migrated one, to SQLite and verify both.
@@ -39,24 +47,26 @@ pub struct ExportSection {
     pub sqlite: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValuesSection {
     /// Share of rows whose value cells come from the edges of their type's domain.
     pub edge_rate: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnEntry {
+    #[schemars(with = "String")]
     pub column: Spanned<String>,
     /// The values the column takes, picked uniformly.
     pub values: Option<Vec<String>>,
     /// `table.column`: a value of a row of another table.
+    #[schemars(with = "Option<String>")]
     pub from: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaSection {
     pub builtin: Option<String>,
@@ -64,37 +74,50 @@ pub struct SchemaSection {
     pub file: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelationEntry {
+    #[schemars(with = "String")]
     pub from: Spanned<String>,
+    #[schemars(with = "String")]
     pub to: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnomalyEntry {
+    #[schemars(with = "String")]
     pub kind: Spanned<String>,
+    #[schemars(with = "String")]
     pub column: Spanned<String>,
     pub rate: Option<f64>,
     pub count: Option<u64>,
     /// The varieties to use, in turn; all of the kind's when absent.
+    #[schemars(with = "Option<Vec<String>>")]
     pub varieties: Option<Spanned<Vec<String>>>,
 }
 
 /// `[migration]`: the built-in engine (`engine = "uuid"`) or the user's own SQL.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationSection {
+    #[schemars(with = "Option<String>")]
     pub engine: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub root: Option<Spanned<String>>,
     pub batch_size: Option<u64>,
+    #[schemars(with = "Option<String>")]
     pub on_invalid: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub on_orphan: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub on_collision: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub up: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub down: Option<Spanned<String>>,
     /// A directory of sqlx-style `NNNN_name.up.sql` / `.down.sql` files.
+    #[schemars(with = "Option<String>")]
     pub migrations: Option<Spanned<String>>,
     /// Where the user's migration keeps the rows it sets aside, e.g. `migration_quarantine.*`.
     pub quarantine: Option<Vec<String>>,
@@ -105,25 +128,32 @@ pub struct MigrationSection {
 
 /// `[expect]`: for a scenario whose migration is meant to fail, and what up changes on
 /// purpose (the key names are shared with scenarios written elsewhere: keep them exact).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectSection {
+    #[schemars(with = "Option<String>")]
     pub up: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub down: Option<Spanned<String>>,
     /// `{ audit_log = 1 }`: up adds exactly this many rows to these tables.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, u64>")]
     pub rows_added: BTreeMap<Spanned<String>, u64>,
     /// `{ sessions = 120 }`: up removes exactly this many rows (beyond quarantine).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, u64>")]
     pub rows_removed: BTreeMap<Spanned<String>, u64>,
     /// `["users.email"]`: up may change these values.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub changed_columns: Vec<Spanned<String>>,
     /// `["audit_log.at"]`: values that differ between two runs of up.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub volatile_columns: Vec<Spanned<String>>,
     /// `{ users = "email" }`: pair rows by this key when up changes the primary key.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub match_by: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 

@@ -5,7 +5,7 @@ mod builtin_schema;
 mod driver;
 mod error;
 mod expect;
-mod file;
+pub(crate) mod file;
 mod load;
 mod location;
 mod migration;

@@ -104,7 +104,7 @@ pub fn score(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult 
                     "expected anomalies the migration did not set aside (misses)",
                 )
             })
-            .record(Example { key: key.to_string(), before: Some(format!("expected {action}")), after: None });
+            .record(Example { column: None, key: key.to_string(), before: Some(format!("expected {action}")), after: None });
     }
     for (table, key, action) in got.difference(&want) {
         findings
@@ -116,7 +116,7 @@ pub fn score(expected: Option<&[SetAside]>, actual: &[SetAside]) -> CheckResult 
                     "rows set aside that are not expected anomalies (false positives)",
                 )
             })
-            .record(Example { key: key.to_string(), before: None, after: Some(action.to_string()) });
+            .record(Example { column: None, key: key.to_string(), before: None, after: Some(action.to_string()) });
     }
     let summary =
         format!("{} expected, {} set aside, {} matched", want.len(), got.len(), want.intersection(&got).count());

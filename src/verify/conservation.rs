@@ -13,7 +13,7 @@ use super::state::DatabaseState;
 use crate::vocabulary::TableName;
 
 /// Row counts of one table, for the check and for the report's table of counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableCounts {
     pub table: String,
     pub before: i64,
@@ -124,6 +124,7 @@ fn finding(c: &TableCounts, added: u64, removed: u64, at: Option<&str>) -> Findi
     };
     let mut f = Finding::new(CheckKind::Conservation, Some(c.table.clone()), message);
     f.record(Example {
+        column: None,
         key: "row count".to_string(),
         before: Some(c.before.to_string()),
         after: Some(format!("{after} + {} quarantined", c.quarantined)),

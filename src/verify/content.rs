@@ -14,6 +14,7 @@ use super::diff::{diff, DiffStats, RowDifference, SideRow};
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table_by, CastMode, TablePairing};
+use super::row_examples::column_examples;
 use super::context::Context;
 use super::schema_snapshot::{SchemaSnapshot, TableSchema};
 use crate::vocabulary::{Intent, TableName};
@@ -147,16 +148,15 @@ pub async fn compare_declared(
                 return;
             }
             if !after.is_quarantine && !before.cast_failed && only_declared_differ(&declared.changed, before, after) {
-                let (b, a) = changed_columns(&pairing.columns, before, after);
-                changed_as_declared.record(Example { key: before.key.clone(), before: Some(b), after: Some(a) });
+                changed_as_declared.record_row(column_examples(&pairing.columns, before, after));
                 return;
             }
         }
-        let (problem, example) = classify(&pairing.columns, difference);
+        let (problem, examples) = classify(&pairing.columns, difference);
         by_problem
             .entry(problem)
             .or_insert_with(|| Finding::new(CheckKind::Content, Some(table.clone()), problem.message()))
-            .record(example);
+            .record_row(examples);
     })
     .await?;
     let mut notes = Vec::new();
@@ -175,14 +175,14 @@ fn only_declared_differ(declared: &[usize], before: &SideRow, after: &SideRow) -
     !declared.is_empty() && (0..before.cols.len()).filter(|&i| before.cols.get(i) != after.cols.get(i)).all(|i| declared.contains(&i))
 }
 
-/// `public.users.{email} changed in 240 rows (e.g. 'k': email='a' → email='b')`.
+/// `public.users.{email} changed in 240 rows (e.g. 'k': email 'a' → 'b')`.
 fn changed_note(pairing: &TablePairing, declared: &Allowed, changed: &Finding) -> String {
     let columns: Vec<&str> = declared.changed.iter().map(|&i| pairing.columns[i].as_str()).collect();
     let examples: Vec<String> = changed
         .examples
         .iter()
         .take(EXAMPLES_IN_NOTE)
-        .map(|e| format!("{}: {} → {}", e.key, e.before.as_deref().unwrap_or(""), e.after.as_deref().unwrap_or("")))
+        .map(|e| format!("{}: {}{} → {}", e.key, e.column.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), e.before.as_deref().unwrap_or("NULL"), e.after.as_deref().unwrap_or("NULL")))
         .collect();
     format!("{}.{{{}}} changed in {} rows (e.g. {})", pairing.table, columns.join(", "), changed.count, examples.join("; "))
 }
@@ -252,36 +252,22 @@ fn declared_columns_missing(intent: &Intent, before: &SchemaSnapshot, after: &Sc
         .collect()
 }
 
-fn classify(columns: &[String], difference: RowDifference) -> (Problem, Example) {
+/// The problem a difference shows, and its examples: the whole row for a row on one
+/// side only, one example per differing column for a changed row.
+fn classify(columns: &[String], difference: RowDifference) -> (Problem, Vec<Example>) {
     match difference {
         RowDifference::Missing { before } => {
             let problem = if before.cast_failed { Problem::UncastableNotQuarantined } else { Problem::Lost };
-            (problem, Example { key: before.key, before: Some(before.row), after: None })
+            (problem, vec![Example::new(before.key, Some(before.row), None)])
         }
-        RowDifference::Extra { after } => {
-            (Problem::Appeared, Example { key: after.key, before: None, after: Some(after.row) })
-        }
+        RowDifference::Extra { after } => (Problem::Appeared, vec![Example::new(after.key, None, Some(after.row))]),
         RowDifference::Changed { before, after } => {
             let problem = match (after.is_quarantine, before.cast_failed) {
                 (true, _) => Problem::QuarantineAltered,
                 (false, true) => Problem::UncastableNotQuarantined,
                 (false, false) => Problem::Changed,
             };
-            let (b, a) = changed_columns(columns, &before, &after);
-            (problem, Example { key: before.key, before: Some(b), after: Some(a) })
+            (problem, column_examples(columns, &before, &after))
         }
     }
-}
-
-/// Only the columns that differ, as `column=value`, so an example reads at a glance.
-pub fn changed_columns(columns: &[String], before: &SideRow, after: &SideRow) -> (String, String) {
-    let differing: Vec<usize> = (0..columns.len()).filter(|&i| before.cols.get(i) != after.cols.get(i)).collect();
-    let show = |row: &SideRow| {
-        differing
-            .iter()
-            .map(|&i| format!("{}={}", columns[i], row.cols.get(i).map(String::as_str).unwrap_or("?")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    (show(before), show(after))
 }

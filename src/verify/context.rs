@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 use super::anomalies::SetAside;
 use super::conservation::TableCounts;
+use super::schema_diff::SchemaChange;
 use super::scope::Scope;
 use super::state::DatabaseState;
 use crate::vocabulary::{Intent, Relation};
@@ -31,6 +32,8 @@ pub struct Context<'c> {
     pub set_aside: Vec<SetAside>,
     /// Row counts per table, left by the conservation check for the report.
     pub table_counts: Vec<TableCounts>,
+    /// What up changed in the schema, left by the up-changes check for the report.
+    pub up_changes: Option<Vec<SchemaChange>>,
 }
 
 impl<'c> Context<'c> {
@@ -52,6 +55,7 @@ impl<'c> Context<'c> {
             expected_set_aside: None,
             set_aside: Vec::new(),
             table_counts: Vec::new(),
+            up_changes: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A finding carries at most this many example rows; `Finding::count` says how many
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_EXAMPLES: usize = 20;
 
 /// The invariants of a rehearsal, one per check file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckKind {
     UpRuns,
@@ -18,6 +19,8 @@ pub enum CheckKind {
     Content,
     References,
     Anomalies,
+    /// What up changed in the schema, and the suspicious changes.
+    UpChanges,
     RollbackIdentity,
     Rerun,
     /// A SQLite export matches its Postgres source under the type mapping.
@@ -33,6 +36,7 @@ impl CheckKind {
             CheckKind::Content => "content",
             CheckKind::References => "references",
             CheckKind::Anomalies => "anomalies",
+            CheckKind::UpChanges => "up-changes",
             CheckKind::RollbackIdentity => "rollback-identity",
             CheckKind::Rerun => "rerun",
             CheckKind::SqliteExport => "sqlite-export",
@@ -46,7 +50,7 @@ impl std::fmt::Display for CheckKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckStatus {
     Pass,
@@ -55,15 +59,31 @@ pub enum CheckStatus {
     Skip,
 }
 
-/// One row that shows a finding: its key, and its value before and after (as text).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One row (or object) that shows a finding: its key, the column that differs when the
+/// finding is about values, and the value before and after (as text). A row that differs
+/// in several columns is one example per column, all with the same key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Example {
     pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl Example {
+    /// An example about a whole row or an object.
+    pub fn new(key: impl Into<String>, before: Option<String>, after: Option<String>) -> Example {
+        Example { key: key.into(), column: None, before, after }
+    }
+
+    /// One column of a row that differs.
+    pub fn column(key: impl Into<String>, column: impl Into<String>, before: Option<String>, after: Option<String>) -> Example {
+        Example { key: key.into(), column: Some(column.into()), before, after }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub check: CheckKind,
     /// `schema.table`, or `None` for a finding about the whole migration.
@@ -88,13 +108,30 @@ impl Finding {
         }
     }
 
+    /// Counts one more row shown by several examples (one per differing column), and keeps
+    /// them while fewer than [`MAX_EXAMPLES`] rows are kept.
+    pub fn record_row(&mut self, examples: Vec<Example>) {
+        if self.rows_shown() < MAX_EXAMPLES {
+            self.examples.extend(examples);
+        }
+        self.count += 1;
+    }
+
+    /// How many rows (or objects) the examples show: examples with the same key in a row
+    /// are one row.
+    pub fn rows_shown(&self) -> usize {
+        let mut keys = self.examples.iter().map(|e| &e.key).collect::<Vec<_>>();
+        keys.dedup();
+        keys.len()
+    }
+
     pub fn with_count(mut self, count: u64) -> Finding {
         self.count = count;
         self
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     pub check: CheckKind,
     pub status: CheckStatus,
@@ -102,6 +139,7 @@ pub struct CheckResult {
     pub summary: String,
     pub findings: Vec<Finding>,
     #[serde(with = "crate::vocabulary::duration_ms", rename = "duration_ms")]
+    #[schemars(with = "f64")]
     pub duration: Duration,
 }
 

@@ -20,11 +20,14 @@ pub mod references;
 pub mod registry;
 pub mod rerun;
 pub mod rollback_identity;
+pub mod row_examples;
 pub mod schema_diff;
 pub mod schema_objects;
 pub mod schema_snapshot;
+pub mod schema_usage;
 mod scope;
 pub mod state;
+pub mod up_changes;
 pub mod up_runs;
 
 pub use context::Context;

@@ -62,7 +62,7 @@ fn missing_columns(relation: &Relation, snap: &SchemaSnapshot) -> Option<Finding
     let message = format!("{} no longer exists after up (dropped or renamed): {} cannot be checked", missing.join(" and "), relation.describe());
     let mut f = Finding::new(CheckKind::References, Some(relation.child.to_string()), message);
     for what in missing {
-        f.record(Example { key: what, before: Some("exists".into()), after: Some("(missing)".into()) });
+        f.record(Example { column: None, key: what, before: Some("exists".into()), after: Some("(missing)".into()) });
     }
     Some(f)
 }
@@ -82,6 +82,7 @@ fn check_types(relation: &Relation, snap: &SchemaSnapshot, findings: &mut Vec<Fi
         if ct.is_none() || ct != pt {
             all_same = false;
             finding.record(Example {
+                column: None,
                 key: format!("{cc} -> {pc}"),
                 before: ct.or(Some("(missing)".into())),
                 after: pt.or(Some("(missing)".into())),
@@ -132,7 +133,7 @@ async fn orphans(
         format!("rows reference a missing parent: {}", relation.describe()),
     );
     for row in &rows {
-        f.record(Example { key: row.get("k"), before: None, after: Some(format!("no row in {}", relation.parent)) });
+        f.record(Example { column: None, key: row.get("k"), before: None, after: Some(format!("no row in {}", relation.parent)) });
     }
     Ok(Some(f.with_count(total as u64)))
 }

@@ -8,10 +8,12 @@
 use super::context::Context;
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult};
-use super::{anomalies, conservation, content, references, rollback_identity};
+use super::{anomalies, conservation, content, references, rollback_identity, up_changes};
 
-/// After up: nothing lost, values kept, references hold, the right rows set aside.
-pub const AFTER_UP: &[CheckKind] = &[CheckKind::Conservation, CheckKind::Content, CheckKind::References, CheckKind::Anomalies];
+/// After up: nothing lost, values kept, references hold, the right rows set aside, and
+/// what up changed in the schema, with the suspicious changes.
+pub const AFTER_UP: &[CheckKind] =
+    &[CheckKind::Conservation, CheckKind::Content, CheckKind::References, CheckKind::Anomalies, CheckKind::UpChanges];
 
 /// After down: the database is the original again.
 pub const AFTER_DOWN: &[CheckKind] = &[CheckKind::RollbackIdentity];
@@ -43,6 +45,7 @@ pub async fn run(kind: CheckKind, ctx: &mut Context<'_>) -> Result<CheckResult, 
         CheckKind::Content => content::check(ctx).await,
         CheckKind::References => references::check(ctx).await,
         CheckKind::Anomalies => anomalies::check(ctx).await,
+        CheckKind::UpChanges => up_changes::check(ctx).await,
         CheckKind::RollbackIdentity => rollback_identity::check(ctx).await,
         CheckKind::UpRuns | CheckKind::Rerun | CheckKind::SqliteExport => Err(VerifyError::NotAStateCheck { check: kind }),
     }

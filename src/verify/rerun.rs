@@ -72,7 +72,7 @@ pub fn check_declared(first: &DatabaseState, second: Result<&DatabaseState, &Mig
     let mut findings: Vec<Finding> = missing_volatile(first, intent);
     findings.extend(schema_diff(&first.schema, &second.schema).into_iter().map(|c| {
         let mut f = Finding::new(CheckKind::Rerun, Some(c.table.clone()), format!("schema after the second up differs: {} {}", c.object, c.change));
-        f.record(Example { key: c.object, before: c.before, after: c.after });
+        f.record(Example { column: None, key: c.object, before: c.before, after: c.after });
         f
     }));
     for (table, print) in &first.fingerprints {
@@ -80,6 +80,7 @@ pub fn check_declared(first: &DatabaseState, second: Result<&DatabaseState, &Mig
         if other != Some(print) {
             let mut f = Finding::new(CheckKind::Rerun, Some(table.to_string()), "data after the second up differs from the first up");
             f.record(Example {
+                column: None,
                 key: "fingerprint (rows, hash)".to_string(),
                 before: Some(format!("{} rows, {}", print.rows, print.hash)),
                 after: other.map(|o| format!("{} rows, {}", o.rows, o.hash)),

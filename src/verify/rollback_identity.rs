@@ -3,14 +3,13 @@
 //! nullability, defaults, constraints with their validated state, indexes, views and every
 //! other object of [`super::schema_objects`]; the summary names the kinds not compared.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::content::changed_columns;
-use super::diff::{diff, RowDifference};
+use super::diff::diff;
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table, CastMode};
+use super::row_examples::{RowCollector, RowTexts};
 use super::schema_diff::{diff as schema_diff, SchemaChange};
 use super::context::Context;
 
@@ -41,18 +40,10 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
         };
         let before_side = pairing.before.prepare(&mut *ctx.before).await?;
         let after_side = pairing.after.prepare(&mut *ctx.after).await?;
-        let mut by_kind: BTreeMap<&'static str, Finding> = BTreeMap::new();
-        let name = table.to_string();
-        let stats = diff(&mut *ctx.before, &before_side, &mut *ctx.after, &after_side, |d| {
-            let (message, example) = describe(&pairing.columns, d);
-            by_kind
-                .entry(message)
-                .or_insert_with(|| Finding::new(CheckKind::RollbackIdentity, Some(name.clone()), message))
-                .record(example);
-        })
-        .await?;
+        let mut rows_differing = RowCollector::new(CheckKind::RollbackIdentity, table, &ROW_TEXTS, &pairing.columns, &pairing.key);
+        let stats = diff(&mut *ctx.before, &before_side, &mut *ctx.after, &after_side, |d| rows_differing.push(d)).await?;
         rows += stats.before.rows;
-        findings.extend(by_kind.into_values());
+        findings.extend(rows_differing.findings());
     }
     let summary = format!(
         "{} tables, {} rows and {} other schema objects compared with the original; not compared: {}",
@@ -64,30 +55,18 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     Ok(CheckResult::from_findings(CheckKind::RollbackIdentity, summary, findings, started.elapsed()))
 }
 
-fn describe(columns: &[String], d: RowDifference) -> (&'static str, Example) {
-    match d {
-        RowDifference::Changed { before, after } => {
-            let (b, a) = changed_columns(columns, &before, &after);
-            (
-                "rows differ from the original after rollback (compared as text)",
-                Example { key: before.key, before: Some(b), after: Some(a) },
-            )
-        }
-        RowDifference::Missing { before } => (
-            "rows of the original are missing after rollback",
-            Example { key: before.key, before: Some(before.row), after: None },
-        ),
-        RowDifference::Extra { after } => (
-            "rows after rollback that the original does not have",
-            Example { key: after.key, before: None, after: Some(after.row) },
-        ),
-    }
-}
+/// Rows compared as text: a row whose key changed is paired with its original by its
+/// other columns, so it reads as `id: 'A0EE…' → 'a0ee…'`.
+const ROW_TEXTS: RowTexts = RowTexts {
+    differ: "differ from the original",
+    missing: "rows of the original are missing after rollback",
+    extra: "rows after rollback that the original does not have",
+};
 
 fn schema_finding(change: &SchemaChange) -> Finding {
     let table = Some(change.table.clone());
     let message = format!("schema differs after rollback: {} {}", change.object, change.change);
     let mut f = Finding::new(CheckKind::RollbackIdentity, table, message);
-    f.record(Example { key: change.object.clone(), before: change.before.clone(), after: change.after.clone() });
+    f.record(Example { column: None, key: change.object.clone(), before: change.before.clone(), after: change.after.clone() });
     f
 }

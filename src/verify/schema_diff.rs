@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::schema_snapshot::{ColumnSchema, ConstraintSchema, SchemaSnapshot, TableSchema};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SchemaChange {
     /// The table (or view) the object belongs to, `schema.name`.
     pub table: String,
@@ -177,7 +177,7 @@ mod tests {
             tables: BTreeMap::from([(TableName::new("public", "users"), table)]),
             views: BTreeMap::from([(TableName::new("public", "active_users"), view.to_string())]),
             foreign_keys: Vec::new(),
-            objects: BTreeMap::new(),
+            ..SchemaSnapshot::default()
         }
     }
 

@@ -30,6 +30,9 @@ pub struct SchemaSnapshot {
     /// Every other object, `kind schema.name` → its description: see [`super::schema_objects`].
     #[serde(default)]
     pub objects: BTreeMap<String, String>,
+    /// Which defaults are volatile and which functions are in use: see [`super::schema_usage`].
+    #[serde(default)]
+    pub usage: super::schema_usage::Usage,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +199,7 @@ pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Res
         }
     }
     snap.objects = super::schema_objects::read_objects(conn, &system, &options.excluded).await?;
+    snap.usage = super::schema_usage::read_usage(conn, &system, &options.excluded).await?;
     Ok(snap)
 }
 

@@ -94,5 +94,6 @@ fn filtered(snapshot: &SchemaSnapshot, excluded: &[TablePattern]) -> SchemaSnaps
         foreign_keys: snapshot.foreign_keys.iter().filter(|r| keep(&r.child)).cloned().collect(),
         // Objects other than tables are filtered when they are read (schema_objects).
         objects: snapshot.objects.clone(),
+        usage: snapshot.usage.clone(),
     }
 }

@@ -26,6 +26,6 @@ pub fn check(failure: Option<&MigrationFailure>, expected: &ExpectedOutcome, dur
 /// A finding naming the statement, its line and the error.
 pub fn failed(f: &MigrationFailure, what: &str) -> Finding {
     let mut finding = Finding::new(CheckKind::UpRuns, None, format!("{what}: {f}"));
-    finding.record(Example { key: f.location(), before: Some(f.statement()), after: Some(format!("{} {}", f.code(), f.message())) });
+    finding.record(Example { column: None, key: f.location(), before: Some(f.statement()), after: Some(format!("{} {}", f.code(), f.message())) });
     finding
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::error::VerifyError;
-use super::finding::{CheckKind, CheckResult, Example, Finding};
+use super::finding::{CheckKind, CheckResult, CheckStatus, Example, Finding};
 use super::context::Context;
 use crate::quote::quote_ident;
 
@@ -49,6 +49,15 @@ pub async fn read_quarantined(ctx: &mut Context<'_>) -> Result<Vec<SetAside>, Ve
             } else {
                 schema.primary_key.clone()
             };
+            let missing: Vec<&str> = key_cols.iter().filter(|c| q_schema.column(c).is_none()).map(String::as_str).collect();
+            if !missing.is_empty() {
+                let message = format!(
+                    "quarantine table {q} has no column {} of {source}'s key after up (dropped or renamed): its rows cannot be matched to the rows set aside",
+                    missing.join(", ")
+                );
+                ctx.unreadable_quarantine.push(Finding::new(CheckKind::Anomalies, Some(q.to_string()), message).with_count(1));
+                continue;
+            }
             let key: Vec<String> = key_cols.iter().map(|c| format!("{}::text", quote_ident(c))).collect();
             let reason = REASON_COLUMNS
                 .iter()
@@ -78,7 +87,12 @@ pub async fn read_quarantined(ctx: &mut Context<'_>) -> Result<Vec<SetAside>, Ve
 
 /// Scores the rows the phase found set aside against the expected ones.
 pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
-    Ok(score(ctx.expected_set_aside.as_deref(), &ctx.set_aside))
+    let mut result = score(ctx.expected_set_aside.as_deref(), &ctx.set_aside);
+    if !ctx.unreadable_quarantine.is_empty() {
+        result.findings.splice(0..0, ctx.unreadable_quarantine.iter().cloned());
+        result.status = CheckStatus::Fail;
+    }
+    Ok(result)
 }
 
 /// Scores `actual` against `expected`; with `expected = None` reports `actual` as a table

@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 use super::anomalies::SetAside;
 use super::conservation::TableCounts;
+use super::finding::Finding;
 use super::schema_diff::SchemaChange;
 use super::scope::Scope;
 use super::state::DatabaseState;
@@ -30,6 +31,9 @@ pub struct Context<'c> {
     pub expected_set_aside: Option<Vec<SetAside>>,
     /// The rows it did set aside, read when the phase began.
     pub set_aside: Vec<SetAside>,
+    /// Quarantine tables whose rows could not be read by the source table's key (up
+    /// dropped or renamed a key column): findings of the anomalies check.
+    pub unreadable_quarantine: Vec<Finding>,
     /// Row counts per table, left by the conservation check for the report.
     pub table_counts: Vec<TableCounts>,
     /// What up changed in the schema, left by the up-changes check for the report.
@@ -52,6 +56,7 @@ impl<'c> Context<'c> {
             scope,
             declared: Vec::new(),
             intent: Intent::default(),
+            unreadable_quarantine: Vec::new(),
             expected_set_aside: None,
             set_aside: Vec::new(),
             table_counts: Vec::new(),

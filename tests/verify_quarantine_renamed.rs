@@ -1,0 +1,31 @@
+//! A quarantine table whose key columns up dropped or renamed is a finding of the
+//! anomalies check that names the table and the column, not an internal error.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn a_quarantine_table_without_the_source_key_is_a_finding_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/migrations/byo-uuid");
+    let up = std::fs::read_to_string(shipped.join("0001_uuid.up.sql")).unwrap();
+    // The migration keeps its set-aside users under another key name.
+    let up = format!("CREATE SCHEMA migration_quarantine;\nCREATE TABLE migration_quarantine.users AS SELECT id AS old_user_id, email FROM users WHERE false;\n{up}");
+    let down = std::fs::read_to_string(shipped.join("0001_uuid.down.sql")).unwrap();
+    let down = format!("{down}\nDROP SCHEMA migration_quarantine CASCADE;\n");
+    std::fs::write(dir.path().join("up.sql"), up).unwrap();
+    std::fs::write(dir.path().join("down.sql"), down).unwrap();
+    let scenario = "name = \"renamed-quarantine\"\nseed = 4\n[schema]\nbuiltin = \"journal\"\n[rows]\nusers = 200\njournal_entries = 400\ntags = 200\nreminders = 100\nsecret_tags = 50\njournal_entry_tags = 200\n\
+        [[anomaly]]\nkind = \"noncanonical_uuid\"\ncolumn = \"users.id\"\ncount = 3\n[migration]\nup = \"up.sql\"\ndown = \"down.sql\"\nquarantine = [\"migration_quarantine.*\"]\n";
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("run").arg(dir.path().join("s.toml")).arg("--out").arg(&out).arg("--quiet").output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "a finding, not an internal error (4): {said}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("renamed-quarantine/report.json")).unwrap()).unwrap();
+    assert!(report["error"].is_null(), "{}", report["error"]);
+    let anomalies = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "anomalies").expect("the anomalies check ran");
+    assert_eq!(anomalies["status"], "fail", "{anomalies}");
+    let message = anomalies["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("migration_quarantine.users") && message.contains("id"), "{message}");
+}

@@ -11,7 +11,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use pgrehearse::dataset::load::Silent;
 use pgrehearse::provision::Template;
 use pgrehearse::rehearsal::{rehearse, RehearsalOptions};
 use pgrehearse::scenario::Scenario;
@@ -145,8 +144,8 @@ async fn the_shipped_byo_uuid_scenario_raises_none_and_lists_every_conversion() 
     let scenario = Scenario::load(&root.join("byo-uuid.toml")).expect("shipped scenario loads");
     let server = server().await;
     let out = tempfile::tempdir().unwrap();
-    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: false, statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
-    let report = rehearse(&server, &scenario, &Silent, &options).await.expect("rehearsal runs").report;
+    let options = RehearsalOptions { out_dir: out.path().to_path_buf(), progress: pgrehearse::progress::Progress::hidden(), statement_timeout: pgrehearse::migration::DEFAULT_STATEMENT_TIMEOUT };
+    let report = rehearse(&server, &scenario, &options).await.expect("rehearsal runs").report;
     let check = report.checks.iter().find(|c| c.check == CheckKind::UpChanges).expect("up-changes ran");
     assert_eq!(check.status, CheckStatus::Pass, "{:#?}", check.findings);
     // Every `ALTER TABLE t ALTER COLUMN c TYPE uuid` of the up file is a listed type change.

@@ -143,7 +143,14 @@ pub fn snapshots_taken() -> usize {
 /// Reads the snapshot of the database `conn` is connected to.
 pub async fn snapshot(conn: &mut PgConnection, options: &SnapshotOptions) -> Result<SchemaSnapshot, VerifyError> {
     SNAPSHOTS_TAKEN.fetch_add(1, Ordering::Relaxed);
-    let system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| s.to_string()).collect();
+    let mut system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| s.to_string()).collect();
+    // Temporary objects of any session (the engine's own, a client's) live in pg_temp_N
+    // and vanish with their session: never part of the state a migration leaves.
+    let temporary: Vec<String> = sqlx::query_scalar(r"SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'pg\_temp\_%' OR nspname LIKE 'pg\_toast\_temp\_%'")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(VerifyError::query("list the temporary schemas"))?;
+    system.extend(temporary);
     let keep = |t: &TableName| !matches_any(&options.excluded, t);
     let mut snap = SchemaSnapshot::default();
     for row in fetch(conn, COLUMNS_SQL, &system, "read columns from the catalog").await? {

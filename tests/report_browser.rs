@@ -107,6 +107,11 @@ fn the_html_reports_of_a_pass_and_a_fail_render_in_chromium() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "one of the two fails: {}", String::from_utf8_lossy(&out.stderr));
 
+    // Chromium and the driver put their profile and singleton directories under TMPDIR:
+    // keep them in a directory this test owns, removed when it ends (this binary runs
+    // only this test, so no other thread reads the variable).
+    let browser_tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("TMPDIR", browser_tmp.path());
     // Chromium refuses to run as root inside its sandbox.
     let as_root = unsafe { libc::geteuid() } == 0;
     let options = LaunchOptions::default_builder()

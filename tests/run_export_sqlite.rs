@@ -2,8 +2,11 @@
 //! database to SQLite, verifies both under the type mapping, and reports the result as the
 //! `sqlite-export` check; a migrated schema the mapping cannot take is a finding of it.
 
+mod run_support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use run_support::{check, report, run, said};
 
 fn scenario(dir: &Path, up: &str, down: &str) -> PathBuf {
     std::fs::write(dir.join("up.sql"), up).unwrap();
@@ -34,14 +37,15 @@ sqlite = true
     path
 }
 
-fn run(scenario: &Path, out: &Path) -> (Option<i32>, serde_json::Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("run").arg(scenario).arg("--out").arg(out).arg("--quiet").output().unwrap();
-    let text = std::fs::read_to_string(out.join("export/report.json")).unwrap_or_else(|_| panic!("no report: {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.code(), serde_json::from_str(&text).unwrap())
+/// Runs the scenario: its exit code and its report.
+fn rehearse(scenario: &Path, out: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = run(&[scenario.to_str().unwrap()], out);
+    assert!(out.join("export/report.json").is_file(), "no report: {}", said(&output));
+    (output.status.code(), report(out, "export"))
 }
 
 fn sqlite_check(report: &serde_json::Value) -> &serde_json::Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "sqlite-export").expect("a sqlite-export check in the report")
+    check(report, "sqlite-export").expect("a sqlite-export check in the report")
 }
 
 /// The row total the check reports for one exported database, e.g. "seeded: 9 tables, 2050 rows".
@@ -55,7 +59,7 @@ fn both_databases_are_exported_and_verified() {
     let dir = tempfile::tempdir().unwrap();
     let up = "ALTER TABLE reminders ADD COLUMN note text;";
     let down = "ALTER TABLE reminders DROP COLUMN note;";
-    let (code, report) = run(&scenario(dir.path(), up, down), &dir.path().join("out"));
+    let (code, report) = rehearse(&scenario(dir.path(), up, down), &dir.path().join("out"));
     let check = sqlite_check(&report);
     assert_eq!(check["status"], "pass", "{check}");
     assert_eq!(code, Some(0), "{report}");
@@ -71,7 +75,7 @@ fn a_migrated_type_without_a_mapping_is_a_finding_naming_the_column() {
     let dir = tempfile::tempdir().unwrap();
     let up = "ALTER TABLE reminders ADD COLUMN spot point;";
     let down = "ALTER TABLE reminders DROP COLUMN spot;";
-    let (code, report) = run(&scenario(dir.path(), up, down), &dir.path().join("out"));
+    let (code, report) = rehearse(&scenario(dir.path(), up, down), &dir.path().join("out"));
     let check = sqlite_check(&report);
     assert_eq!(check["status"], "fail", "{check}");
     assert_eq!(code, Some(1), "a finding exits 1: {report}");

@@ -8,8 +8,11 @@
 //! `tests/run_properties.proptest-regressions`. `PGREHEARSE_PROPTEST_CASES` raises the
 //! number of cases (default 6).
 
+mod run_support;
+
 use std::path::Path;
-use std::process::Command;
+
+use run_support::{failed_checks, messages, report, run, said};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
@@ -135,23 +138,15 @@ fn rehearse(spec: &Spec) -> Result<(Vec<String>, Vec<String>), TestCaseError> {
     text.push_str("[[relation]]\nfrom = \"journal_entries.user_id\"\nto = \"users.id\"\n[[relation]]\nfrom = \"reminders.user_id\"\nto = \"users.id\"\n");
     std::fs::write(dir.path().join("prop.toml"), text).unwrap();
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("run").arg(dir.path().join("prop.toml")).arg("--out").arg(&out).arg("--quiet").output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let Ok(text) = std::fs::read_to_string(out.join("prop/report.json")) else {
+    let output = run(&[dir.path().join("prop.toml").to_str().unwrap()], &out);
+    let said = said(&output);
+    if !out.join("prop/report.json").is_file() {
         return Err(TestCaseError::fail(format!("no report (exit {:?}): {said}", output.status.code())));
-    };
-    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    }
+    let report = report(&out, "prop");
     prop_assert!(report["error"].is_null(), "an internal error: {}", report["error"]);
     prop_assert!(matches!(output.status.code(), Some(0 | 1)), "exit {:?}: {said}", output.status.code());
-    let checks = report["checks"].as_array().unwrap();
-    let failed = checks.iter().filter(|c| c["status"] == "fail").map(|c| c["check"].as_str().unwrap().to_string()).collect();
-    let up_findings = checks
-        .iter()
-        .filter(|c| c["check"] == "up-runs")
-        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
-        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
-        .collect();
-    Ok((failed, up_findings))
+    Ok((failed_checks(&report), messages(&report, "up-runs")))
 }
 
 #[test]

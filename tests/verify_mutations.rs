@@ -6,8 +6,11 @@
 //!
 //! All scenarios run in one `pgrehearse run DIR`, on one server.
 
+mod run_support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use run_support::{report, run, said};
 
 /// One mutation: its name, where it goes, its SQL, and the check that must catch it.
 struct Mutation {
@@ -71,13 +74,11 @@ fn scenario(name: &str, up: &Path, down: &Path) -> String {
     )
 }
 
+/// The checks that failed in the scenario's report; an internal error is never a finding.
 fn failed_checks(out: &Path, name: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(out.join(name).join("report.json")).unwrap_or_else(|_| panic!("{name}: no report.json"));
-    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let report = report(out, name);
     assert!(report["error"].is_null(), "{name}: an internal error is never a finding: {}", report["error"]);
-    let checks = report["checks"].as_array().expect("checks");
-    assert!(!checks.is_empty(), "{name}: no checks ran");
-    checks.iter().filter(|c| c["status"] == "fail").map(|c| c["check"].as_str().unwrap().to_string()).collect()
+    run_support::failed_checks(&report)
 }
 
 #[test]
@@ -106,9 +107,8 @@ fn every_mutation_of_a_correct_migration_is_flagged_by_the_right_check() {
     }
 
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["run", "--quiet", "--out"]).arg(&out).arg(&scenarios).output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert_eq!(output.status.code(), Some(1), "mutated migrations are findings (exit 1): {said}");
+    let output = run(&[scenarios.to_str().unwrap()], &out);
+    assert_eq!(output.status.code(), Some(1), "mutated migrations are findings (exit 1): {}", said(&output));
 
     let false_alarms = failed_checks(&out, "correct");
     let mut survivors = Vec::new();

@@ -1,8 +1,11 @@
 //! A quarantine table whose key columns up dropped or renamed is a finding of the
 //! anomalies check that names the table and the column, not an internal error.
 
+mod run_support;
+
 use std::path::Path;
-use std::process::Command;
+
+use run_support::{check, report, run, said};
 
 #[test]
 fn a_quarantine_table_without_the_source_key_is_a_finding_naming_it() {
@@ -19,12 +22,11 @@ fn a_quarantine_table_without_the_source_key_is_a_finding_naming_it() {
         [[anomaly]]\nkind = \"noncanonical_uuid\"\ncolumn = \"users.id\"\ncount = 3\n[migration]\nup = \"up.sql\"\ndown = \"down.sql\"\nquarantine = [\"migration_quarantine.*\"]\n";
     std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("run").arg(dir.path().join("s.toml")).arg("--out").arg(&out).arg("--quiet").output().unwrap();
-    let said = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "a finding, not an internal error (4): {said}");
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("renamed-quarantine/report.json")).unwrap()).unwrap();
+    let output = run(&[dir.path().join("s.toml").to_str().unwrap()], &out);
+    assert_eq!(output.status.code(), Some(1), "a finding, not an internal error (4): {}", said(&output));
+    let report = report(&out, "renamed-quarantine");
     assert!(report["error"].is_null(), "{}", report["error"]);
-    let anomalies = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "anomalies").expect("the anomalies check ran");
+    let anomalies = check(&report, "anomalies").expect("the anomalies check ran");
     assert_eq!(anomalies["status"], "fail", "{anomalies}");
     let message = anomalies["findings"][0]["message"].as_str().unwrap();
     assert!(message.contains("migration_quarantine.users") && message.contains("id"), "{message}");

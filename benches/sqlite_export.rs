@@ -52,11 +52,18 @@ fn db_to_sqlite() -> Option<PathBuf> {
     exe.is_file().then_some(exe)
 }
 
-fn timed(command: &mut Command) -> Duration {
+/// The 1-minute load average, so each figure says how busy the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
+}
+
+/// Runs the command to success; its time and the load average before and after.
+fn timed(command: &mut Command) -> (Duration, String) {
+    let before = load_average();
     let start = Instant::now();
     let out = command.output().expect("run");
-    assert!(out.status.success() || out.status.code() == Some(0), "{:?}: {}", command, String::from_utf8_lossy(&out.stderr));
-    start.elapsed()
+    assert!(out.status.success(), "{:?}: {}", command, String::from_utf8_lossy(&out.stderr));
+    (start.elapsed(), format!("load {before} -> {}", load_average()))
 }
 
 #[tokio::main]
@@ -74,19 +81,19 @@ async fn main() {
     let rows = summary.total_rows;
     let url = db.url();
     let ours = dir.path().join("pgrehearse.db");
-    let export = timed(Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["export-sqlite", "--quiet", "--database-url", &url, "--out", ours.to_str().unwrap()]));
-    let verify = timed(Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["verify-sqlite", "--quiet", "--database-url", &url, ours.to_str().unwrap()]));
+    let (export, export_load) = timed(Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["export-sqlite", "--quiet", "--database-url", &url, "--out", ours.to_str().unwrap()]));
+    let (verify, verify_load) = timed(Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["verify-sqlite", "--quiet", "--database-url", &url, ours.to_str().unwrap()]));
     let rate = |d: Duration| rows as f64 / d.as_secs_f64();
     println!("sqlite_export: {rows} rows seeded (journal-1m's tables and anomalies)");
-    println!("  pgrehearse export-sqlite  {:>8.2} s  {:>10.0} rows/s", export.as_secs_f64(), rate(export));
-    println!("  pgrehearse verify-sqlite  {:>8.2} s  {:>10.0} rows/s", verify.as_secs_f64(), rate(verify));
+    println!("  pgrehearse export-sqlite  {:>8.2} s  {:>10.0} rows/s  ({export_load})", export.as_secs_f64(), rate(export));
+    println!("  pgrehearse verify-sqlite  {:>8.2} s  {:>10.0} rows/s  ({verify_load})", verify.as_secs_f64(), rate(verify));
     match db_to_sqlite() {
         Some(exe) => {
             let theirs = dir.path().join("db-to-sqlite.db");
             // SQLAlchemy 2 reads a plain postgresql:// URL as psycopg 3; name the driver installed.
             let sqlalchemy_url = url.replacen("postgres://", "postgresql+psycopg2://", 1).replacen("postgresql://", "postgresql+psycopg2://", 1);
-            let them = timed(Command::new(exe).args(["--all"]).arg(&sqlalchemy_url).arg(&theirs));
-            println!("  db-to-sqlite --all        {:>8.2} s  {:>10.0} rows/s", them.as_secs_f64(), rate(them));
+            let (them, them_load) = timed(Command::new(exe).args(["--all"]).arg(&sqlalchemy_url).arg(&theirs));
+            println!("  db-to-sqlite --all        {:>8.2} s  {:>10.0} rows/s  ({them_load})", them.as_secs_f64(), rate(them));
             println!("  ratio export-sqlite / db-to-sqlite: {:.1}x (goal >= 5x); with verify-sqlite on top: {:.1}x", rate(export) / rate(them), them.as_secs_f64() / (export + verify).as_secs_f64());
         }
         None => println!("  db-to-sqlite --all        not run"),

@@ -54,5 +54,12 @@ CMD ["pgrehearse", "--help"]
 DOCKERFILE
 log "docker build -> $IMAGE (from $BASE)"
 docker build -q -t "$IMAGE" "$CONTEXT" >/dev/null
-docker run --rm "$IMAGE" pgrehearse --version >&2
+# The binary is the host's build: it runs in the image only if the host's glibc is not newer
+# than bookworm's (2.36). Say so rather than ship an image whose pgrehearse cannot start.
+if ! docker run --rm "$IMAGE" pgrehearse --version >&2; then
+  echo "error: $BINARY does not run in $IMAGE (built against a newer glibc than Debian bookworm's 2.36?);" \
+    "build it on bookworm, e.g. in the pgrehearse/postgres image" >&2
+  docker rmi "$IMAGE" >/dev/null 2>&1 || true
+  exit 1
+fi
 log "built $IMAGE"

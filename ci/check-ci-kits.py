@@ -13,7 +13,8 @@
 Both run on a small application repository with scenarios under rehearsal/; each shard
 must pass and leave the junit.xml files the report steps upload.
 
-Usage: ci/check-ci-kits.py --image PGREHEARSE_IMAGE [--base POSTGRES_IMAGE]
+Usage: ci/check-ci-kits.py --image PGREHEARSE_IMAGE [--base POSTGRES_IMAGE] [--only github|gitlab]
+                           [--github-workflow FILE] [--gitlab-ci FILE]
 """
 
 import argparse
@@ -82,13 +83,12 @@ def condition(expr, cache_hit, cache_id):
     fail(f"unsupported `if: {expr}`")
 
 
-def check_github_static(wf):
+def check_github_static(wf, text):
     triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
     if not triggers or "pull_request" not in triggers:
         fail("the workflow does not run on pull_request")
     if (wf.get("permissions") or {}).get("checks") != "write":
         fail("the JUnit action needs `permissions: checks: write`")
-    text = open(os.path.join(REPO, "ci/github-actions.yml")).read()
     if re.search(r"\$\{\{\s*(vars|secrets)\.", text):
         fail("the workflow needs a repository variable or secret; it must work as copied")
     if re.search(r"apt-get\s+install[^\n]*postgresql", text):
@@ -139,8 +139,12 @@ def host_toolchain():
     return sysroot, os.path.abspath(cargo_home), os.path.abspath(target)
 
 
-def run_github(wf, base, work):
-    name, job, shards, cache, junit_glob = check_github_static(wf)
+def host_ca_bundle():
+    return os.path.realpath(os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt")
+
+
+def run_github(wf, text, base, work):
+    name, job, shards, cache, junit_glob = check_github_static(wf, text)
     ensure_runner_image(base)
     sysroot, cargo_home, target = host_toolchain()
     env = {k: str(v) for k, v in (wf.get("env") or {}).items()}
@@ -168,6 +172,10 @@ def run_github(wf, base, work):
                 "-v", f"{app}:/github/workspace", "-v", f"{git}:{git}:ro", "-v", f"{sysroot}:{sysroot}:ro",
                 "-v", f"{cargo_home}/registry:{cargo_home}/registry", "-v", f"{target}:{target}",
                 "-w", "/github/workspace"]
+        # The runner trusts what its network needs (a TLS-inspecting proxy's CA, say): the
+        # host's CA bundle stands in for it, or cargo cannot reach crates.io from inside.
+        if os.path.isfile(host_ca_bundle()):
+            args += ["-v", f"{host_ca_bundle()}:/etc/ssl/certs/ca-certificates.crt:ro"]
         for k, v in docker_env.items():
             args += ["-e", f"{k}={v}"]
         run(args + [RUNNER_IMAGE, "infinity"], stdout=subprocess.DEVNULL)
@@ -233,15 +241,18 @@ def main():
     parser.add_argument("--image", required=True, help="the pgrehearse image (ci/build-pgrehearse-image.sh)")
     parser.add_argument("--base", default="pgrehearse/postgres:15-bookworm", help="the bare Debian image with PostgreSQL")
     parser.add_argument("--only", choices=["github", "gitlab"])
+    parser.add_argument("--github-workflow", default=os.path.join(REPO, "ci/github-actions.yml"), help="the GitHub workflow to check")
+    parser.add_argument("--gitlab-ci", default=os.path.join(REPO, "ci/gitlab-ci.yml"), help="the GitLab CI file to check")
     args = parser.parse_args()
-    wf = yaml.safe_load(open(os.path.join(REPO, "ci/github-actions.yml")))
-    gl = yaml.safe_load(open(os.path.join(REPO, "ci/gitlab-ci.yml")))
+    wf_text = open(args.github_workflow).read()
+    wf = yaml.safe_load(wf_text)
+    gl = yaml.safe_load(open(args.gitlab_ci))
     work = tempfile.mkdtemp(prefix="pgrehearse-ci-kits.", dir="/var/tmp")
     try:
         if args.only in (None, "gitlab"):
             run_gitlab(gl, args.image, work)
         if args.only in (None, "github"):
-            run_github(wf, args.base, work)
+            run_github(wf, wf_text, args.base, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log("passed: " + ("both CI kits" if args.only is None else args.only))

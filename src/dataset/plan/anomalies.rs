@@ -88,6 +88,7 @@ pub fn plan_anomalies(ctx: &AnomalyContext<'_>, this: &TablePlan, requests: &[Ta
             planned.insert(row, anomaly);
         }
     }
+    super::inherited::inherit_noncanonical(ctx, this, &mut planned);
     Ok(planned)
 }
 

@@ -205,7 +205,8 @@ async fn check_dependents(conn: &mut PgConnection, truth: &GroundTruth) {
 /// inherited rows (plus the dependents of a case collision's changed twin, whose key is
 /// non-canonical too), each naming that user; and every non-canonical user has some.
 async fn check_inherited(conn: &mut PgConnection, model: &SchemaModel, truth: &GroundTruth) {
-    let noncanonical_user = "user_id IN (SELECT id FROM users WHERE pg_temp.is_uuid(id) AND id::uuid::text <> id)";
+    // CASE, not AND: SQL does not promise to test is_uuid before the cast.
+    let noncanonical_user = "user_id IN (SELECT id FROM users WHERE CASE WHEN pg_temp.is_uuid(id) THEN id::uuid::text <> id ELSE false END)";
     for table in ["journal_entries", "tags", "reminders", "secret_tags"] {
         let actual = pks_where(conn, model, table, noncanonical_user).await;
         let is_changed_twin = |r: &TruthRecord| r.kind == AnomalyKind::CaseCollision && r.variety.as_deref() != Some("canonical");
@@ -221,7 +222,7 @@ async fn check_inherited(conn: &mut PgConnection, model: &SchemaModel, truth: &G
         }
     }
     let (childless,): (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM users u WHERE pg_temp.is_uuid(u.id) AND u.id::uuid::text <> u.id
+        "SELECT count(*) FROM users u WHERE CASE WHEN pg_temp.is_uuid(u.id) THEN u.id::uuid::text <> u.id ELSE false END
             AND NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.user_id = u.id)
             AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id <> u.id AND lower(v.id) = lower(u.id))",
     )

@@ -1,24 +1,29 @@
 //! Seeding speed and memory.
 //!
 //! - `generate`: the generator alone, rendering journal rows to memory (goal ≥ 1M rows/s).
-//! - `copy/pgrehearse` vs `copy/psql`: loading the same journal rows into bare tables,
-//!   by pgrehearse's streamed COPY and by `psql \copy` from files written from the same
-//!   plan, in the same run; the ratio is printed (goal ≥ 0.8).
-//! - peak memory (VmHWM, via `wait4`'s maxrss) of a child `pgrehearse seed` process.
+//! - `seed/pgrehearse-N`: a whole seed (`seed_parallel` on N streams: schema, plan, COPY,
+//!   keys, sequences, ground truth, ANALYZE) of the journal rows, edge values on at the
+//!   default `[values] edge_rate`.
+//! - `seed/psql+keys`: the same rows loaded by one `psql \copy` per table from files
+//!   written from the same plan (not timed), followed in the same psql session by the same
+//!   key builds one after another and ANALYZE. The ratio (psql+keys ÷ pgrehearse) is
+//!   printed for each N (issue 9 goal ≥ 1.5).
+//! - peak memory (VmHWM) of a child `pgrehearse seed` process.
 //!
-//! Sizes are short by default; set `PGREHEARSE_BENCH_ROWS` (e.g. 1000000) for the copy
-//! comparison and `PGREHEARSE_BENCH_MEMORY_ROWS` (e.g. 10000000) for the memory run.
+//! Sizes are short by default; set `PGREHEARSE_BENCH_ROWS` (e.g. 1000000) for the seed
+//! comparison, `PGREHEARSE_BENCH_STREAMS` (e.g. `1,2,3`) for the stream counts, and
+//! `PGREHEARSE_BENCH_MEMORY_ROWS` (e.g. 10000000) for the memory run.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use pgrehearse::dataset::generate::chunks::render_chunk;
 use pgrehearse::dataset::keys::DeferredKeys;
-use pgrehearse::dataset::load::{copy_statement, copy_table, Silent};
+use pgrehearse::dataset::load::{copy_statement, Silent};
 use pgrehearse::dataset::seed::create_and_plan;
-use pgrehearse::dataset::{SchemaModel, SchemaSetup, SeedPlan};
+use pgrehearse::dataset::{seed_parallel, SchemaModel, SchemaSetup, SeedPlan};
 use pgrehearse::provision::{self, ProvisionOptions, Server};
 use pgrehearse::scenario::Scenario;
 
@@ -74,18 +79,39 @@ async fn drop_database(server: &Server, db: pgrehearse::provision::Database) {
     admin.execute(sql.as_str()).await.unwrap();
 }
 
+/// A fresh database holding the scenario's DDL only, for a timed seed.
+async fn schema_only_database(server: &Server, scenario: &Scenario) -> pgrehearse::provision::Database {
+    let db = server.create_database().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    let ddl = pgrehearse::dataset::seed::schema_ddl(scenario).unwrap();
+    sqlx::raw_sql(&ddl).execute(&mut conn).await.unwrap();
+    db
+}
+
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    v[v.len() / 2]
+}
+
 fn bench_seed(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(provision::provision(&ProvisionOptions::native())).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let rows = env_rows("PGREHEARSE_BENCH_ROWS", 200_000);
+    let streams: Vec<usize> = std::env::var("PGREHEARSE_BENCH_STREAMS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 2, 3]);
     let scenario = journal_scenario(dir.path(), rows);
+    assert!(scenario.edge_rate > 0.0, "edge values are on, at the default rate");
     let (_, model, plan) = runtime.block_on(bare_database(&server, &scenario));
     let plan = Arc::new(plan);
     let total = total_rows(&plan);
 
     let mut group = c.benchmark_group("seed");
-    group.sample_size(10).measurement_time(Duration::from_secs(5)).throughput(Throughput::Elements(total));
+    // Flat sampling: one whole seed per iteration and as many per sample, not 1 + 2 + … + 10.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(Duration::from_secs(5)).throughput(Throughput::Elements(total));
     group.bench_function("generate", |b| {
         b.iter(|| {
             let mut bytes = 0usize;
@@ -96,73 +122,88 @@ fn bench_seed(c: &mut Criterion) {
         })
     });
 
-    // The same rows as files, for psql.
+    // The same rows as files, for psql, and the key builds a single session runs.
     for &table in &plan.load_order {
         let mut file = Vec::new();
         render_table(&plan, table, |chunk| file.extend_from_slice(chunk));
         std::fs::write(dir.path().join(format!("{table}.copy")), file).unwrap();
     }
-    let timings: Arc<Mutex<(Vec<Duration>, Vec<Duration>)>> = Arc::default();
-    group.bench_function("copy/pgrehearse", |b| {
-        b.iter_custom(|iterations| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iterations {
-                spent += runtime.block_on(async {
-                    let (db, model, _) = bare_database(&server, &scenario).await;
-                    let mut conn = db.connect().await.unwrap();
-                    let started = Instant::now();
-                    for &table in &plan.load_order {
-                        copy_table(&mut conn, &model, &plan, table, &Silent).await.unwrap();
-                    }
-                    let spent = started.elapsed();
-                    drop(conn);
-                    drop_database(&server, db).await;
-                    spent
-                });
-            }
-            timings.lock().unwrap().0.push(spent / iterations as u32);
-            spent
-        })
+    let key_builds = runtime.block_on(async {
+        let db = schema_only_database(&server, &scenario).await;
+        let mut conn = db.connect().await.unwrap();
+        let keys = DeferredKeys::take_off(&mut conn).await.unwrap();
+        drop(conn);
+        drop_database(&server, db).await;
+        keys.sequential_statements()
     });
-    group.bench_function("copy/psql", |b| {
+    assert!(!key_builds.is_empty());
+
+    let ours: Arc<Mutex<Vec<(usize, Duration)>>> = Arc::default();
+    for &n in &streams {
+        group.bench_function(format!("pgrehearse-{n}"), |b| {
+            b.iter_custom(|iterations| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iterations {
+                    spent += runtime.block_on(async {
+                        let db = schema_only_database(&server, &scenario).await;
+                        let mut conn = db.connect().await.unwrap();
+                        let started = Instant::now();
+                        let summary = seed_parallel(&mut conn, &db.connect_options(), n, &scenario, SchemaSetup::AlreadyPresent, &Silent).await.unwrap();
+                        let spent = started.elapsed();
+                        assert_eq!(summary.total_rows, total);
+                        drop(conn);
+                        drop_database(&server, db).await;
+                        spent
+                    });
+                }
+                ours.lock().unwrap().push((n, spent / iterations as u32));
+                spent
+            })
+        });
+    }
+    let theirs: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    group.bench_function("psql+keys", |b| {
         b.iter_custom(|iterations| {
             let mut spent = Duration::ZERO;
             for _ in 0..iterations {
                 let (db, _, _) = runtime.block_on(bare_database(&server, &scenario));
-                let mut script = String::new();
+                let mut script = String::from("SET maintenance_work_mem = '256MB';\n");
                 for &table in &plan.load_order {
                     let statement = copy_statement(&model, &plan, table).replace("COPY ", "\\copy ").replace(" FROM STDIN", "");
                     script.push_str(&format!("{statement} FROM '{}'\n", dir.path().join(format!("{table}.copy")).display()));
                 }
-                let started = Instant::now();
+                for statement in &key_builds {
+                    script.push_str(&format!("{statement};\n"));
+                }
+                script.push_str("ANALYZE;\n");
                 let script_path = dir.path().join("copy.psql");
                 std::fs::write(&script_path, &script).unwrap();
+                let started = Instant::now();
                 let status = std::process::Command::new("psql")
                     .args(["-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f", script_path.to_str().unwrap()])
                     .status()
                     .unwrap();
                 spent += started.elapsed();
-                assert!(status.success(), "psql \\copy failed");
+                assert!(status.success(), "psql \\copy and key builds failed");
                 runtime.block_on(drop_database(&server, db));
             }
-            timings.lock().unwrap().1.push(spent / iterations as u32);
+            theirs.lock().unwrap().push(spent / iterations as u32);
             spent
         })
     });
     group.finish();
-    let (ours, theirs) = &*timings.lock().unwrap();
-    let median = |v: &[Duration]| {
-        let mut v = v.to_vec();
-        v.sort();
-        v[v.len() / 2]
-    };
-    let (ours, theirs) = (median(ours), median(theirs));
-    println!(
-        "seed: {total} rows: pgrehearse COPY {:.0} rows/s, psql \\copy {:.0} rows/s, ratio {:.2} (goal >= 0.8)",
-        total as f64 / ours.as_secs_f64(),
-        total as f64 / theirs.as_secs_f64(),
-        theirs.as_secs_f64() / ours.as_secs_f64()
-    );
+    let baseline = median(&theirs.lock().unwrap());
+    println!("seed: {total} rows, edge_rate {}: psql \\copy + the same key builds + ANALYZE {:.2?} ({:.0} rows/s)", scenario.edge_rate, baseline, total as f64 / baseline.as_secs_f64());
+    for &n in &streams {
+        let times: Vec<Duration> = ours.lock().unwrap().iter().filter(|(s, _)| *s == n).map(|(_, t)| *t).collect();
+        let ours = median(&times);
+        println!(
+            "seed: pgrehearse seed on {n} stream(s) {:.2?} ({:.0} rows/s): ratio {:.2} (goal >= 1.5)",
+            ours,
+            total as f64 / ours.as_secs_f64(),
+            baseline.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
     peak_memory(&runtime, &server, dir.path());
 }
 

@@ -99,6 +99,7 @@ async fn check_mix(template: &Template<'_>, mix: &Mix) {
     check_collisions(&mut conn, model, &truth).await;
     check_duplicates(&mut conn, &truth).await;
     check_dependents(&mut conn, &truth).await;
+    check_inherited(&mut conn, model, &truth).await;
 }
 
 fn check_counts(mix: &Mix, truth: &GroundTruth) {
@@ -107,7 +108,9 @@ fn check_counts(mix: &Mix, truth: &GroundTruth) {
         let table = column.split('.').next().unwrap().to_string();
         *expected.entry((table, *kind)).or_default() += count;
     }
-    assert_eq!(truth.counts(), expected, "ground-truth counts equal the request");
+    assert_eq!(truth.requested_counts(), expected, "ground-truth counts equal the request");
+    let inherited = truth.anomalies.iter().filter(|r| r.is_inherited()).count() as u64;
+    assert_eq!(truth.counts().values().sum::<u64>(), expected.values().sum::<u64>() + inherited, "the only records not asked for are inherited ones");
 }
 
 fn recorded(truth: &GroundTruth, table: &str, column: &str, keep: impl Fn(&TruthRecord) -> bool) -> BTreeSet<Vec<String>> {
@@ -139,7 +142,7 @@ async fn check_noncanonical(conn: &mut PgConnection, model: &SchemaModel, truth:
 
 async fn check_orphans(conn: &mut PgConnection, model: &SchemaModel, truth: &GroundTruth, table: &str) {
     let actual = pks_where(conn, model, table, "user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = user_id)").await;
-    let expected = recorded(truth, table, "user_id", |r| matches!(r.kind, AnomalyKind::Orphan | AnomalyKind::InvalidUuid | AnomalyKind::NoncanonicalUuid));
+    let expected = recorded(truth, table, "user_id", |r| matches!(r.kind, AnomalyKind::Orphan | AnomalyKind::InvalidUuid | AnomalyKind::NoncanonicalUuid) && !r.is_inherited());
     assert_eq!(actual, expected, "{table} rows with no parent are exactly the recorded orphans (and uuid anomalies in the reference)");
 }
 
@@ -196,4 +199,35 @@ async fn check_dependents(conn: &mut PgConnection, truth: &GroundTruth) {
         let pointing: BTreeSet<Vec<String>> = pointing.into_iter().map(|(id,)| vec![id]).collect();
         assert_eq!(pointing, dependents.iter().map(|r| r.pk.clone()).collect::<BTreeSet<_>>(), "children of bad users in {table} are exactly the recorded dependents");
     }
+}
+
+/// Children that reference a non-canonical user by exactly its text are the recorded
+/// inherited rows (plus the dependents of a case collision's changed twin, whose key is
+/// non-canonical too), each naming that user; and every non-canonical user has some.
+async fn check_inherited(conn: &mut PgConnection, model: &SchemaModel, truth: &GroundTruth) {
+    // CASE, not AND: SQL does not promise to test is_uuid before the cast.
+    let noncanonical_user = "user_id IN (SELECT id FROM users WHERE CASE WHEN pg_temp.is_uuid(id) THEN id::uuid::text <> id ELSE false END)";
+    for table in ["journal_entries", "tags", "reminders", "secret_tags"] {
+        let actual = pks_where(conn, model, table, noncanonical_user).await;
+        let is_changed_twin = |r: &TruthRecord| r.kind == AnomalyKind::CaseCollision && r.variety.as_deref() != Some("canonical");
+        let expected = recorded(truth, table, "user_id", |r| r.is_inherited() || (r.kind == AnomalyKind::Dependent && parent_of(truth, r).is_some_and(is_changed_twin)));
+        assert_eq!(actual, expected, "{table} rows referencing a non-canonical user by its text are exactly the recorded ones");
+        let sql = format!("SELECT user_id FROM {table} WHERE id = $1");
+        for record in truth.anomalies.iter().filter(|r| r.table_name == table && r.is_inherited()) {
+            let parent = parent_of(truth, record).expect("an inherited record names its parent");
+            assert_eq!((parent.table_name.as_str(), parent.kind), ("users", AnomalyKind::NoncanonicalUuid));
+            assert_eq!(record.variety, parent.variety, "the child carries its parent's variety");
+            let (user_id,): (String,) = sqlx::query_as(&sql).bind(&record.pk[0]).fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(vec![user_id], parent.pk, "the child holds its parent's exact text");
+        }
+    }
+    let (childless,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM users u WHERE CASE WHEN pg_temp.is_uuid(u.id) THEN u.id::uuid::text <> u.id ELSE false END
+            AND NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.user_id = u.id)
+            AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id <> u.id AND lower(v.id) = lower(u.id))",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(childless, 0, "every non-canonical user (collisions aside) has journal entries pointing at it");
 }

@@ -91,3 +91,47 @@ async fn the_plan_alone_is_deterministic_down_to_the_copy_bytes() {
     assert!(a.len() > 100_000, "rendered {} bytes", a.len());
     assert_eq!(a, b);
 }
+
+/// Per table, a hash of its rows in physical order: equal only if the rows were written in
+/// the same order, which is what one table whole on one COPY stream promises.
+async fn physical_order(conn: &mut sqlx::PgConnection, model: &pgrehearse::dataset::SchemaModel) -> std::collections::BTreeMap<String, String> {
+    let mut prints = std::collections::BTreeMap::new();
+    for table in &model.tables {
+        let sql = format!("SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY ctid)), '') FROM {} t", pgrehearse::quote::quote_qualified(&table.schema, &table.name));
+        let (print,): (String,) = sqlx::query_as(&sql).fetch_one(&mut *conn).await.unwrap();
+        prints.insert(table.display_name(), print);
+    }
+    prints
+}
+
+#[tokio::test]
+async fn parallel_streams_load_the_same_bytes_in_the_same_order_with_the_same_truth() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let scenario = scenario(&format!("{}[[anomaly]]\nkind = \"noncanonical_uuid\"\ncolumn = \"users.id\"\ncount = 6\n", SCENARIO.replace("SEED", "17")));
+    let mut results = Vec::new();
+    for streams in [1, 2, 3] {
+        let db = server.create_database().await.unwrap().keep_on_panic();
+        let mut conn = db.connect().await.unwrap();
+        let summary = dataset::seed_parallel(&mut conn, &db.connect_options(), streams, &scenario, dataset::SchemaSetup::Create, &Quiet).await.unwrap();
+        let truth = GroundTruth::load(&mut conn).await.unwrap();
+        assert_eq!(truth, summary.truth);
+        let (keys, unvalidated): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE NOT convalidated) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND contype IN ('p', 'u', 'f')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let (indexes,): (i64,) = sqlx::query_as("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'").fetch_one(&mut conn).await.unwrap();
+        results.push((streams, fingerprints(&mut conn, &summary.model).await, physical_order(&mut conn, &summary.model).await, truth, (keys, unvalidated, indexes)));
+    }
+    let (_, prints, order, truth, keys) = &results[0];
+    assert!(truth.anomalies.iter().any(|r| r.is_inherited()), "the truth holds inherited rows, so it is compared on them too");
+    assert_eq!(keys.1, 0, "every key and FK is validated");
+    assert!(keys.0 >= 10 && keys.2 >= 9, "the journal's keys and indexes are back: {keys:?}");
+    for (streams, other_prints, other_order, other_truth, other_keys) in &results[1..] {
+        assert_eq!(other_prints, prints, "{streams} streams: same rows");
+        assert_eq!(other_order, order, "{streams} streams: same physical order");
+        assert_eq!(other_truth, truth, "{streams} streams: same ground truth");
+        assert_eq!(other_keys, keys, "{streams} streams: the same keys, all validated");
+    }
+}

@@ -1,8 +1,8 @@
 //! The generator reads every schema it is given: enums, domains with CHECKs, arrays,
-//! CHECK constraints it can satisfy and generated columns seed (the database's own
-//! constraints prove the values valid); partitioned tables, multi-column FKs and CHECKs it
-//! cannot satisfy are refused up front, naming the table, the column and the reason, and
-//! leave the database as it was.
+//! CHECK constraints it can satisfy, generated columns and multi-column FKs seed (the
+//! database's own constraints prove the values valid); partitioned tables, CHECKs it
+//! cannot satisfy and FKs it cannot keep apart are refused up front, naming the table,
+//! the column and the reason, and leave the database as it was.
 
 use pgrehearse::dataset::{self, SeedError, SeedObserver};
 use pgrehearse::provision::{self, ProvisionOptions, Server};
@@ -73,7 +73,16 @@ async fn schemas_it_cannot_generate_for_are_refused_naming_table_column_and_reas
         ("CREATE TABLE events (id int PRIMARY KEY, at date NOT NULL) PARTITION BY RANGE (id); CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (10);", "events", "partitioned"),
         ("CREATE TABLE spans (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, CONSTRAINT ordered CHECK (a < b));", "spans", "ordered"),
         ("CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL CONSTRAINT has_at CHECK (email LIKE '%@%'));", "people.email", "has_at"),
-        ("CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE c (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES p);", "c (a, b)", "multi-column"),
+        (
+            "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE q (a int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, a int REFERENCES q, b int, FOREIGN KEY (a, b) REFERENCES p);",
+            "table c",
+            "(a, b) and (a) share a column",
+        ),
+        (
+            "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE q (id int PRIMARY KEY); CREATE TABLE c (q_id int REFERENCES q, a int, b int, PRIMARY KEY (q_id, a), FOREIGN KEY (a, b) REFERENCES p);",
+            "table c",
+            "key (q_id, a) is made of references",
+        ),
         ("CREATE TABLE shapes (id int PRIMARY KEY, area point NOT NULL);", "shapes.area", "no generator for that type"),
     ];
     for (schema, names, reason) in cases {
@@ -122,4 +131,56 @@ async fn a_table_given_no_rows_needs_no_parent_rows() {
     let (refused, _) = seed(&server, &scenario(dir.path(), schema, "[rows]\naccounts = 0\nsessions = 5\n")).await;
     let message = refused.unwrap_err().to_string();
     assert!(message.contains("accounts") && message.contains("sessions.account_id"), "{message}");
+}
+
+const COMPOSITE: &str = "
+CREATE TABLE accounts (tenant_id bigint, account_no text, name text NOT NULL, PRIMARY KEY (tenant_id, account_no));
+CREATE TABLE invoices (
+    id bigint PRIMARY KEY, tenant_id bigint NOT NULL, account_no text NOT NULL, total numeric(10, 2) NOT NULL,
+    FOREIGN KEY (tenant_id, account_no) REFERENCES accounts);
+CREATE TABLE account_settings (
+    tenant_id bigint, account_no text, theme text,
+    PRIMARY KEY (tenant_id, account_no),
+    FOREIGN KEY (account_no, tenant_id) REFERENCES accounts (account_no, tenant_id));
+CREATE UNIQUE INDEX accounts_no_tenant ON accounts (account_no, tenant_id);";
+
+#[tokio::test]
+async fn multi_column_foreign_keys_take_whole_tuples_from_parent_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    let rows = "[rows]\naccounts = 500\ninvoices = 3000\naccount_settings = 300\n";
+    let summary = dataset::seed(&mut conn, &scenario(dir.path(), COMPOSITE, rows), &Quiet).await.unwrap();
+    assert_eq!(summary.total_rows, 3800);
+    // Both FKs were built after loading and validated every row; the tuples are parents'
+    // (tenant and account of the same row, not two rows mixed), spread over many of them.
+    let (fks, validated): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE convalidated) FROM pg_constraint WHERE contype = 'f' AND cardinality(conkey) = 2").fetch_one(&mut conn).await.unwrap();
+    assert_eq!((fks, validated), (2, 2));
+    let (invoices, parents, settings, setting_parents): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM invoices i JOIN accounts a USING (tenant_id, account_no)),
+                (SELECT count(DISTINCT (tenant_id, account_no)) FROM invoices),
+                (SELECT count(*) FROM account_settings s JOIN accounts a USING (tenant_id, account_no)),
+                (SELECT count(DISTINCT (tenant_id, account_no)) FROM account_settings)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(invoices, 3000, "every invoice's tuple is an account's");
+    assert!(parents > 50, "{parents} distinct accounts have invoices");
+    assert_eq!((settings, setting_parents), (300, 300), "a key that is the FK takes each account at most once");
+}
+
+#[tokio::test]
+async fn an_anomaly_on_a_multi_column_foreign_key_is_refused_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let extra = "[rows]\naccounts = 50\ninvoices = 100\naccount_settings = 10\n[[anomaly]]\nkind = \"null\"\ncolumn = \"invoices.account_no\"\ncount = 2\n";
+    let (result, tables) = seed(&server, &scenario(dir.path(), COMPOSITE, extra)).await;
+    let err = result.expect_err("an anomaly on a multi-column FK column");
+    assert!(err.is_bad_scenario(), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("invoices.account_no") && message.contains("multi-column foreign key"), "{message}");
+    assert_eq!(tables, 0);
 }

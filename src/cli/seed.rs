@@ -14,7 +14,7 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 use super::args::SeedArgs;
 use super::exit::{CliError, ExitCode};
 use super::format::print_json;
-use crate::dataset::{self, SeedError, SeedSummary};
+use crate::dataset::{self, SchemaSetup, SeedError, SeedSummary};
 use crate::progress::{Progress, SeedProgress};
 use crate::provision::{self, BackendKind, Database, PgPassFile, Server};
 use crate::scenario::Scenario;
@@ -29,14 +29,16 @@ pub async fn run(args: SeedArgs, progress: Progress) -> Result<ExitCode, CliErro
             }
             let options = PgConnectOptions::from_str(url)
                 .map_err(|err| CliError::Usage(format!("parse --database-url: {}", provision::existing::explain_url_error("--database-url", &err.to_string()))))?;
-            let mut conn = connect_quietly(options).await.map_err(|err| CliError::Usage(format!("connect to --database-url: {err}")))?;
-            (dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?, None)
+            let mut conn = connect_quietly(options.clone()).await.map_err(|err| CliError::Usage(format!("connect to --database-url: {err}")))?;
+            let streams = dataset::default_streams();
+            (dataset::seed_parallel(&mut conn, &options, streams, &scenario, SchemaSetup::Create, &progress).await.map_err(seed_error)?, None)
         }
         None => {
             let server = provision::provision(&args.backend.provision_options()).await?;
             let database = server.create_database().await?;
             let mut conn = connect_quietly(database.connect_options()).await.map_err(anyhow::Error::from)?;
-            let summary = dataset::seed(&mut conn, &scenario, &progress).await.map_err(seed_error)?;
+            let streams = dataset::default_streams();
+            let summary = dataset::seed_parallel(&mut conn, &database.connect_options(), streams, &scenario, SchemaSetup::Create, &progress).await.map_err(seed_error)?;
             conn.close().await.ok();
             (summary, Some((server, database)))
         }

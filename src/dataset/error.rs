@@ -20,9 +20,6 @@ pub enum SeedError {
     #[error("generate rows for table {table}: {reason}")]
     UnsupportedTable { table: String, reason: String },
 
-    #[error("follow the multi-column foreign key on {table} ({columns}): only single-column references are generated so far")]
-    MultiColumnForeignKey { table: String, columns: String },
-
     #[error("reference {from} -> {to}: the target must be a key or unique column so children can point at its rows")]
     RelationTargetNotKey { from: String, to: String },
 
@@ -45,6 +42,10 @@ pub enum SeedError {
 
     #[error("generate rows: the generator thread stopped: {0}")]
     Generator(String),
+
+    /// A bug in pgrehearse, never the scenario's fault.
+    #[error("seed the database: internal error: {0}")]
+    Internal(String),
 }
 
 impl SeedError {
@@ -56,6 +57,6 @@ impl SeedError {
 
     /// Whether the error is the scenario's fault (exit 2) rather than the environment's.
     pub fn is_bad_scenario(&self) -> bool {
-        !matches!(self, SeedError::Database { .. } | SeedError::Generator(_))
+        !matches!(self, SeedError::Database { .. } | SeedError::Generator(_) | SeedError::Internal(_))
     }
 }

@@ -6,7 +6,10 @@
 use sqlx::postgres::PgConnection;
 use sqlx::{Executor, Row};
 
+use futures::FutureExt;
+
 use super::error::SeedError;
+use super::parallel::{run_jobs, Job, JobFuture};
 use super::truth::TRUTH_SCHEMA;
 use crate::quote::{quote_ident, quote_qualified};
 
@@ -33,6 +36,18 @@ struct Definition {
     table: String,
     name: String,
     definition: String,
+}
+
+/// One key or index to build on one table after loading.
+#[derive(Debug, Clone)]
+pub struct TableBuild {
+    pub schema: String,
+    pub table: String,
+    /// Whether the build locks out every other build of the table (`ALTER TABLE … ADD`).
+    pub is_exclusive: bool,
+    pub sql: String,
+    /// What a failure says was being done.
+    pub action: String,
 }
 
 /// The keys, constraints and indexes taken off the tables, to put back after loading.
@@ -62,19 +77,55 @@ impl DeferredKeys {
         Ok(DeferredKeys { definitions })
     }
 
-    /// Builds everything back: primary keys and uniques, then indexes, then FKs (which
-    /// need the referenced keys and check every row once).
-    pub async fn put_back(&self, conn: &mut PgConnection) -> Result<(), SeedError> {
-        for kind in ["p", "u", "i", "f"] {
-            for def in self.definitions.iter().filter(|d| d.kind == kind) {
-                let sql = match kind {
-                    "i" => def.definition.clone(),
-                    _ => format!("ALTER TABLE {} ADD CONSTRAINT {} {}", quote_qualified(&def.schema, &def.table), quote_ident(&def.name), def.definition),
-                };
-                conn.execute(sql.as_str()).await.map_err(SeedError::database(format!("build {} on {} after loading", def.name, def.table)))?;
+    /// The primary keys, uniques and indexes to build back, one job each on its table:
+    /// `ALTER TABLE … ADD` takes the table's ACCESS EXCLUSIVE lock, `CREATE INDEX` a
+    /// SHARE lock that other index builds of the table share.
+    /// <https://www.postgresql.org/docs/15/explicit-locking.html>
+    pub fn table_builds(&self) -> Vec<TableBuild> {
+        ["p", "u", "i"]
+            .into_iter()
+            .flat_map(|kind| self.definitions.iter().filter(move |d| d.kind == kind))
+            .map(|def| TableBuild {
+                schema: def.schema.clone(),
+                table: def.table.clone(),
+                is_exclusive: def.kind != "i",
+                sql: if def.kind == "i" { def.definition.clone() } else { add_constraint(def, &def.definition) },
+                action: action(def),
+            })
+            .collect()
+    }
+
+    /// Builds the FKs back, once every key is: each is added `NOT VALID` (a catalog
+    /// change, one after another on the first connection), then validated on any of them,
+    /// because `VALIDATE CONSTRAINT` takes only SHARE UPDATE EXCLUSIVE on its table and
+    /// ROW SHARE on the referenced one, so several run at once. The catalog ends as after
+    /// one `ADD CONSTRAINT`. <https://www.postgresql.org/docs/15/sql-altertable.html#SQL-ALTERTABLE-NOTES>
+    pub async fn put_back_foreign_keys(&self, connections: &mut [&mut PgConnection]) -> Result<(), SeedError> {
+        let foreign_keys: Vec<&Definition> = self.definitions.iter().filter(|d| d.kind == "f").collect();
+        let sizes = table_sizes(&mut *connections[0], &foreign_keys).await?;
+        let mut validations = Vec::new();
+        for def in foreign_keys {
+            let already_not_valid = def.definition.ends_with("NOT VALID");
+            let sql = if already_not_valid { add_constraint(def, &def.definition) } else { add_constraint(def, &format!("{} NOT VALID", def.definition)) };
+            (&mut *connections[0]).execute(sql.as_str()).await.map_err(SeedError::database(action(def)))?;
+            if !already_not_valid {
+                let sql = format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qualified(def), quote_ident(&def.name));
+                let cost = sizes.get(&(def.schema.clone(), def.table.clone())).copied().unwrap_or(0);
+                validations.push(Job::new(qualified(def), true, cost, (sql, action(def))));
             }
         }
-        Ok(())
+        run_jobs(connections, validations, |conn, work| execute(conn, work)).await
+    }
+
+    /// The statements that build everything back one after another, as a single session
+    /// would (primary keys and uniques, indexes, FKs): the baseline `benches/seed.rs`
+    /// measures [`DeferredKeys::put_back`] against.
+    pub fn sequential_statements(&self) -> Vec<String> {
+        ["p", "u", "i", "f"]
+            .into_iter()
+            .flat_map(|kind| self.definitions.iter().filter(move |d| d.kind == kind))
+            .map(|def| if def.kind == "i" { def.definition.clone() } else { add_constraint(def, &def.definition) })
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -84,4 +135,39 @@ impl DeferredKeys {
     pub fn is_empty(&self) -> bool {
         self.definitions.is_empty()
     }
+}
+
+fn qualified(def: &Definition) -> String {
+    quote_qualified(&def.schema, &def.table)
+}
+
+fn add_constraint(def: &Definition, definition: &str) -> String {
+    format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qualified(def), quote_ident(&def.name), definition)
+}
+
+fn action(def: &Definition) -> String {
+    format!("build {} on {} after loading", def.name, def.table)
+}
+
+/// Runs one build statement; a failure says which key of which table.
+pub fn execute(conn: &mut PgConnection, (sql, action): (String, String)) -> JobFuture<'_> {
+    async move {
+        let result = conn.execute(sql.as_str()).await.map(drop).map_err(SeedError::database(action));
+        (conn, result)
+    }
+    .boxed()
+}
+
+/// Each table's heap size in bytes, which orders the builds.
+async fn table_sizes(conn: &mut PgConnection, definitions: &[&Definition]) -> Result<std::collections::BTreeMap<(String, String), u64>, SeedError> {
+    let mut sizes = std::collections::BTreeMap::new();
+    for def in definitions {
+        let key = (def.schema.clone(), def.table.clone());
+        if sizes.contains_key(&key) {
+            continue;
+        }
+        let (bytes,): (i64,) = sqlx::query_as("SELECT pg_relation_size($1::regclass)").bind(qualified(def)).fetch_one(&mut *conn).await.map_err(SeedError::database(format!("size {}", def.table)))?;
+        sizes.insert(key, bytes.max(0) as u64);
+    }
+    Ok(sizes)
 }

@@ -1,16 +1,21 @@
-//! Streams one table into Postgres with COPY (text format): a blocking thread renders
+//! Streams tables into Postgres with COPY (text format): a blocking thread renders
 //! ~1 MiB chunks from the plan while the connection sends the previous ones, so the
 //! generator and the server work at the same time and memory holds only a few chunks.
+//! [`super::pipeline`] runs several such streams at once.
 
 use std::sync::Arc;
 
 use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Executor};
 
 use super::error::SeedError;
 use super::generate::chunks::render_chunk;
 use super::model::SchemaModel;
 use super::plan::{ColumnGen, SeedPlan};
 use crate::quote::{quote_ident, quote_qualified};
+
+/// Rows rendered to estimate a table's COPY bytes, which decide the order of the streams.
+const SAMPLE_ROWS: u64 = 256;
 
 /// Chunks rendered ahead of the connection: enough to hide a slow chunk, few enough that
 /// memory stays flat (4 × 1 MiB).
@@ -46,11 +51,55 @@ pub fn copy_statement(model: &SchemaModel, plan: &SeedPlan, table: usize) -> Str
     format!("COPY {} ({}) FROM STDIN", quote_qualified(&table_model.schema, &table_model.name), columns.join(", "))
 }
 
+/// Whether a table can be emptied and loaded with `COPY … FREEZE`: this role may truncate
+/// it, no FK references it and no TRUNCATE trigger would fire (it is also checked empty).
+const FREEZABLE: &str = "
+    SELECT has_table_privilege($1::regclass, 'TRUNCATE')
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f')
+       AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND (tgtype & 32) <> 0)";
+
+/// The COPY text a table's rows take, estimated from its first rows.
+pub(super) fn estimated_bytes(plan: &SeedPlan, table: usize) -> u64 {
+    let rows = plan.tables[table].rows;
+    let sample = rows.min(SAMPLE_ROWS);
+    if sample == 0 {
+        return 0;
+    }
+    let mut text = Vec::new();
+    render_chunk(plan, table, 0..sample, &mut text);
+    (text.len() as u64).saturating_mul(rows) / sample
+}
+
 /// Loads every row of `table`; returns how many were loaded.
 pub async fn copy_table(conn: &mut PgConnection, model: &SchemaModel, plan: &Arc<SeedPlan>, table: usize, observer: &dyn SeedObserver) -> Result<u64, SeedError> {
+    observer.table_started(&model.tables[table].display_name(), plan.tables[table].rows);
+    copy_rows(conn, model, plan, table, observer).await
+}
+
+/// Loads `table` in one transaction. An empty table is truncated first, so COPY can write
+/// its rows frozen (`COPY … FREEZE`): the key builds and ANALYZE after it then read pages
+/// that need no hint bits set, and VACUUM has nothing to freeze later.
+/// <https://www.postgresql.org/docs/15/sql-copy.html>
+pub(super) async fn copy_rows(conn: &mut PgConnection, model: &SchemaModel, plan: &Arc<SeedPlan>, table: usize, observer: &dyn SeedObserver) -> Result<u64, SeedError> {
+    let table_model = &model.tables[table];
+    let name = table_model.display_name();
+    let qualified = quote_qualified(&table_model.schema, &table_model.name);
+    let mut tx = conn.begin().await.map_err(SeedError::database(format!("begin loading {name}")))?;
+    (&mut *tx).execute(format!("LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE").as_str()).await.map_err(SeedError::database(format!("lock {name} for loading")))?;
+    let (is_empty,): (bool,) = sqlx::query_as(&format!("SELECT NOT EXISTS (SELECT 1 FROM {qualified})")).fetch_one(&mut *tx).await.map_err(SeedError::database(format!("look into {name}")))?;
+    let (freezable,): (bool,) = sqlx::query_as(FREEZABLE).bind(&qualified).fetch_one(&mut *tx).await.map_err(SeedError::database(format!("look into {name}")))?;
+    let mut statement = copy_statement(model, plan, table);
+    if is_empty && freezable {
+        (&mut *tx).execute(format!("TRUNCATE {qualified}").as_str()).await.map_err(SeedError::database(format!("empty {name} for COPY FREEZE")))?;
+        statement.push_str(" WITH (FREEZE)");
+    }
+    let loaded = stream_rows(&mut tx, &statement, &name, plan, table, observer).await?;
+    tx.commit().await.map_err(SeedError::database(format!("commit the rows of {name}")))?;
+    Ok(loaded)
+}
+
+async fn stream_rows(conn: &mut PgConnection, statement: &str, name: &str, plan: &Arc<SeedPlan>, table: usize, observer: &dyn SeedObserver) -> Result<u64, SeedError> {
     let total = plan.tables[table].rows;
-    let name = model.tables[table].display_name();
-    observer.table_started(&name, total);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(CHUNKS_IN_FLIGHT);
     let generator_plan = Arc::clone(plan);
     let generator = tokio::task::spawn_blocking(move || {
@@ -64,7 +113,7 @@ pub async fn copy_table(conn: &mut PgConnection, model: &SchemaModel, plan: &Arc
             row = next;
         }
     });
-    let mut copy = conn.copy_in_raw(&copy_statement(model, plan, table)).await.map_err(SeedError::database(format!("start COPY into {name}")))?;
+    let mut copy = conn.copy_in_raw(statement).await.map_err(SeedError::database(format!("start COPY into {name}")))?;
     let mut loaded = 0;
     while let Some((chunk, rows)) = receiver.recv().await {
         if let Err(source) = copy.send(chunk).await {

@@ -150,6 +150,17 @@ impl TableModel {
         self.primary_key == [column] || self.uniques.iter().any(|unique| unique == &[column])
     }
 
+    /// Whether the primary key or some unique constraint covers exactly these columns.
+    pub fn is_unique_set(&self, columns: &[usize]) -> bool {
+        let sorted = |columns: &[usize]| {
+            let mut columns = columns.to_vec();
+            columns.sort_unstable();
+            columns
+        };
+        let wanted = sorted(columns);
+        std::iter::once(&self.primary_key).chain(self.uniques.iter()).any(|key| sorted(key) == wanted)
+    }
+
     /// Whether the column takes part in the primary key or any unique constraint.
     pub fn is_in_unique(&self, column: usize) -> bool {
         self.primary_key.contains(&column) || self.uniques.iter().any(|unique| unique.contains(&column))
@@ -178,8 +189,26 @@ impl SchemaModel {
         format!("{}.{}", self.tables[id.table].display_name(), self.column(id).name)
     }
 
-    /// The single-column FKs, as enforced relations. Multi-column FKs are left to
-    /// [`crate::dataset::plan`], which refuses them by name.
+    /// Each column of each multi-column FK with the parent column it matches, as enforced
+    /// relations; the plan makes the columns of one FK pick the same parent row.
+    pub fn multi_column_relations(&self) -> Vec<ModelRelation> {
+        let mut relations = Vec::new();
+        for (table_index, table) in self.tables.iter().enumerate() {
+            for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() > 1) {
+                for (&column, &to) in fk.columns.iter().zip(&fk.ref_columns) {
+                    relations.push(ModelRelation {
+                        from: ColumnId { table: table_index, column },
+                        to: ColumnId { table: fk.ref_table, column: to },
+                        is_enforced: true,
+                    });
+                }
+            }
+        }
+        relations
+    }
+
+    /// The single-column FKs, as enforced relations (the references people name one
+    /// column at a time; see [`SchemaModel::multi_column_relations`] for the others).
     pub fn enforced_relations(&self) -> Vec<ModelRelation> {
         let mut relations = Vec::new();
         for (table_index, table) in self.tables.iter().enumerate() {

@@ -28,10 +28,12 @@ impl Scenario {
         Ok(ColumnId { table, column })
     }
 
-    /// Every single-column reference: FK constraints, the built-in schema's declared
-    /// relations, and the scenario's `[[relation]]` entries, without repeats.
+    /// Every column reference: FK constraints (each column of a multi-column one with its
+    /// parent column), the built-in schema's declared relations, and the scenario's
+    /// `[[relation]]` entries, without repeats.
     pub fn relations(&self, model: &SchemaModel) -> Result<Vec<ModelRelation>, ScenarioError> {
         let mut relations = model.enforced_relations();
+        relations.extend(model.multi_column_relations());
         let mut declared: Vec<ColumnName> = Vec::new();
         if let SchemaSource::Builtin(name) = &self.schema {
             let builtin = BuiltinSchema::find(name).expect("validated at load");

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnection;
-use sqlx::{Connection, Executor};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection, Executor};
 
 use crate::scenario::BuiltinSchema;
 use super::catalog::read_schema;
 use super::error::SeedError;
 use super::keys::DeferredKeys;
-use super::load::copy_table;
+use super::pipeline::load_and_build;
 pub use super::load::{SeedObserver, Silent};
 use super::model::SchemaModel;
 use super::plan::SeedPlan;
@@ -98,13 +98,50 @@ pub async fn create_schema(conn: &mut PgConnection, ddl: &str, file: &std::path:
     Ok(prepared.notes)
 }
 
-/// Seeds the connected (empty) database with the scenario's dataset and ground truth.
+/// Seeds the connected (empty) database with the scenario's dataset and ground truth, on
+/// this one connection.
 pub async fn seed(conn: &mut PgConnection, scenario: &Scenario, observer: &dyn SeedObserver) -> Result<SeedSummary, SeedError> {
     seed_with(conn, scenario, SchemaSetup::Create, observer).await
 }
 
 /// [`seed`], with the schema either created here or already present (and empty).
 pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: SchemaSetup, observer: &dyn SeedObserver) -> Result<SeedSummary, SeedError> {
+    seed_on(conn, &mut [], scenario, setup, observer).await
+}
+
+/// COPY streams (and key-building connections) a parallel seed uses by default: one per
+/// core, at least two and at most four (measured in `benches/seed.rs`).
+pub fn default_streams() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 4)
+}
+
+/// [`seed_with`] through `conn`, with `streams - 1` more connections opened from
+/// `options` (the same database), so independent tables load on parallel COPY streams and
+/// their keys are built side by side. The data and the ground truth are [`seed`]'s, byte
+/// for byte.
+pub async fn seed_parallel(
+    conn: &mut PgConnection,
+    options: &PgConnectOptions,
+    streams: usize,
+    scenario: &Scenario,
+    setup: SchemaSetup,
+    observer: &dyn SeedObserver,
+) -> Result<SeedSummary, SeedError> {
+    let options = options.clone().disable_statement_logging();
+    let mut extra = Vec::with_capacity(streams.saturating_sub(1));
+    for _ in 1..streams.max(1) {
+        extra.push(PgConnection::connect_with(&options).await.map_err(SeedError::database("open another COPY stream"))?);
+    }
+    let summary = seed_on(conn, &mut extra, scenario, setup, observer).await;
+    for conn in extra {
+        let _ = conn.close().await;
+    }
+    summary
+}
+
+/// Seeds through `conn`, with `extra` connections to the same database as further COPY
+/// streams and key builders.
+async fn seed_on(conn: &mut PgConnection, extra: &mut [PgConnection], scenario: &Scenario, setup: SchemaSetup, observer: &dyn SeedObserver) -> Result<SeedSummary, SeedError> {
     let started = Instant::now();
     let (model, plan) = create_and_plan(conn, scenario, setup).await?;
     let plan = Arc::new(plan);
@@ -113,22 +150,20 @@ pub async fn seed_with(conn: &mut PgConnection, scenario: &Scenario, setup: Sche
     observer.planned(total_rows);
     let plan_time = started.elapsed();
 
-    let loading = Instant::now();
-    let keys = DeferredKeys::take_off(conn).await?;
-    for &table in &plan.load_order {
-        copy_table(conn, &model, &plan, table, observer).await.map_err(|e| placed(scenario, e))?;
-    }
-    let load_time = loading.elapsed();
-
-    let building = Instant::now();
-    observer.phase("building keys and indexes");
+    let mut connections: Vec<&mut PgConnection> = std::iter::once(conn).chain(extra.iter_mut()).collect();
+    let keys = DeferredKeys::take_off(&mut *connections[0]).await?;
     // Index builds on varchar keys dominate after COPY (PERF_NOTES); give them memory.
-    conn.execute("SET maintenance_work_mem = '256MB'").await.map_err(SeedError::database("set maintenance_work_mem"))?;
-    keys.put_back(conn).await.map_err(|e| placed(scenario, e))?;
+    for conn in connections.iter_mut() {
+        (&mut **conn).execute("SET maintenance_work_mem = '256MB'").await.map_err(SeedError::database("set maintenance_work_mem"))?;
+    }
+    let timings = load_and_build(&mut connections, &model, &plan, &keys, observer).await.map_err(|e| placed(scenario, e))?;
+    let finishing = Instant::now();
+    let conn = &mut *connections[0];
     super::sequences::advance_sequences(conn).await?;
     observer.phase("recording ground truth");
     truth.write(conn).await?;
-    conn.execute("ANALYZE").await.map_err(SeedError::database("analyze the seeded tables"))?;
+    // The user tables were analyzed as their keys were built.
+    conn.execute("ANALYZE pgrehearse_truth.anomaly, pgrehearse_truth.seed_info").await.map_err(SeedError::database("analyze the ground truth"))?;
     observer.done();
-    Ok(SeedSummary { truth, model, total_rows, plan_time, load_time, keys_time: building.elapsed() })
+    Ok(SeedSummary { truth, model, total_rows, plan_time, load_time: timings.load, keys_time: timings.keys + finishing.elapsed() })
 }

@@ -4,6 +4,10 @@
 //! related_table, related_pk)`, where `pk` is a JSON array of the row's primary-key values
 //! as text in key order, and `pgrehearse_truth.seed_info(key, value)` with the scenario
 //! name, seed and row counts. The same content is written as a JSON manifest.
+//!
+//! A `noncanonical_uuid` record with a `related_pk` is a child row that references a
+//! non-canonical parent by exactly its text (the parent is `related_table`/`related_pk`,
+//! itself recorded); the scenario did not ask for it, the parent's anomaly brought it.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +43,14 @@ pub struct TruthRecord {
     pub variety: Option<String>,
     pub related_table: Option<String>,
     pub related_pk: Option<Vec<String>>,
+}
+
+impl TruthRecord {
+    /// Whether the row carries its anomaly because of its parent's: a child referencing a
+    /// non-canonical parent by the same text.
+    pub fn is_inherited(&self) -> bool {
+        self.kind == AnomalyKind::NoncanonicalUuid && self.related_pk.is_some()
+    }
 }
 
 /// Everything a verifier needs to score a migration against the dataset.
@@ -77,10 +89,19 @@ impl GroundTruth {
         GroundTruth { scenario: plan.scenario.clone(), seed: plan.seed, row_counts, anomalies }
     }
 
-    /// Rows per (table, kind).
+    /// Rows per (table, kind), inherited ones included.
     pub fn counts(&self) -> BTreeMap<(String, AnomalyKind), u64> {
         let mut counts = BTreeMap::new();
         for record in &self.anomalies {
+            *counts.entry((record.table_name.clone(), record.kind)).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Rows per (table, kind) the scenario asked for: all but the inherited ones.
+    pub fn requested_counts(&self) -> BTreeMap<(String, AnomalyKind), u64> {
+        let mut counts = BTreeMap::new();
+        for record in self.anomalies.iter().filter(|r| !r.is_inherited()) {
             *counts.entry((record.table_name.clone(), record.kind)).or_insert(0) += 1;
         }
         counts

@@ -69,7 +69,7 @@ impl<'s> Rehearsal<'s> {
         let seeded = server.create_database().await?;
         let summary = {
             let mut conn = seeded.connect().await?;
-            dataset::seed(&mut conn, scenario, observer).await?
+            dataset::seed_parallel(&mut conn, &seeded.connect_options(), dataset::default_streams(), scenario, dataset::SchemaSetup::Create, observer).await?
         };
         // Computed once: the engine converts them, the references check follows them,
         // the expected set-aside rows cascade on them.

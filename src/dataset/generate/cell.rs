@@ -169,6 +169,7 @@ pub fn pick_parent(plan: &SeedPlan, table: usize, column: usize, row: u64) -> Op
             skewed(below, CellRng::new(table_plan.salt, row, column).unit())
         }
         Pick::OneToOne { spread } => spread.apply(row),
+        Pick::SameRowAs { column } => return pick_parent(plan, table, *column, row),
         Pick::ComboDigit { digit } => {
             let combo = table_plan.combo.as_ref().expect("combo digits come with a combo");
             let mut c = combo.spread.apply(row);

@@ -57,6 +57,10 @@ pub fn plan_anomalies(ctx: &AnomalyContext<'_>, this: &TablePlan, requests: &[Ta
             return Err(not_applicable(ctx, first, &format!("the anomalies on this table need {needed} distinct rows but it has {}", this.rows)));
         }
     }
+    let table = &ctx.model.tables[ctx.table];
+    if let Some(request) = requests.iter().find(|r| table.foreign_keys.iter().any(|fk| fk.columns.len() > 1 && fk.columns.contains(&r.column))) {
+        return Err(not_applicable(ctx, request, "the column is part of a multi-column foreign key, whose values always come whole from a parent row; put the anomaly on a single-column reference or key"));
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(mix(&[this.salt, name_hash("anomalies")]));
     let mut rows = rand::seq::index::sample(&mut rng, this.rows as usize, needed as usize).into_iter().map(|r| r as u64);
     let mut planned = BTreeMap::new();
@@ -84,6 +88,7 @@ pub fn plan_anomalies(ctx: &AnomalyContext<'_>, this: &TablePlan, requests: &[Ta
             planned.insert(row, anomaly);
         }
     }
+    super::inherited::inherit_noncanonical(ctx, this, &mut planned);
     Ok(planned)
 }
 

@@ -40,20 +40,67 @@ pub fn plan_columns(ctx: &ColumnContext<'_>) -> Result<(Vec<ColumnGen>, Option<C
         let reason = format!("its CHECK constraint {name} ({definition}) spans several columns, which pgrehearse cannot satisfy yet; drop it from the rehearsal schema or open an issue");
         return Err(SeedError::UnsupportedTable { table: table.display_name(), reason });
     }
-    if let Some(fk) = table.foreign_keys.iter().find(|fk| fk.columns.len() > 1) {
-        let columns = fk.columns.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join(", ");
-        return Err(SeedError::MultiColumnForeignKey { table: table.display_name(), columns });
-    }
+    check_multi_column_keys(ctx)?;
     let combo_key = combo_key(ctx);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in 0..table.columns.len() {
         columns.push(plan_column(ctx, column, combo_key.as_deref())?);
+    }
+    // A multi-column FK: its first column picks the parent row, the others copy the same
+    // row's values, so the tuple is one that exists in the parent.
+    for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() > 1) {
+        let lead = fk.columns[0];
+        if let ColumnGen::Reference { pick, .. } = &mut columns[lead] {
+            let all_nullable = fk.columns.iter().all(|&c| !table.columns[c].not_null);
+            if let Pick::SelfRef { nullable } = pick {
+                *nullable = all_nullable;
+            } else if table.is_unique_set(&fk.columns) {
+                *pick = Pick::OneToOne { spread: Affine::new(parent_clean_count(ctx, relation_from(ctx, lead).expect("the lead is a reference")), mix(&[ctx.salt, lead as u64])) };
+            }
+        }
+        for &column in &fk.columns[1..] {
+            if let ColumnGen::Reference { pick, .. } = &mut columns[column] {
+                *pick = Pick::SameRowAs { column: lead };
+            }
+        }
     }
     let combo = match combo_key {
         Some(key) => Some(plan_combo(ctx, &key)?),
         None => None,
     };
     Ok((columns, combo))
+}
+
+/// What a multi-column FK cannot share: a column with another FK (its values would have
+/// to match two parents), or a key made only of references that takes in part of it (the
+/// combinations would be drawn column by column, not per parent row).
+fn check_multi_column_keys(ctx: &ColumnContext<'_>) -> Result<(), SeedError> {
+    let table = &ctx.model.tables[ctx.table];
+    let names = |columns: &[usize]| columns.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join(", ");
+    for (i, fk) in table.foreign_keys.iter().enumerate().filter(|(_, fk)| fk.columns.len() > 1) {
+        let shared = table.foreign_keys.iter().enumerate().find(|(j, other)| *j != i && other.columns.iter().any(|c| fk.columns.contains(c)));
+        if let Some((_, other)) = shared {
+            let reason = format!("its foreign keys ({}) and ({}) share a column, whose values would have to match two parents; drop one from the rehearsal schema", names(&fk.columns), names(&other.columns));
+            return Err(SeedError::UnsupportedTable { table: table.display_name(), reason });
+        }
+        let mixed = std::iter::once(&table.primary_key).chain(table.uniques.iter()).find(|key| {
+            let mut sorted_key = key.to_vec();
+            sorted_key.sort_unstable();
+            let mut sorted_fk = fk.columns.clone();
+            sorted_fk.sort_unstable();
+            key.len() >= 2 && sorted_key != sorted_fk && key.iter().any(|c| fk.columns.contains(c)) && key.iter().all(|&c| relation_from(ctx, c).is_some())
+        });
+        if let Some(key) = mixed {
+            let reason = format!("its key ({}) is made of references and takes in part of the multi-column foreign key ({}), which pgrehearse cannot yet keep distinct", names(key), names(&fk.columns));
+            return Err(SeedError::UnsupportedTable { table: table.display_name(), reason });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a column takes part in a foreign key of two or more columns.
+fn in_multi_column_fk(table: &TableModel, column: usize) -> bool {
+    table.foreign_keys.iter().any(|fk| fk.columns.len() > 1 && fk.columns.contains(&column))
 }
 
 fn relation_from<'a>(ctx: &ColumnContext<'a>, column: usize) -> Option<&'a ModelRelation> {
@@ -67,7 +114,7 @@ fn combo_key(ctx: &ColumnContext<'_>) -> Option<Vec<usize>> {
     let table = &ctx.model.tables[ctx.table];
     std::iter::once(&table.primary_key)
         .chain(table.uniques.iter())
-        .find(|key| key.len() >= 2 && key.iter().all(|&c| relation_from(ctx, c).is_some_and(|r| r.to.table != ctx.table)))
+        .find(|key| key.len() >= 2 && key.iter().all(|&c| !in_multi_column_fk(table, c) && relation_from(ctx, c).is_some_and(|r| r.to.table != ctx.table)))
         .cloned()
 }
 

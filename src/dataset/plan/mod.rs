@@ -4,6 +4,7 @@
 mod anomalies;
 mod build;
 mod columns;
+mod inherited;
 mod order;
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,9 @@ pub enum Pick {
     OneToOne { spread: Affine },
     /// One digit of the table's combination (a key made only of references).
     ComboDigit { digit: usize },
+    /// The parent row this table's `column` picked: the later columns of a multi-column
+    /// FK follow its first, so the tuple is a parent's.
+    SameRowAs { column: usize },
 }
 
 /// Distinct combinations for a key made only of references.

@@ -135,11 +135,9 @@ fn main() {
         runtime.block_on(async { (connections(&before_db).await, connections(&after_db).await) });
     let scope = Scope::default();
     let read_states = |before: &mut PgConnection, before_more: &mut [PgConnection], after: &mut PgConnection, after_more: &mut [PgConnection]| {
+        let (original, reached) = (SnapshotOptions::default(), scope.snapshot_options());
         runtime.block_on(async {
-            futures::join!(
-                DatabaseState::capture_on(before, before_more, &SnapshotOptions::default()),
-                DatabaseState::capture_on(after, after_more, &scope.snapshot_options())
-            )
+            futures::join!(DatabaseState::capture_on(before, before_more, &original), DatabaseState::capture_on(after, after_more, &reached))
         })
     };
     let (original, reached) = match read_states(&mut before, &mut before_more, &mut after, &mut after_more) {

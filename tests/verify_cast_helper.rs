@@ -1,6 +1,6 @@
-//! The `try_cast` helper agrees with Postgres's own cast on every spelling: its regex
-//! fast path for uuids and its exception-block slow path give what `v::uuid::text`
-//! gives, and NULL exactly where the cast fails.
+//! The `try_cast` helper agrees with Postgres's own cast on every spelling: its guarded
+//! fast path (uuids, integers) and its exception-block slow path give what `v::uuid::text`
+//! (`v::integer::text`, ...) gives, and NULL exactly where the cast fails.
 
 #[path = "verify_support/mod.rs"]
 mod support;
@@ -21,7 +21,16 @@ const SPELLINGS: &[&str] = &[
     " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
     "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
     "not-a-uuid",
+    "-a0eebc9-9c0b-4ef8-bb6d-6bb9bd380a11",
+    "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1\u{e9}",
     "",
+];
+
+/// Spellings at and around the edges of the integer types, for every integer helper.
+const INTEGER_SPELLINGS: &[&str] = &[
+    "0", "42", "-42", "+42", "0042", " 42 ", "-", "", "4.2", "1e3", "9999", "32767", "32768", "-32768", "-32769",
+    "999999999", "2147483647", "2147483648", "-2147483648", "-2147483649", "999999999999999999",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "99999999999999999999",
 ];
 
 #[tokio::test]
@@ -42,6 +51,19 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
         valid += real.is_some() as usize;
     }
     assert!(valid > 0 && valid < SPELLINGS.len(), "both valid and invalid spellings are exercised");
+    for target in ["smallint", "integer", "bigint"] {
+        let helper = ensure_try_cast(&mut conn, target).await.unwrap();
+        let mut valid = 0;
+        for spelling in INTEGER_SPELLINGS {
+            let real: Option<String> =
+                sqlx::query_scalar(&format!("SELECT $1::{target}::text")).bind(spelling).fetch_one(&mut conn).await.ok();
+            let helped: Option<String> =
+                sqlx::query_scalar(&format!("SELECT {helper}($1)")).bind(spelling).fetch_one(&mut conn).await.unwrap();
+            assert_eq!(helped, real, "{target} spelling {spelling:?}");
+            valid += real.is_some() as usize;
+        }
+        assert!(valid > 0 && valid < INTEGER_SPELLINGS.len(), "{target}: both valid and invalid spellings are exercised");
+    }
     let null: Option<String> =
         sqlx::query_scalar(&format!("SELECT {helper}(NULL)")).fetch_one(&mut conn).await.unwrap();
     assert_eq!(null, None);

@@ -13,5 +13,6 @@ pub mod shard;
 
 pub use error::RehearsalError;
 pub use expected::{expected_rows, expected_set_aside};
+pub use phases::MORE_CONNECTIONS;
 pub use pipeline::{rehearse, RehearsalOptions, Rehearsed};
 pub use shard::Shard;

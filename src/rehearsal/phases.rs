@@ -44,6 +44,10 @@ pub struct Rehearsal<'s> {
     pub(super) work_db: Database,
     pub(super) before: PgConnection,
     pub(super) work: PgConnection,
+    /// More connections to each database, so that checks read independent tables in
+    /// parallel ([`MORE_CONNECTIONS`] each).
+    pub(super) before_more: Vec<PgConnection>,
+    pub(super) work_more: Vec<PgConnection>,
     /// The state of the before database, read once.
     pub(super) original: DatabaseState,
     /// The state the first up reached, for the re-run (fingerprinted without the volatile
@@ -93,7 +97,9 @@ impl<'s> Rehearsal<'s> {
         }
         let mut before = before_db.connect().await?;
         let work = work_db.connect().await?;
-        let original = DatabaseState::capture(&mut before, &SnapshotOptions::default()).await?;
+        let mut before_more = more_connections(&before_db).await?;
+        let work_more = more_connections(&work_db).await?;
+        let original = DatabaseState::capture_on(&mut before, &mut before_more, &SnapshotOptions::default()).await?;
         let intent = resolve_intent(scenario, &summary.model, &original.schema).map_err(|e| RehearsalError::Invalid(e.to_string()))?;
         lap(&mut timings, "clone", started);
         Ok(Rehearsal {
@@ -110,6 +116,8 @@ impl<'s> Rehearsal<'s> {
             work_db,
             before,
             work,
+            before_more,
+            work_more,
             original,
             after_up: None,
             up: None,
@@ -142,11 +150,12 @@ impl<'s> Rehearsal<'s> {
     }
 
     async fn check_state_after_up(&mut self) -> Result<(), RehearsalError> {
-        let reached = DatabaseState::capture(&mut self.work, &self.scopes.after_up.snapshot_options()).await?;
+        let reached = DatabaseState::capture_on(&mut self.work, &mut self.work_more, &self.scopes.after_up.snapshot_options()).await?;
         let (nulled, expected_changes) = engine_nulled_rows(&mut self.work, &reached.schema).await?;
         let scope = Scope { expected_changes, ..self.scopes.after_up.clone() };
         let expected = expected_rows(&mut self.before, self.scenario, &self.original.schema, &self.declared, &self.truth).await?;
         let mut ctx = Context::new(&mut self.before, &mut self.work, &self.original, &reached, &scope);
+        (ctx.before_more, ctx.after_more) = (&mut self.before_more[..], &mut self.work_more[..]);
         ctx.declared = self.declared.clone();
         ctx.intent = self.intent.clone();
         ctx.expected_set_aside = expected;
@@ -187,8 +196,9 @@ impl<'s> Rehearsal<'s> {
             return Ok(());
         }
         let scope = self.scopes.after_down.clone();
-        let reached = DatabaseState::capture(&mut self.work, &scope.snapshot_options()).await?;
+        let reached = DatabaseState::capture_on(&mut self.work, &mut self.work_more, &scope.snapshot_options()).await?;
         let mut ctx = Context::new(&mut self.before, &mut self.work, &self.original, &reached, &scope);
+        (ctx.before_more, ctx.after_more) = (&mut self.before_more[..], &mut self.work_more[..]);
         let phase = registry::run_phase(AFTER_DOWN, &mut ctx).await;
         let mut results = phase.results;
         if let Some(identity) = results.iter_mut().find(|c| c.check == CheckKind::RollbackIdentity) {
@@ -245,8 +255,12 @@ impl<'s> Rehearsal<'s> {
         if let Some(failure) = &again.failure {
             return Ok(Err(failure.clone()));
         }
-        let conn = conn.as_mut().unwrap_or(&mut self.work);
-        let state = DatabaseState::capture(conn, &self.scopes.after_up.snapshot_options()).await?;
+        let options = self.scopes.after_up.snapshot_options();
+        let (conn, more) = match conn.as_mut() {
+            Some(conn) => (conn, &mut [] as &mut [PgConnection]),
+            None => (&mut self.work, &mut self.work_more[..]),
+        };
+        let state = DatabaseState::capture_on(conn, more, &options).await?;
         Ok(Ok(rerun::comparable(conn, state, &self.intent).await?))
     }
 
@@ -260,6 +274,19 @@ impl<'s> Rehearsal<'s> {
     pub(super) fn batches(&self) -> Vec<Batch> {
         self.up.as_ref().map(|up| up.batches.clone()).unwrap_or_default()
     }
+}
+
+/// How many connections a rehearsal opens to each database beyond its first: two in all
+/// keep both cores of a small machine busy while one reads a table through a cast helper,
+/// which Postgres cannot spread over parallel workers.
+pub const MORE_CONNECTIONS: usize = 1;
+
+async fn more_connections(db: &Database) -> Result<Vec<PgConnection>, RehearsalError> {
+    let mut more = Vec::with_capacity(MORE_CONNECTIONS);
+    for _ in 0..MORE_CONNECTIONS {
+        more.push(db.connect().await?);
+    }
+    Ok(more)
 }
 
 fn lap(timings: &mut Vec<Timing>, phase: &str, started: Instant) {

@@ -61,8 +61,8 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, options: &RehearsalO
     let report = build_report(&mut rehearsal, phases.err()).await;
     let written = report::write_reports(&report, &options.out_dir.join(&scenario.name))?;
     // The report holds what a person needs; the next scenario needs the disk.
-    let Rehearsal { before, work, before_db, work_db, template, .. } = rehearsal;
-    drop((before, work));
+    let Rehearsal { before, work, before_more, work_more, before_db, work_db, template, .. } = rehearsal;
+    drop((before, work, before_more, work_more));
     server.drop_database(before_db).await?;
     server.drop_database(work_db).await?;
     template.drop().await?;

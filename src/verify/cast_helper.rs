@@ -19,15 +19,22 @@ const INSTALL_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('pgrehears
 
 /// The helper is PARALLEL UNSAFE on purpose: an exception block starts a subtransaction,
 /// which Postgres refuses inside a parallel query ("cannot start subtransactions during a
-/// parallel operation"). A regex fast path for uuids was measured and dropped: Postgres's
-/// regex engine checked 200k ids slower (0.5–1.4 s) than the exception block cast them
-/// (0.45 s).
+/// parallel operation").
+///
+/// The exception block costs a subtransaction per value: 4.5 s for 600k ids on a loaded
+/// 2-core machine, where the cast alone takes 0.9 s. For a target type with a guard
+/// ([`guard`]), the helper is an SQL function that Postgres inlines: values the guard
+/// admits (which it admits only when they surely cast) are cast directly, and only the
+/// rest go through the exception block (3.3 s for the same 600k ids). A guard's regular
+/// expressions avoid bounded repetition (`{8}`), which made Postgres's regex engine slower
+/// than the exception block.
 const INSTALL_SQL: &str = r#"
 CREATE SCHEMA IF NOT EXISTS pgrehearse_verify;
-CREATE OR REPLACE FUNCTION pgrehearse_verify.make_try_cast(target regtype) RETURNS text
+CREATE OR REPLACE FUNCTION pgrehearse_verify.make_cast_helper(target regtype, guard text) RETURNS text
 LANGUAGE plpgsql AS $make$
 DECLARE
     fname text := 'try_cast_' || target::oid;
+    fast text := 'guarded_cast_' || target::oid;
 BEGIN
     IF to_regprocedure('pgrehearse_verify.' || fname || '(text)') IS NULL THEN
         EXECUTE format($f$
@@ -39,9 +46,33 @@ BEGIN
                 RETURN NULL;
             END $body$ $f$, fname, target);
     END IF;
-    RETURN fname;
+    IF guard IS NULL THEN
+        RETURN fname;
+    END IF;
+    IF to_regprocedure('pgrehearse_verify.' || fast || '(text)') IS NULL THEN
+        EXECUTE format($f$
+            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS %L $f$,
+            fast, format('SELECT CASE WHEN %s THEN v::%s::text ELSE pgrehearse_verify.%I(v) END', guard, target, fname));
+    END IF;
+    RETURN fast;
 END $make$;
 "#;
+
+/// A condition on the text `v` that holds only when `v` casts to `target_type` without an
+/// error, for the types keys are commonly converted to; `None` for every other type.
+/// Integers are guarded by their digit count (9 digits always fit an `integer`).
+pub fn guard(target_type: &str) -> Option<&'static str> {
+    match target_type {
+        "uuid" => Some(
+            r#"length(v) = 36 AND v COLLATE "C" LIKE '________-____-____-____-____________' AND v COLLATE "C" ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$'"#,
+        ),
+        "smallint" => Some(r#"length(v) <= 4 AND v COLLATE "C" ~ '^-?[0-9]+$'"#),
+        "integer" => Some(r#"length(v) <= 9 AND v COLLATE "C" ~ '^-?[0-9]+$'"#),
+        "bigint" => Some(r#"length(v) <= 18 AND v COLLATE "C" ~ '^-?[0-9]+$'"#),
+        _ => None,
+    }
+}
 
 /// Makes sure the helper for `target_type` (a `format_type` name such as `uuid`) exists in
 /// the database `conn` is connected to, and returns its quoted, qualified name.
@@ -49,8 +80,9 @@ pub async fn ensure_try_cast(conn: &mut PgConnection, target_type: &str) -> Resu
     let mut tx = conn.begin().await.map_err(VerifyError::query("begin installing the try_cast helper"))?;
     tx.execute(INSTALL_LOCK_SQL).await.map_err(VerifyError::query("lock the try_cast helper schema"))?;
     tx.execute(sqlx::raw_sql(INSTALL_SQL)).await.map_err(VerifyError::query("install the try_cast helper"))?;
-    let name: String = sqlx::query_scalar("SELECT pgrehearse_verify.make_try_cast($1::text::regtype)")
+    let name: String = sqlx::query_scalar("SELECT pgrehearse_verify.make_cast_helper($1::text::regtype, $2)")
         .bind(target_type)
+        .bind(guard(target_type))
         .fetch_one(&mut *tx)
         .await
         .map_err(VerifyError::query(format!("create the try_cast helper for type {target_type}")))?;

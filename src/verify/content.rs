@@ -10,8 +10,11 @@ use std::time::Instant;
 
 use sqlx::PgConnection;
 
-use super::diff::{diff, DiffStats, RowDifference, SideRow};
+use super::diff::{diff_buckets, DiffStats, RowDifference, SideRow};
 use super::error::VerifyError;
+use super::fingerprint::{side_buckets, Buckets};
+use super::lanes;
+use super::projection::PreparedSide;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table_by, CastMode, TablePairing};
 use super::row_examples::column_examples;
@@ -53,8 +56,7 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
     let before_snap = scope.visible(&ctx.original.schema);
     let after_snap = scope.visible(&ctx.reached.schema);
     let mut findings = declared_columns_missing(&ctx.intent, &before_snap, &after_snap);
-    let mut notes = Vec::new();
-    let (mut tables, mut rows) = (0, 0);
+    let mut planned = Vec::new();
     for (table, before_schema) in scope.source_tables(&before_snap) {
         let Some(after_schema) = after_snap.tables.get(table) else {
             // The table is gone: conservation reports its rows; content has nothing to compare.
@@ -73,7 +75,28 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
         let expected: BTreeSet<&str> =
             scope.expected_changes.iter().filter(|(t, _)| *t == table.to_string()).map(|(_, k)| k.as_str()).collect();
         let allowed = Allowed::of(&ctx.intent, &pairing);
-        let compared = compare_declared(&mut *ctx.before, &mut *ctx.after, &pairing, &expected, &allowed).await?;
+        planned.push((pairing, expected, allowed));
+    }
+    let (mut before_sides, mut after_sides) = (Vec::new(), Vec::new());
+    for (pairing, _, _) in &planned {
+        before_sides.push(pairing.before.prepare(&mut *ctx.before).await?);
+        after_sides.push(pairing.after.prepare(&mut *ctx.after).await?);
+    }
+    // Every table's bucket fingerprints first, the tables spread over each database's
+    // connections, both databases at once; then the tables that differ, row by row.
+    let (original, reached) = (ctx.original, ctx.reached);
+    let before_conns: Vec<&mut PgConnection> = std::iter::once(&mut *ctx.before).chain(ctx.before_more.iter_mut()).collect();
+    let after_conns: Vec<&mut PgConnection> = std::iter::once(&mut *ctx.after).chain(ctx.after_more.iter_mut()).collect();
+    let (before_refs, after_refs): (Vec<&PreparedSide>, Vec<&PreparedSide>) = (before_sides.iter().collect(), after_sides.iter().collect());
+    let (before_buckets, after_buckets) = futures::try_join!(
+        lanes::side_buckets(original, before_conns, &before_refs),
+        lanes::side_buckets(reached, after_conns, &after_refs)
+    )?;
+    let mut notes = Vec::new();
+    let (mut tables, mut rows) = (0, 0);
+    for (i, (pairing, expected, allowed)) in planned.iter().enumerate() {
+        let sides = Sides { before: &before_sides[i], after: &after_sides[i], before_buckets: &before_buckets[i], after_buckets: &after_buckets[i] };
+        let compared = compare_prepared(&mut *ctx.before, &mut *ctx.after, pairing, &sides, expected, allowed).await?;
         tables += 1;
         rows += compared.stats.before.rows;
         findings.extend(compared.findings);
@@ -139,10 +162,32 @@ pub async fn compare_declared(
 ) -> Result<Compared, VerifyError> {
     let before_side = pairing.before.prepare(before).await?;
     let after_side = pairing.after.prepare(after).await?;
+    let (before_buckets, after_buckets) = futures::try_join!(side_buckets(before, &before_side), side_buckets(after, &after_side))?;
+    let sides = Sides { before: &before_side, after: &after_side, before_buckets: &before_buckets, after_buckets: &after_buckets };
+    compare_prepared(before, after, pairing, &sides, expected_changes, declared).await
+}
+
+/// Both sides of one table's comparison, prepared, with their bucket fingerprints read.
+pub struct Sides<'s> {
+    pub before: &'s PreparedSide,
+    pub after: &'s PreparedSide,
+    pub before_buckets: &'s Buckets,
+    pub after_buckets: &'s Buckets,
+}
+
+/// [`compare_declared`] from sides already prepared and fingerprinted.
+pub async fn compare_prepared(
+    before: &mut PgConnection,
+    after: &mut PgConnection,
+    pairing: &TablePairing,
+    sides: &Sides<'_>,
+    expected_changes: &BTreeSet<&str>,
+    declared: &Allowed,
+) -> Result<Compared, VerifyError> {
     let table = pairing.table.to_string();
     let mut by_problem: BTreeMap<Problem, Finding> = BTreeMap::new();
     let mut changed_as_declared = Finding::new(CheckKind::Content, Some(table.clone()), "");
-    let stats = diff(before, &before_side, after, &after_side, |difference| {
+    let stats = diff_buckets(before, sides.before, sides.before_buckets, after, sides.after, sides.after_buckets, |difference| {
         if let RowDifference::Changed { before, after } = &difference {
             if !after.is_quarantine && expected_changes.contains(before.key.as_str()) {
                 return;

@@ -17,6 +17,10 @@ pub struct Context<'c> {
     pub before: &'c mut PgConnection,
     /// The clone the migration ran on.
     pub after: &'c mut PgConnection,
+    /// More connections to each database, for reading independent tables in parallel;
+    /// empty unless the rehearsal opened them.
+    pub before_more: &'c mut [PgConnection],
+    pub after_more: &'c mut [PgConnection],
     /// The state of `before`, read once for the whole rehearsal.
     pub original: &'c DatabaseState,
     /// The state the phase reached on `after`, read once when it was reached.
@@ -51,6 +55,8 @@ impl<'c> Context<'c> {
         Context {
             before,
             after,
+            before_more: &mut [],
+            after_more: &mut [],
             original,
             reached,
             scope,

@@ -2,16 +2,15 @@
 //! hash of their key, compare bucket fingerprints, and stream row by row only the buckets
 //! that differ, ordered by key, from both databases at once (the two sides live in
 //! different databases, so no query can join them). Memory stays flat: one row per side.
-
-use std::collections::BTreeMap;
+//! The two sides are read at the same time, each on its own server process.
 
 use futures::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use super::error::VerifyError;
-use super::fingerprint::Fingerprint;
-use super::projection::{bucket_expr, PreparedSide};
+use super::fingerprint::{side_buckets, Buckets, Fingerprint};
+use super::projection::PreparedSide;
 
 pub use super::projection::BUCKETS;
 
@@ -60,16 +59,24 @@ pub async fn diff(
     before: &PreparedSide,
     after_conn: &mut PgConnection,
     after: &PreparedSide,
+    on_difference: impl FnMut(RowDifference),
+) -> Result<DiffStats, VerifyError> {
+    let (before_buckets, after_buckets) = futures::try_join!(side_buckets(before_conn, before), side_buckets(after_conn, after))?;
+    diff_buckets(before_conn, before, &before_buckets, after_conn, after, &after_buckets, on_difference).await
+}
+
+/// [`diff`], from the two sides' bucket fingerprints already read (a state's stored ones).
+pub async fn diff_buckets(
+    before_conn: &mut PgConnection,
+    before: &PreparedSide,
+    before_buckets: &Buckets,
+    after_conn: &mut PgConnection,
+    after: &PreparedSide,
+    after_buckets: &Buckets,
     mut on_difference: impl FnMut(RowDifference),
 ) -> Result<DiffStats, VerifyError> {
-    let before_buckets = bucket_fingerprints(before_conn, before).await?;
-    let after_buckets = bucket_fingerprints(after_conn, after).await?;
-    let mut stats = DiffStats {
-        before: before_buckets.values().fold(Fingerprint::default(), |a, b| a.combine(b)),
-        after: after_buckets.values().fold(Fingerprint::default(), |a, b| a.combine(b)),
-        ..DiffStats::default()
-    };
-    let mismatched: Vec<i32> = (0..BUCKETS).filter(|b| before_buckets.get(b) != after_buckets.get(b)).collect();
+    let mut stats = DiffStats { before: before_buckets.total(), after: after_buckets.total(), ..DiffStats::default() };
+    let mismatched: Vec<i32> = (0..BUCKETS).filter(|b| before_buckets.0.get(b) != after_buckets.0.get(b)).collect();
     stats.mismatched_buckets = mismatched.len();
     if mismatched.is_empty() {
         return Ok(stats);
@@ -84,8 +91,10 @@ pub async fn diff(
     let mut b_rows = sqlx::query(&before_sql).bind(&mismatched).fetch(before_conn);
     let mut a_rows = sqlx::query(&after_sql).bind(&mismatched).fetch(after_conn);
     let read_error = VerifyError::query;
-    let mut b = next_row(b_rows.try_next().await.map_err(read_error("read rows before"))?);
-    let mut a = next_row(a_rows.try_next().await.map_err(read_error("read rows after"))?);
+    // Both servers sort their rows at once: the first row of each is awaited together.
+    let (first_b, first_a) = futures::join!(b_rows.try_next(), a_rows.try_next());
+    let mut b = next_row(first_b.map_err(read_error("read rows before"))?);
+    let mut a = next_row(first_a.map_err(read_error("read rows after"))?);
     loop {
         let step = match (&b, &a) {
             (None, None) => break,
@@ -138,18 +147,4 @@ fn next_row(row: Option<PgRow>) -> Option<SideRow> {
         cast_failed: r.get("u"),
         is_quarantine: r.get::<String, _>("src") == "Q",
     })
-}
-
-/// Per bucket: row count and hash sum.
-async fn bucket_fingerprints(
-    conn: &mut PgConnection,
-    side: &PreparedSide,
-) -> Result<BTreeMap<i32, Fingerprint>, VerifyError> {
-    let sql = format!(
-        "SELECT {} AS b, count(*) AS rows, sum(hashtextextended(r, 0))::text AS hash FROM {} AS s GROUP BY 1",
-        bucket_expr("k"),
-        side.hash_sql
-    );
-    let rows = sqlx::query(&sql).fetch_all(conn).await.map_err(VerifyError::query("fingerprint buckets"))?;
-    Ok(rows.iter().map(|r| (r.get("b"), Fingerprint { rows: r.get("rows"), hash: r.get("hash") })).collect())
 }

@@ -13,6 +13,7 @@ mod context;
 mod error;
 mod finding;
 pub mod fingerprint;
+pub mod lanes;
 pub mod pairing;
 pub mod pattern;
 pub mod projection;

@@ -45,6 +45,9 @@ pub struct Side {
 /// The SQL of a side, with its helper functions installed.
 #[derive(Debug, Clone)]
 pub struct PreparedSide {
+    /// Each source with its own `k`, `r` derived table, so that a state's stored bucket
+    /// fingerprints can stand in for a source that projects the table as the state did.
+    pub sources: Vec<PreparedSource>,
     /// A derived table with columns `k`, `r`, `cols`, `u`, `src`: for row-by-row diffs.
     pub rows_sql: String,
     /// The same, holding only rows whose key hashes into the buckets bound as `$1`
@@ -52,6 +55,29 @@ pub struct PreparedSide {
     pub rows_in_buckets_sql: String,
     /// A derived table with columns `k`, `r` only: for fingerprints, which must be fast.
     pub hash_sql: String,
+}
+
+/// One source of a prepared side: what it projects, and its `k`, `r` derived table, whole
+/// or in a range of heap blocks (so that several connections can share one large table).
+#[derive(Debug, Clone)]
+pub struct PreparedSource {
+    pub projection: SourceProjection,
+    pub hash_sql: String,
+    /// Only the rows in blocks `$1` and after (`$1` a `tid` as text, such as `(1024,0)`).
+    pub hash_sql_from: String,
+    /// Only the rows in blocks from `$1` up to, not including, `$2`.
+    pub hash_sql_between: String,
+}
+
+impl SourceProjection {
+    /// A table as a database state fingerprints it: every column as raw text, in table
+    /// order, keyed by its primary key (every column when it has none).
+    pub fn whole_table(table: &TableName, columns: &[String], primary_key: &[String]) -> SourceProjection {
+        let key: Vec<usize> = primary_key.iter().filter_map(|k| columns.iter().position(|c| c == k)).collect();
+        let key = if key.is_empty() || key.len() != primary_key.len() { (0..columns.len()).collect() } else { key };
+        let columns = columns.iter().map(|name| ColumnProjection { name: name.clone(), cast_to: None }).collect();
+        SourceProjection { table: table.clone(), columns, key, is_quarantine: false }
+    }
 }
 
 impl Side {
@@ -66,10 +92,22 @@ impl Side {
             }
         }
         let union = |full: bool, in_buckets: bool| {
-            let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full, in_buckets)).collect();
+            let filter = if in_buckets { Filter::InBuckets } else { Filter::None };
+            let selects: Vec<String> = self.sources.iter().map(|s| source_sql(s, &helpers, full, filter)).collect();
             format!("({})", selects.join(" UNION ALL "))
         };
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| PreparedSource {
+                projection: s.clone(),
+                hash_sql: format!("({})", source_sql(s, &helpers, false, Filter::None)),
+                hash_sql_from: format!("({})", source_sql(s, &helpers, false, Filter::FromBlock)),
+                hash_sql_between: format!("({})", source_sql(s, &helpers, false, Filter::BetweenBlocks)),
+            })
+            .collect();
         Ok(PreparedSide {
+            sources,
             rows_sql: union(true, false),
             rows_in_buckets_sql: union(true, true),
             hash_sql: union(false, false),
@@ -78,16 +116,35 @@ impl Side {
 }
 
 /// `OFFSET 0` keeps the planner from flattening the inner select: flattened, each
-/// canonical column (and its cast) would be computed again for `k`, `r` and `cols`.
-fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool, in_buckets: bool) -> String {
+/// canonical column (and its cast) would be computed again for `k`, `r` and `cols`. A
+/// fingerprint of raw text goes without it: its key columns are computed twice, which is
+/// cheap, and the planner may then split the scan and the aggregate over parallel workers
+/// (the cast helpers are parallel unsafe, so a source with casts stays in one process).
+/// Which rows of its table a source's SQL reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    None,
+    /// Keys hashing into the buckets bound as `$1`.
+    InBuckets,
+    /// Rows whose `ctid` is at or after `$1` (Postgres reads only those blocks).
+    FromBlock,
+    /// Rows whose `ctid` is at or after `$1` and before `$2`.
+    BetweenBlocks,
+}
+
+fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full: bool, filter: Filter) -> String {
+    let in_buckets = filter == Filter::InBuckets;
     let exprs: Vec<String> =
         source.columns.iter().map(|c| column_expr(&c.name, c.cast_to.as_ref().map(|t| helpers[t].as_str()))).collect();
     let canon: Vec<String> = exprs.iter().enumerate().map(|(i, e)| format!("{e} AS c{i}")).collect();
-    let filter = if in_buckets {
-        let key_exprs: Vec<&str> = source.key.iter().map(|&i| exprs[i].as_str()).collect();
-        format!(" WHERE {} = ANY($1)", bucket_expr(&format!("concat_ws('|', {})", key_exprs.join(", "))))
-    } else {
-        String::new()
+    let filter = match filter {
+        Filter::None => String::new(),
+        Filter::InBuckets => {
+            let key_exprs: Vec<&str> = source.key.iter().map(|&i| exprs[i].as_str()).collect();
+            format!(" WHERE {} = ANY($1)", bucket_expr(&format!("concat_ws('|', {})", key_exprs.join(", "))))
+        }
+        Filter::FromBlock => " WHERE ctid >= $1::text::tid".to_string(),
+        Filter::BetweenBlocks => " WHERE ctid >= $1::text::tid AND ctid < $2::text::tid".to_string(),
     };
     let all: Vec<String> = (0..source.columns.len()).map(|i| format!("c{i}")).collect();
     let key: Vec<String> = source.key.iter().map(|i| format!("c{i}")).collect();
@@ -105,8 +162,9 @@ fn source_sql(source: &SourceProjection, helpers: &HashMap<String, String>, full
     } else {
         String::new()
     };
+    let fence = if full || in_buckets || !cast_failed.is_empty() { " OFFSET 0" } else { "" };
     format!(
-        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}{filter} OFFSET 0) AS p",
+        "SELECT concat_ws('|', {key}) AS k, concat_ws('|', {all}) AS r{extra} FROM (SELECT {canon} FROM {table}{filter}{fence}) AS p",
         key = key.join(", "),
         all = all.join(", "),
         canon = canon.join(", "),

@@ -43,6 +43,8 @@ pub async fn comparable(conn: &mut PgConnection, mut state: DatabaseState, inten
             continue;
         }
         let kept: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).filter(|c| !volatile.iter().any(|v| v.value == *c)).collect();
+        // Read without the volatile columns, the print no longer matches the stored buckets.
+        state.buckets.remove(table);
         match fingerprint_columns(conn, table, &kept).await? {
             Some(print) => state.fingerprints.insert(table.clone(), print),
             None => state.fingerprints.remove(table),

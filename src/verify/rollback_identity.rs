@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::diff::diff;
+use super::diff::diff_buckets;
 use super::error::VerifyError;
 use super::finding::{CheckKind, CheckResult, Example, Finding};
 use super::pairing::{pair_table, CastMode};
@@ -41,7 +41,14 @@ pub async fn check(ctx: &mut Context<'_>) -> Result<CheckResult, VerifyError> {
         let before_side = pairing.before.prepare(&mut *ctx.before).await?;
         let after_side = pairing.after.prepare(&mut *ctx.after).await?;
         let mut rows_differing = RowCollector::new(CheckKind::RollbackIdentity, table, &ROW_TEXTS, &pairing.columns, &pairing.key);
-        let stats = diff(&mut *ctx.before, &before_side, &mut *ctx.after, &after_side, |d| rows_differing.push(d)).await?;
+        let (before_buckets, after_buckets) = futures::try_join!(
+            ctx.original.side_buckets(&mut *ctx.before, &before_side),
+            ctx.reached.side_buckets(&mut *ctx.after, &after_side)
+        )?;
+        let stats = diff_buckets(&mut *ctx.before, &before_side, &before_buckets, &mut *ctx.after, &after_side, &after_buckets, |d| {
+            rows_differing.push(d)
+        })
+        .await?;
         rows += stats.before.rows;
         findings.extend(rows_differing.findings());
     }

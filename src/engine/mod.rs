@@ -16,6 +16,15 @@
 //! and validates the foreign keys. `validate` checks the result as data. `cleanup` drops
 //! the original columns and the backup. `rollback` undoes any of it, from any state.
 //!
+//! That is the `in-place` convert method. With `rebuild` ([`ConvertMethod`], stored with
+//! the plan) `convert` applies the policies the same way, then copies each table into a
+//! new one in key-range chunks with its columns converted (no index during the copy),
+//! builds the indexes and key constraints afterwards, catches up the application's writes
+//! from a trigger log, and swaps the tables by rename in one short transaction (foreign
+//! keys from, to and between the planned tables added `NOT VALID` and validated after,
+//! views created again). The original tables stay, renamed, until `cleanup`; a rollback
+//! swaps them back with the rows written since the swap (see [`rebuild`]).
+//!
 //! # Application traffic while `convert` runs
 //!
 //! Reads and writes (INSERT, UPDATE, DELETE) through the original columns are supported

@@ -3,9 +3,10 @@
 //! uuid USING …` of the key and its reference (foreign keys dropped and re-added), on
 //! the same data: users(id varchar(36) pk) and journal_entries(user_id → users) with
 //! three times as many rows, about 1M key rows in all (`PGREHEARSE_BENCH_ROWS` scales
-//! it). After the group it prints the ratio `one-shot ALTER ÷ migrate full` (the share
-//! of the physical limit's speed the engine reaches; the goal is ≥ 0.5), from the
-//! medians of the samples, which alternate between the two. Then the throughput of
+//! it). `migrate full` runs with each convert method (`rebuild` and `in-place`). After
+//! the group it prints, per method, the ratio `one-shot ALTER ÷ migrate full` (the share
+//! of the physical limit's speed the engine reaches; the goal is ≥ 0.5) from the medians
+//! of the samples, and the longest ACCESS EXCLUSIVE lock its swap held. Then the throughput of
 //! `convert` alone and of `rollback` at batch sizes 100 to 50000. Every sample works on a
 //! fresh template clone made outside the timed section, and only the step measured is
 //! timed. Run with `cargo bench --bench engine` (`-- full_vs_alter` for the ratio only).
@@ -14,7 +15,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use pgrehearse::engine::{Engine, EngineOptions, Outcome, Progress, Step};
+use pgrehearse::engine::{ConvertMethod, Engine, EngineOptions, Outcome, Progress, Step};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Template};
 use pgrehearse::vocabulary::BatchSize;
 use sqlx::Executor;
@@ -45,15 +46,15 @@ async fn seed(db: &Database, users: i64) {
     conn.execute(data.as_str()).await.unwrap();
 }
 
-async fn engine(db: &Database, batch_size: u64, step: Step) -> Engine {
+async fn engine(db: &Database, batch_size: u64, step: Step, convert: ConvertMethod) -> Engine {
     let batch_size = BatchSize::new(batch_size).unwrap();
-    let options = EngineOptions { batch_size, ..Default::default() };
+    let options = EngineOptions { batch_size, convert, ..Default::default() };
     Engine::connect(&db.connect_options(), options, step, Progress::hidden()).await.unwrap()
 }
 
 /// Times `convert` (after an untimed backup) or `rollback` (after untimed backup and convert).
 async fn engine_step(db: &Database, batch_size: u64, timed: Step) -> Duration {
-    let mut engine = engine(db, batch_size, Step::Full).await;
+    let mut engine = engine(db, batch_size, Step::Full, ConvertMethod::InPlace).await;
     let before: &[Step] = if timed == Step::Convert { &[Step::Backup] } else { &[Step::Backup, Step::Convert] };
     for step in before {
         assert_eq!(engine.run(*step).await.unwrap().outcome, Outcome::Completed);
@@ -66,15 +67,17 @@ async fn engine_step(db: &Database, batch_size: u64, timed: Step) -> Duration {
     elapsed
 }
 
-/// Times `migrate full` from the untouched database.
-async fn full(db: &Database, batch_size: u64) -> Duration {
+/// Times `migrate full` from the untouched database, keeping the longest lock its swap
+/// held (ms) in `locks`.
+async fn full(db: &Database, batch_size: u64, convert: ConvertMethod, locks: &Mutex<Vec<f64>>) -> Duration {
     let started = Instant::now();
-    let mut engine = engine(db, batch_size, Step::Full).await;
+    let mut engine = engine(db, batch_size, Step::Full, convert).await;
     let report = engine.run(Step::Full).await.unwrap();
     engine.close().await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(report.outcome, Outcome::Completed, "{report:?}");
     assert!(report.checks.iter().all(|c| c.ok), "{:?}", report.checks);
+    locks.lock().unwrap().extend(report.lock_held_ms.iter().map(|(_, ms)| *ms));
     elapsed
 }
 
@@ -129,23 +132,32 @@ fn conversion(c: &mut Criterion) {
         })
     };
 
-    // Side by side: the same group, the same data, samples of both in one run.
-    let (alter, migrate) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+    // Side by side: the same group, the same data, samples of all three in one run.
+    let alter = Mutex::new(Vec::new());
+    let methods = [ConvertMethod::Rebuild, ConvertMethod::InPlace];
+    let migrate: Vec<(Mutex<Vec<Duration>>, Mutex<Vec<f64>>)> = methods.iter().map(|_| (Mutex::new(Vec::new()), Mutex::new(Vec::new()))).collect();
     let mut group = c.benchmark_group(format!("full_vs_alter_{rows}_key_rows"));
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
     group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db)), Some(&alter)));
-    group.bench_function("migrate_full", |b| timed(b, &|db| Box::pin(full(db, FULL_BATCH)), Some(&migrate)));
+    for (method, (kept, locks)) in methods.iter().zip(&migrate) {
+        let method = *method;
+        group.bench_function(format!("migrate_full_{}", method.name()), |b| timed(b, &|db| Box::pin(full(db, FULL_BATCH, method, locks)), Some(kept)));
+    }
     group.finish();
-    if let (Some(a), Some(m)) = (median(&alter), median(&migrate)) {
-        println!(
-            "ratio at {rows} key rows: one-shot ALTER {:.2} s, migrate full {:.2} s (medians of {} and {} runs): one-shot ÷ migrate full = {:.3} (goal ≥ 0.5)",
-            a.as_secs_f64(),
-            m.as_secs_f64(),
-            alter.lock().unwrap().len(),
-            migrate.lock().unwrap().len(),
-            a.as_secs_f64() / m.as_secs_f64()
-        );
+    for (method, (kept, locks)) in methods.iter().zip(&migrate) {
+        if let (Some(a), Some(m)) = (median(&alter), median(kept)) {
+            let longest = locks.lock().unwrap().iter().copied().fold(0.0, f64::max);
+            println!(
+                "ratio at {rows} key rows, convert {}: one-shot ALTER {:.2} s, migrate full {:.2} s (medians of {} and {} runs): one-shot ÷ migrate full = {:.3} (goal ≥ 0.5); longest swap lock {longest:.0} ms",
+                method.name(),
+                a.as_secs_f64(),
+                m.as_secs_f64(),
+                alter.lock().unwrap().len(),
+                kept.lock().unwrap().len(),
+                a.as_secs_f64() / m.as_secs_f64()
+            );
+        }
     }
 
     // Each sample takes seconds: flat sampling, ten samples, no warm-up to speak of.

@@ -17,6 +17,7 @@ fn migrate(db: &Database, step: &str) -> Command {
     command
         .args(["migrate", step, "--database-url", &db.url(), "--format", "json", "--batch-size", "20"])
         .args(["--relation", "reminders.user_id=users.id"])
+        .args(engine_support::convert_args())
         .args(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

@@ -25,6 +25,7 @@ fn quarantine() -> EngineOptions {
     EngineOptions {
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
         batch_size: BatchSize::new(5).unwrap(),
+        convert: engine_support::convert_method(),
         ..Default::default()
     }
 }

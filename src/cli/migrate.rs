@@ -91,6 +91,9 @@ async fn engine_options(args: &MigrateArgs, connect: &PgConnectOptions) -> Resul
     if let Some(batch_size) = args.batch_size {
         options.batch_size = batch_size;
     }
+    if let Some(convert) = args.convert {
+        options.convert = convert;
+    }
     options.conversion = args.target.conversion();
     options.retry.lock_timeout = Duration::from_millis(args.lock_timeout_ms);
     Ok(options)
@@ -101,7 +104,7 @@ fn cli_error(error: EngineError) -> CliError {
         EngineError::Connect { endpoint, source } => CliError::Provision(ProvisionError::Connect { endpoint, source }),
         EngineError::Plan(e) => CliError::Usage(format!("{e}")),
         // A step asked for at the wrong point of the procedure is a command to change, not a failure.
-        refused @ (EngineError::BackupRemoved | EngineError::StepOutOfOrder { .. }) => CliError::Usage(refused.to_string()),
+        refused @ (EngineError::BackupRemoved | EngineError::StepOutOfOrder { .. } | EngineError::NotEnoughSpace { .. }) => CliError::Usage(refused.to_string()),
         other => CliError::Other(anyhow::Error::new(other)),
     }
 }

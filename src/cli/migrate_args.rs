@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::format::FormatArgs;
 
 use crate::engine::conversion::TextToTimestamptz;
-use crate::engine::{Conversion, Step};
+use crate::engine::{Conversion, ConvertMethod, Step};
 use crate::vocabulary::{BatchSize, Policy};
 
 #[derive(Debug, Args)]
@@ -53,6 +53,11 @@ pub struct MigrateArgs {
     /// Print the plan and the preflight findings; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// How `convert` rewrites the tables: `rebuild` copies each into a new table and swaps
+    /// them by rename; `in-place` fills a new column per converted column with batched
+    /// UPDATEs [default: the scenario's, else in-place].
+    #[arg(long = "convert", value_enum)]
+    pub convert: Option<ConvertMethod>,
     /// How long one statement may wait for a lock before the transaction is retried.
     #[arg(long, default_value_t = 2000)]
     pub lock_timeout_ms: u64,

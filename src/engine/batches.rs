@@ -51,6 +51,21 @@ pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> Stri
 /// Converts every row of `table` not yet converted in this run, each batch as large as
 /// `sizer` says.
 pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
+    run_batches(conn, run, table, &|after| batch_sql(plan, table, after), sizer, retry, progress).await
+}
+
+/// Runs `statement` (`$1` the batch size, `$2..` the checkpoint when its argument is true;
+/// it returns the rows done and the batch's largest key) batch after batch from the last
+/// committed checkpoint of `table`, each batch with its checkpoint in one transaction.
+pub async fn run_batches(
+    conn: &mut PgConnection,
+    run: i64,
+    table: &TablePlan,
+    statement: &(dyn Fn(bool) -> String + Sync),
+    sizer: &mut dyn BatchSizer,
+    retry: &LockRetry,
+    progress: &Progress,
+) -> Result<i64, EngineError> {
     let label = table.label();
     let (mut batch, mut checkpoint, mut done) = match log::last_batch(conn, run, &label).await? {
         Some((b, c, d)) => (b, Some(c), d),
@@ -66,7 +81,7 @@ pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table
     let bar = progress.bar(&label, total.max(done) as u64, done as u64);
     loop {
         let started = chrono::Utc::now();
-        let (rows, next, took) = one_batch(conn, run, plan, table, sizer.next_size(), checkpoint.as_deref(), batch + 1, started, retry).await?;
+        let (rows, next, took) = one_batch(conn, run, statement, table, sizer.next_size(), checkpoint.as_deref(), batch + 1, started, retry).await?;
         sizer.observe(rows, took);
         let Some(next) = next else { break };
         batch += 1;
@@ -82,7 +97,7 @@ pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table
 async fn one_batch(
     conn: &mut PgConnection,
     run: i64,
-    plan: &Plan,
+    statement: &(dyn Fn(bool) -> String + Sync),
     table: &TablePlan,
     batch_size: i64,
     checkpoint: Option<&[String]>,
@@ -90,7 +105,7 @@ async fn one_batch(
     started: chrono::DateTime<chrono::Utc>,
     retry: &LockRetry,
 ) -> Result<(i64, Option<Vec<String>>, Duration), EngineError> {
-    let sql = batch_sql(plan, table, checkpoint.is_some());
+    let sql = statement(checkpoint.is_some());
     let mut attempt = 0;
     loop {
         let attempt_started = Instant::now();

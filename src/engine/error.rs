@@ -30,6 +30,9 @@ pub enum EngineError {
     #[error("read the stored plan: {0}")]
     StoredPlan(#[from] serde_json::Error),
 
+    #[error("rebuild the tables: they need about {needed} (twice their size) and the server's data directory {directory} has {free} free; free some space, or convert with `--convert in-place`")]
+    NotEnoughSpace { needed: String, free: String, directory: String },
+
     #[error("take a lock within the retry budget ({attempts} attempts) for `{statement}`: {source}")]
     LockTimeout { attempts: u32, statement: String, source: sqlx::Error },
 }

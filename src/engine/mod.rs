@@ -16,6 +16,15 @@
 //! and validates the foreign keys. `validate` checks the result as data. `cleanup` drops
 //! the original columns and the backup. `rollback` undoes any of it, from any state.
 //!
+//! That is the `in-place` convert method. With `rebuild` ([`ConvertMethod`], stored with
+//! the plan) `convert` applies the policies the same way, then copies each table into a
+//! new one in key-range chunks with its columns converted (no index during the copy),
+//! builds the indexes and key constraints afterwards, catches up the application's writes
+//! from a trigger log, and swaps the tables by rename in one short transaction (foreign
+//! keys from, to and between the planned tables added `NOT VALID` and validated after,
+//! views created again). The original tables stay, renamed, until `cleanup`; a rollback
+//! swaps them back with the rows written since the swap (see [`rebuild`]).
+//!
 //! # Application traffic while `convert` runs
 //!
 //! Reads and writes (INSERT, UPDATE, DELETE) through the original columns are supported
@@ -43,6 +52,7 @@ mod catalog;
 mod classify;
 mod cleanup;
 pub mod conversion;
+mod convert_method;
 pub mod ddl;
 mod error;
 pub mod facts;
@@ -55,6 +65,7 @@ pub mod planner;
 mod preflight;
 mod progress;
 mod quarantine;
+mod rebuild;
 mod recorded;
 mod report;
 mod rollback;
@@ -72,6 +83,7 @@ pub use batch_sizer::{BatchSizer, FixedSize};
 pub use batches::batch_sql;
 pub use bookkeeping::{bookkeeping_schemas, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 pub use conversion::Conversion;
+pub use convert_method::ConvertMethod;
 pub use error::EngineError;
 pub use finding::{Action, RowFindingKind, RowFinding};
 pub use log::{committed_batches, LogRow};
@@ -79,6 +91,7 @@ pub use options::{EngineOptions, Step};
 pub use plan::{names, Enforcement, Plan, Reference, TablePlan};
 pub use planner::PlanError;
 pub use progress::Progress;
+pub use rebuild::RebuildPlan;
 pub use recorded::{recorded_rows, RecordedRow};
 pub use report::{Outcome, StepReport};
 pub use run_lock::{endpoint, LOCK_KEY};

@@ -1,8 +1,9 @@
 //! What a run is asked to do: the root key, extra relations, the conversion, batch size,
-//! policies and lock behaviour. Built by the CLI (or a rehearsal) and handed to the engine.
+//! policies, lock behaviour and the convert method. Built by the CLI (or a rehearsal) and handed to the engine.
 
 use crate::vocabulary::{BatchSize, ColumnRef, DeclaredRelation, Policies};
 use super::conversion::Conversion;
+use super::convert_method::ConvertMethod;
 use super::transaction::LockRetry;
 
 #[derive(Debug, Clone)]
@@ -16,6 +17,8 @@ pub struct EngineOptions {
     pub batch_size: BatchSize,
     pub policies: Policies,
     pub retry: LockRetry,
+    /// How `convert` rewrites the tables.
+    pub convert: ConvertMethod,
 }
 
 impl Default for EngineOptions {
@@ -27,6 +30,7 @@ impl Default for EngineOptions {
             batch_size: BatchSize::DEFAULT,
             policies: Policies::default(),
             retry: LockRetry::default(),
+            convert: ConvertMethod::default(),
         }
     }
 }

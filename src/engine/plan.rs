@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocabulary::ColumnRef;
 use super::conversion::Conversion;
+use super::convert_method::ConvertMethod;
+use super::rebuild::RebuildPlan;
 use super::facts::{ColumnFacts, ConstraintFacts, IndexFacts, ViewFacts};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +27,12 @@ pub struct Plan {
     pub views: Vec<ViewFacts>,
     /// Every reference between converted columns, enforced or declared.
     pub references: Vec<Reference>,
+    /// How `convert` rewrites the tables (plans stored before the choice existed were in place).
+    #[serde(default)]
+    pub method: ConvertMethod,
+    /// What a rebuild moves to the new tables beyond the above; empty in place.
+    #[serde(default)]
+    pub rebuild: RebuildPlan,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ pub enum PlanError {
     MaterializedView(String),
     #[error("keep foreign key {constraint}: converted column {column} references {referenced}, which is not converted")]
     ReferencesUnconverted { constraint: String, column: String, referenced: String },
+    #[error("rebuild {table}: {what}; convert it with `--convert in-place` (scenario: `convert = \"in-place\"`) or remove that first")]
+    CannotRebuild { table: String, what: String },
 }
 
 /// Plans the conversion of `root` and everything that references it.
@@ -77,7 +79,7 @@ pub fn build(facts: &CatalogFacts, root: &ColumnRef, declared: &[DeclaredRelatio
     }
     let views = dependent_views(facts, &converted)?;
     let references = references(facts, declared, &foreign_keys, &converted);
-    Ok(Plan { conversion, root: root.clone(), tables, foreign_keys, key_constraints, indexes, views, references })
+    Ok(Plan { conversion, root: root.clone(), tables, foreign_keys, key_constraints, indexes, views, references, method: Default::default(), rebuild: Default::default() })
 }
 
 fn check_column(facts: &CatalogFacts, column: &ColumnRef, conversion: &Conversion) -> Result<(), PlanError> {

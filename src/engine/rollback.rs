@@ -11,6 +11,8 @@ use crate::quote::{quote_ident, quote_literal};
 
 use super::backup::backup_table;
 use super::bookkeeping::{self, BACKUP_SCHEMA, QUARANTINE_SCHEMA};
+use super::convert_method::ConvertMethod;
+use super::rebuild;
 use super::ddl;
 use super::error::EngineError;
 use super::log;
@@ -21,8 +23,12 @@ use super::shadow;
 use super::sql::pk_json;
 use super::transaction::{self, LockRetry, Logged};
 
-/// Whether the swap has happened: the root's original column carries its `__pgr_old` name.
+/// Whether the swap has happened: the root's original column carries its `__pgr_old` name
+/// (rebuilding: the root's original table its retired name).
 pub async fn is_swapped(conn: &mut PgConnection, plan: &Plan) -> Result<bool, EngineError> {
+    if plan.method == ConvertMethod::Rebuild {
+        return rebuild::is_swapped(conn, plan).await;
+    }
     let Some(root) = plan.table(&plan.root.schema, &plan.root.table) else { return Ok(false) };
     let Some(column) = root.columns.iter().find(|c| c.name == plan.root.column) else { return Ok(false) };
     let sql = "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped)";
@@ -82,7 +88,9 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan, retry: &LockRet
         return Err(EngineError::BackupRemoved);
     }
     let mut done = Vec::new();
-    if is_swapped(conn, plan).await? {
+    if plan.method == ConvertMethod::Rebuild {
+        done.extend(rebuild::rollback(conn, run, plan, retry).await?);
+    } else if is_swapped(conn, plan).await? {
         let logged = Logged { run, step: "rollback-swap", table: None, message: None };
         let held = transaction::run(conn, &swap_back_sql(plan), retry, Some(logged)).await?;
         done.push(format!("swapped back the original columns (exclusive lock held {held:.1?})"));

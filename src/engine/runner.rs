@@ -8,12 +8,13 @@ use super::batch_sizer::{BatchSizer, FixedSize};
 use super::error::EngineError;
 use super::finding::RowFinding;
 use super::log::{self, LogRecord};
+use super::convert_method::ConvertMethod;
 use super::options::{EngineOptions, Step};
 use super::plan::Plan;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
-use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, rollback, shadow, status, swap, validate};
+use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, rebuild, rollback, shadow, status, swap, validate};
 
 pub struct Engine {
     conn: PgConnection,
@@ -54,7 +55,13 @@ impl Engine {
     /// A fresh plan from the catalog as it is now.
     pub async fn fresh_plan(&mut self) -> Result<Plan, EngineError> {
         let facts = catalog::read(&mut self.conn).await?;
-        Ok(planner::build(&facts, &self.options.root, &self.options.relations, self.options.conversion.clone())?)
+        let mut plan = planner::build(&facts, &self.options.root, &self.options.relations, self.options.conversion.clone())?;
+        plan.method = self.options.convert;
+        if plan.method == ConvertMethod::Rebuild {
+            plan.rebuild = rebuild::rebuild_plan(&facts, &plan)?;
+            rebuild::check_refusals(&mut self.conn, &plan).await?;
+        }
+        Ok(plan)
     }
 
     /// The open run's plan, or a fresh one if no run is open.
@@ -229,7 +236,12 @@ impl Engine {
                 return Ok(report);
             }
             quarantine::prepare(&mut self.conn, &plan).await?; // before the shadow columns exist: `LIKE` copies columns
-            shadow::install(&mut self.conn, &plan, &retry).await?;
+            // From here on a write the conversion rejects fails (and, rebuilding, every
+            // written key is logged for the catch-up).
+            match plan.method {
+                ConvertMethod::InPlace => shadow::install(&mut self.conn, &plan, &retry).await?,
+                ConvertMethod::Rebuild => rebuild::install_forward(&mut self.conn, &plan, &retry).await?,
+            }
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
             let store = classify::refresh(&mut tx, run, &plan).await?;
             let touched = quarantine::apply(&mut tx, run, store, &plan, &self.options.policies).await?;
@@ -249,16 +261,24 @@ impl Engine {
             Some(sizer) => sizer.as_mut(),
             None => &mut fixed,
         };
-        for table in &plan.tables {
-            let rows = batches::convert_table(&mut self.conn, run, &plan, table, sizer, &retry, &self.progress).await?;
-            report.notes.push(format!("{}: {rows} rows converted", table.label()));
+        match plan.method {
+            ConvertMethod::InPlace => {
+                for table in &plan.tables {
+                    let rows = batches::convert_table(&mut self.conn, run, &plan, table, sizer, &retry, &self.progress).await?;
+                    report.notes.push(format!("{}: {rows} rows converted", table.label()));
+                }
+                if !rollback::is_swapped(&mut self.conn, &plan).await? {
+                    swap::prepare(&mut self.conn, &plan, &retry).await?;
+                    let held = swap::swap(&mut self.conn, run, &plan, &retry).await?;
+                    report.lock_held_ms.push(("swap".into(), held.as_secs_f64() * 1000.0));
+                }
+                swap::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
+            }
+            ConvertMethod::Rebuild => {
+                rebuild::convert(&mut self.conn, run, &plan, sizer, &retry, &self.progress, &mut report).await?;
+                rebuild::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
+            }
         }
-        if !rollback::is_swapped(&mut self.conn, &plan).await? {
-            swap::prepare(&mut self.conn, &plan, &retry).await?;
-            let held = swap::swap(&mut self.conn, run, &plan, &retry).await?;
-            report.lock_held_ms.push(("swap".into(), held.as_secs_f64() * 1000.0));
-        }
-        swap::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
         log::record(&mut self.conn, run, "convert", None, &LogRecord::default()).await?;
         Ok(report)
     }

@@ -13,7 +13,8 @@ use super::options::Step;
 use super::plan::{names, Plan};
 use super::quarantine::quarantine_table;
 use super::shadow::{self, Direction};
-use super::{batches, cleanup, ddl, rollback, swap};
+use super::convert_method::ConvertMethod;
+use super::{batches, cleanup, ddl, rebuild, rollback, swap};
 
 /// One step of the script.
 #[derive(Debug, Clone, Serialize)]
@@ -56,10 +57,10 @@ pub fn script(plan: &Plan, step: Step, findings: &[RowFinding], batch_size: i64)
     match step {
         Step::ValidateSchema => vec![validate_schema(plan)],
         Step::Backup => vec![backup(plan)],
-        Step::Convert => vec![convert(plan, findings, batch_size)],
+        Step::Convert => vec![convert_step(plan, findings, batch_size)],
         Step::Validate => vec![validate(plan)],
         Step::Cleanup => vec![cleanup_step(plan)],
-        Step::Full => vec![validate_schema(plan), backup(plan), convert(plan, findings, batch_size), validate(plan)],
+        Step::Full => vec![validate_schema(plan), backup(plan), convert_step(plan, findings, batch_size), validate(plan)],
         Step::Rollback => vec![rollback_step(plan)],
         Step::Status => Vec::new(),
     }
@@ -85,6 +86,56 @@ fn backup(plan: &Plan) -> ScriptStep {
         statements.push(Statement::described(format!("count and checksum of {} and of its copy, compared", table.qualified()), "ACCESS SHARE").in_transaction(snapshot));
     }
     ScriptStep { step: "backup", about: "logs deletes, then copies every planned table in one snapshot, verified by count and checksum".into(), statements }
+}
+
+fn convert_step(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> ScriptStep {
+    match plan.method {
+        ConvertMethod::InPlace => convert(plan, findings, batch_size),
+        ConvertMethod::Rebuild => rebuild_convert(plan, findings, batch_size),
+    }
+}
+
+/// The rebuild's `convert`: the statements whose text depends on the catalog (column
+/// lists, index definitions) are described.
+fn rebuild_convert(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> ScriptStep {
+    let mut statements = vec![Statement::described(format!("CREATE SCHEMA IF NOT EXISTS {QUARANTINE_SCHEMA} and one table per planned table (LIKE the original)"), "ACCESS SHARE")];
+    statements.push(Statement::described("CREATE TABLE pgrehearse_engine.rebuild_change (…): the change log".into(), "none").in_transaction("change log"));
+    for table in &plan.tables {
+        statements.extend(rebuild::forward_trigger_sql(plan, table).into_iter().map(|s| Statement::new(s).in_transaction("change log")));
+    }
+    statements.extend(policies(plan, findings));
+    for table in &plan.tables {
+        let label = table.label();
+        statements.extend(rebuild::create_sql(plan, table).into_iter().map(|s| Statement::new(s).in_transaction("prepare")));
+        statements.push(Statement::described(format!("owner, grants, comment, storage options and replica identity of {label}, read from the catalog; its indexes (pg_get_indexdef) and owned sequences recorded"), "ACCESS SHARE").in_transaction("prepare"));
+        let mut chunk = Statement::described(
+            format!("WITH batch AS (SELECT … FROM {} t WHERE (key) > ($2…) ORDER BY key LIMIT $1) INSERT INTO the new table SELECT the columns, converted, FROM batch", table.qualified()),
+            "ROW EXCLUSIVE",
+        );
+        chunk.repeat = Some(format!("once per chunk of {batch_size} rows ($1), from the last checkpoint ($2…), one transaction each, until {label} is copied"));
+        statements.push(chunk);
+    }
+    for table in &plan.tables {
+        statements.push(Statement::described(format!("CREATE [UNIQUE] INDEX on the new table of {} for every index of it (pg_get_indexdef), PRIMARY KEY / UNIQUE … USING INDEX; ANALYZE", table.label()), "SHARE"));
+    }
+    let mut catch_up = Statement::described("DELETE FROM the new table, INSERT … SELECT FROM the original, the keys the change log recorded; the log rows removed".into(), "ROW EXCLUSIVE");
+    catch_up.repeat = Some("one REPEATABLE READ transaction per 20000 keys, per table, until fewer are left".into());
+    statements.push(catch_up);
+    let tables: Vec<String> = plan.tables.iter().map(|t| t.qualified()).collect();
+    statements.push(Statement::new(format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", tables.join(", "))).in_transaction("swap"));
+    statements.push(Statement::described("the last catch-up of every table; the change-log triggers dropped".into(), "ACCESS EXCLUSIVE").in_transaction("swap"));
+    statements.extend(plan.rebuild.views.iter().rev().map(|v| Statement::new(ddl::drop_view(v)).in_transaction("swap")));
+    statements.extend(rebuild::moved_foreign_keys(plan).map(|f| Statement::new(ddl::drop_constraint(f)).in_transaction("swap")));
+    statements.push(Statement::described("ALTER INDEX … RENAME and ALTER TABLE … RENAME: the originals to pgr_old_N / pgr_oix_N_K, the new tables and indexes to the original names; ALTER SEQUENCE … OWNED BY the new tables".into(), "ACCESS EXCLUSIVE").in_transaction("swap"));
+    statements.extend(rebuild::moved_foreign_keys(plan).map(|f| Statement::new(ddl::add_foreign_key_not_valid(f)).in_transaction("swap")));
+    statements.extend(plan.rebuild.views.iter().map(|v| Statement::new(ddl::create_view(v)).in_transaction("swap")));
+    statements.push(Statement::described("the reverse change-log trigger on every new table (what a rollback copies back)".into(), "SHARE ROW EXCLUSIVE").in_transaction("swap"));
+    statements.extend(rebuild::moved_foreign_keys(plan).filter(|f| f.validated).map(|fk| Statement::new(ddl::validate_constraint(fk))));
+    ScriptStep {
+        step: "convert",
+        about: "applies the policies, copies every table into a new one in key-range chunks with the columns converted, builds its indexes, catches up the application's writes from a trigger log, swaps the tables by rename in one short transaction, validates the foreign keys".into(),
+        statements,
+    }
 }
 
 fn convert(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> ScriptStep {
@@ -167,7 +218,13 @@ fn cleanup_step(plan: &Plan) -> ScriptStep {
 }
 
 fn rollback_step(plan: &Plan) -> ScriptStep {
-    let mut statements: Vec<Statement> = rollback::swap_back_sql(plan).into_iter().map(|s| Statement::new(s).in_transaction("swap back (only if swapped)")).collect();
+    let mut statements: Vec<Statement> = match plan.method {
+        ConvertMethod::InPlace => rollback::swap_back_sql(plan).into_iter().map(|s| Statement::new(s).in_transaction("swap back (only if swapped)")).collect(),
+        ConvertMethod::Rebuild => vec![
+            Statement::described("LOCK TABLE the new and the original tables; copy back into the originals the rows the reverse log recorded; drop the views and moved foreign keys; ALTER SEQUENCE … OWNED BY the originals; DROP TABLE the new tables; rename the originals and their indexes back; foreign keys NOT VALID and views again".into(), "ACCESS EXCLUSIVE").in_transaction("swap back (only if swapped)"),
+            Statement::described("DROP TABLE IF EXISTS the new tables; drop the change-log triggers; VALIDATE the foreign keys that were valid".into(), "ACCESS EXCLUSIVE"),
+        ],
+    };
     statements.extend(rollback::remove_helpers_sql(plan).into_iter().map(|s| Statement::new(s).in_transaction("remove helpers")));
     for table in &plan.tables {
         statements.push(Statement::described(format!("INSERT INTO {} SELECT … FROM {}: the quarantined rows come back", table.qualified(), quarantine_table(table)), "ROW EXCLUSIVE").in_transaction("restore"));

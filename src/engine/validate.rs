@@ -8,6 +8,8 @@ use sqlx::PgConnection;
 use crate::quote::quote_ident;
 
 use super::backup::backup_table;
+use super::convert_method::ConvertMethod;
+use super::rebuild;
 use super::error::EngineError;
 use super::plan::{names, Enforcement, Plan, TablePlan};
 use super::quarantine::quarantine_table;
@@ -52,13 +54,20 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<C
                 ok: ty.as_deref() == Some(target),
                 detail: format!("{} (expected {target})", ty.unwrap_or_else(|| "missing".into())),
             });
-            let col = quote_ident(&c.name);
-            let original = quote_ident(&names::original(c));
-            let sql = format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")));
+            let sql = match plan.method {
+                ConvertMethod::InPlace => {
+                    let col = quote_ident(&c.name);
+                    let original = quote_ident(&names::original(c));
+                    format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")))
+                }
+                ConvertMethod::Rebuild => rebuild::values_differ_sql(plan, table, &c.name),
+            };
             let differ = scalar(conn, &sql).await?;
             checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
         }
-        let lost_sql = format!(
+        let lost_sql = if plan.method == ConvertMethod::Rebuild {
+            rebuild::lost_sql(plan, table, &backup_table(table), &quarantine_table(table))
+        } else { format!(
             "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})
              AND NOT EXISTS (SELECT 1 FROM pgrehearse_engine.deleted_row d WHERE d.table_name = {label} AND d.pk = {bj})",
             b = backup_table(table),
@@ -69,7 +78,7 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<C
             qk = plain_pk(table, "q"),
             label = crate::quote::quote_literal(&table.label()),
             bj = super::sql::pk_json("b", table),
-        );
+        ) };
         let lost = scalar(conn, &lost_sql).await?;
         checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
     }

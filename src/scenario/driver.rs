@@ -37,6 +37,7 @@ impl BuiltinMigration {
             relations,
             batch_size: self.batch_size,
             policies: self.policies,
+            convert: self.convert,
             ..EngineOptions::default()
         }
     }

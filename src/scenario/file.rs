@@ -106,6 +106,9 @@ pub struct MigrationSection {
     #[schemars(with = "Option<String>")]
     pub root: Option<Spanned<String>>,
     pub batch_size: Option<u64>,
+    /// How the built-in engine rewrites the tables: `rebuild` (copy and swap) or `in-place`.
+    #[schemars(with = "Option<String>")]
+    pub convert: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub on_invalid: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]

@@ -2,6 +2,7 @@
 //! user's own up/down SQL files. Parsed here, executed by the engine and the runner.
 
 use super::names::ColumnName;
+use crate::engine::ConvertMethod;
 use crate::migration::MigrationSet;
 use crate::vocabulary::{BatchSize, Policies};
 
@@ -20,6 +21,8 @@ pub struct BuiltinMigration {
     pub batch_size: BatchSize,
     /// `on_invalid`, `on_orphan`, `on_collision`.
     pub policies: Policies,
+    /// `convert = "rebuild" | "in-place"`: how the engine rewrites the tables.
+    pub convert: ConvertMethod,
     pub keep_bookkeeping: bool,
 }
 

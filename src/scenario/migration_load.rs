@@ -8,6 +8,7 @@ use super::error::ScenarioError;
 use super::file::MigrationSection;
 use super::load::Source;
 use super::migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
+use crate::engine::ConvertMethod;
 use crate::migration::MigrationSet;
 use crate::vocabulary::{BatchSize, Policies, Policy, PolicyTarget};
 
@@ -49,17 +50,23 @@ fn validate_builtin(source: &Source<'_>, m: &MigrationSection, engine: &Spanned<
         None => BatchSize::DEFAULT,
         Some(rows) => BatchSize::new(rows).map_err(|err| source.invalid(source.at(engine), format!("`batch_size` {err}")))?,
     };
+    let convert = match &m.convert {
+        None => ConvertMethod::default(),
+        Some(value) => <ConvertMethod as clap::ValueEnum>::from_str(value.get_ref(), false)
+            .map_err(|_| source.invalid(source.at(value), format!("`convert = \"{}\"` is not a convert method: use \"rebuild\" or \"in-place\"", value.get_ref())))?,
+    };
     Ok(Migration::Builtin(BuiltinMigration {
         engine: engine_kind,
         root: source.column_name(root)?,
         batch_size,
         policies: policies(source, m)?,
+        convert,
         keep_bookkeeping: m.keep_bookkeeping,
     }))
 }
 
 fn validate_sql(source: &Source<'_>, m: &MigrationSection, at: super::location::Location) -> Result<Migration, ScenarioError> {
-    for (key, value) in [("root", &m.root), ("on_invalid", &m.on_invalid), ("on_orphan", &m.on_orphan), ("on_collision", &m.on_collision)] {
+    for (key, value) in [("root", &m.root), ("convert", &m.convert), ("on_invalid", &m.on_invalid), ("on_orphan", &m.on_orphan), ("on_collision", &m.on_collision)] {
         if let Some(value) = value {
             return Err(source.invalid(source.at(value), format!("`{key}` is an option of the built-in engine; your own SQL decides for itself")));
         }

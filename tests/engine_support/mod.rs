@@ -6,7 +6,7 @@
 pub mod fixture;
 pub mod snapshot;
 
-use pgrehearse::engine::{Engine, EngineOptions, Progress, Step, StepReport};
+use pgrehearse::engine::{ConvertMethod, Engine, EngineOptions, Progress, Step, StepReport};
 use pgrehearse::vocabulary::{BatchSize, Policies};
 use pgrehearse::provision::Database;
 
@@ -21,6 +21,21 @@ pub fn options(policies: Policies, batch_size: u64) -> EngineOptions {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies,
         batch_size: BatchSize::new(batch_size).expect("a batch size of at least 1"),
+        convert: convert_method(),
         ..Default::default()
     }
+}
+
+/// The convert method the engine tests run with: `PGREHEARSE_TEST_CONVERT=rebuild` or
+/// `in-place` (unset: the engine's default), so the same tests check both methods.
+pub fn convert_method() -> ConvertMethod {
+    match std::env::var("PGREHEARSE_TEST_CONVERT") {
+        Ok(name) => <ConvertMethod as clap::ValueEnum>::from_str(&name, false).unwrap_or_else(|_| panic!("PGREHEARSE_TEST_CONVERT={name}: use rebuild or in-place")),
+        Err(_) => ConvertMethod::default(),
+    }
+}
+
+/// `--convert <method>` for tests that run the `pgrehearse migrate` binary.
+pub fn convert_args() -> [&'static str; 2] {
+    ["--convert", convert_method().name()]
 }

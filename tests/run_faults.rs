@@ -74,12 +74,12 @@ fn every_fault_of_the_shipped_scenario_is_reported_and_passes() {
 }
 
 /// A `PGREHEARSE_BIN` that runs pgrehearse, but whose `migrate rollback` then deletes one
-/// row of `tags`: a rollback that loses a row. The main rehearsal rolls back in-process, so
+/// row of `journal_entry_tags` (nothing references it): a rollback that loses a row. The main rehearsal rolls back in-process, so
 /// only the fault can see it.
 fn lossy_engine(dir: &std::path::Path) -> std::path::PathBuf {
     let script = dir.join("lossy-pgrehearse");
     let text = format!(
-        "#!/bin/sh\n{bin} \"$@\" || exit $?\nif [ \"$1 $2\" = \"migrate rollback\" ]; then\n  psql \"$DATABASE_URL\" -qAt -c 'DELETE FROM tags WHERE ctid = (SELECT min(ctid) FROM tags)' >/dev/null || exit 9\nfi\n",
+        "#!/bin/sh\n{bin} \"$@\" || exit $?\nif [ \"$1 $2\" = \"migrate rollback\" ]; then\n  psql \"$DATABASE_URL\" -qAt -c 'DELETE FROM journal_entry_tags WHERE ctid = (SELECT min(ctid) FROM journal_entry_tags)' >/dev/null || exit 9\nfi\n",
         bin = env!("CARGO_BIN_EXE_pgrehearse")
     );
     std::fs::write(&script, text).unwrap();
@@ -110,7 +110,7 @@ fn a_fault_after_which_the_rollback_loses_a_row_fails_and_fails_the_rehearsal() 
     assert_eq!(faults[0]["fault"], "kill-engine-in-backup");
     assert_eq!(faults[0]["outcome"], "fail", "{}", faults[0]["detail"]);
     let detail = faults[0]["detail"].as_str().unwrap();
-    assert!(detail.contains("differs from the original") && detail.contains("tags"), "{detail}");
+    assert!(detail.contains("differs from the original") && detail.contains("journal_entry_tags"), "{detail}");
     assert!(report["checks"].as_array().unwrap().iter().all(|c| c["status"] != "fail"), "the main rehearsal's checks pass: {}", said(&output));
     assert_eq!(report["verdict"], "fail");
     assert_eq!(output.status.code(), Some(1), "a failed fault exits 1: {}", said(&output));

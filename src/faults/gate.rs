@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Executor, PgConnection};
 
 use super::error::FaultError;
 use super::fault::LogCondition;
@@ -36,12 +36,20 @@ pub struct Held {
     pub batches: i64,
     /// Whether the write the engine waits on is a batch's.
     pub at_batch: bool,
+    /// The statement the engine waits in, as `pg_stat_activity` shows it.
+    pub statement: String,
 }
 
 impl Held {
     pub fn describe(&self) -> String {
         let last = self.completed.iter().filter(|(s, _)| s != "convert-batch").map(|(s, _)| s.as_str()).collect::<Vec<_>>();
-        format!("held at its next {} write after {} committed batches (steps completed: {})", if self.at_batch { "batch" } else { "step" }, self.batches, if last.is_empty() { "none".into() } else { last.join(", ") })
+        let statement: String = self.statement.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(70).collect();
+        format!(
+            "held at its next {} write (`{statement}…`) after {} committed batches (steps completed: {})",
+            if self.at_batch { "batch" } else { "step" },
+            self.batches,
+            if last.is_empty() { "none".into() } else { last.join(", ") }
+        )
     }
 }
 
@@ -71,8 +79,8 @@ impl LogGate {
     pub async fn hold_until(&mut self, engine: &mut Running, condition: LogCondition) -> Result<Option<Held>, FaultError> {
         let deadline = Instant::now() + LANDING_DEADLINE;
         loop {
-            let Some(at_batch) = self.wait_for_engine(engine, deadline).await? else { return Ok(None) };
-            let held = self.read_log(at_batch).await?;
+            let Some(statement) = self.wait_for_engine(engine, deadline).await? else { return Ok(None) };
+            let held = self.read_log(statement).await?;
             if satisfies(&held, condition) {
                 return Ok(Some(held));
             }
@@ -86,17 +94,18 @@ impl LogGate {
         Ok(())
     }
 
-    /// Waits until the engine waits on the gate: `Some(whether at a batch write)`, or
+    /// Waits until the engine waits on the gate: `Some(the statement it waits in)`, or
     /// `None` when it exited.
-    async fn wait_for_engine(&mut self, engine: &mut Running, deadline: Instant) -> Result<Option<bool>, FaultError> {
+    async fn wait_for_engine(&mut self, engine: &mut Running, deadline: Instant) -> Result<Option<String>, FaultError> {
         let sql = format!(
             "SELECT coalesce(a.query, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-              WHERE l.relation = '{LOG}'::regclass AND NOT l.granted AND l.pid <> ALL($1) AND a.backend_type = 'client backend' LIMIT 1"
+              WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND l.relation = '{LOG}'::regclass AND NOT l.granted AND l.pid <> ALL($1) AND a.backend_type = 'client backend' LIMIT 1"
         );
         loop {
             let waiting: Option<String> = sqlx::query_scalar(&sql).bind(&self.own).fetch_optional(&mut self.watcher).await.map_err(FaultError::query("see whether the engine waits on its log"))?;
             if let Some(query) = waiting {
-                return Ok(Some(query.contains("'convert-batch'")));
+                return Ok(Some(query));
             }
             if engine.has_exited() {
                 return Ok(None);
@@ -108,11 +117,12 @@ impl LogGate {
         }
     }
 
-    async fn read_log(&mut self, at_batch: bool) -> Result<Held, FaultError> {
+    async fn read_log(&mut self, statement: String) -> Result<Held, FaultError> {
+        let at_batch = statement.contains("'convert-batch'");
         let sql = format!("SELECT step, count(*) FROM {LOG} WHERE status = 'completed' GROUP BY step ORDER BY min(id)");
         let completed: Vec<(String, i64)> = sqlx::query_as(&sql).fetch_all(&mut self.watcher).await.map_err(FaultError::query("read the engine's log"))?;
         let batches = completed.iter().find(|(s, _)| s == "convert-batch").map_or(0, |(_, n)| *n);
-        Ok(Held { completed, batches, at_batch })
+        Ok(Held { completed, batches, at_batch, statement })
     }
 
     /// Queues the spare session behind the engine, then releases the holder: the engine
@@ -123,7 +133,7 @@ impl LogGate {
             let result = spare.execute(LOCK).await.map(|_| ());
             (spare, result)
         });
-        let sql = format!("SELECT count(*) FROM pg_locks WHERE relation = '{LOG}'::regclass AND NOT granted AND pid = ANY($1)");
+        let sql = format!("SELECT count(*) FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND relation = '{LOG}'::regclass AND NOT granted AND pid = ANY($1)");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let n: i64 = sqlx::query_scalar(&sql).bind(&self.own).fetch_one(&mut self.watcher).await.map_err(FaultError::query("see the spare session queue"))?;

@@ -71,7 +71,7 @@ async fn on(ctx: &FaultContext<'_>, expected: &Expected, db: &Database) -> Resul
 /// Waits until a session of the engine waits for ACCESS EXCLUSIVE on the root table;
 /// `false` when the engine exited first.
 async fn waits_for_exclusive(watcher: &mut PgConnection, engine: &mut Running, root_table: &str) -> Result<bool, FaultError> {
-    let sql = "SELECT count(*) FROM pg_locks WHERE relation = $1::regclass AND mode = 'AccessExclusiveLock' AND NOT granted";
+    let sql = "SELECT count(*) FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND relation = $1::regclass AND mode = 'AccessExclusiveLock' AND NOT granted";
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let n: i64 = sqlx::query_scalar(sql).bind(root_table).fetch_one(&mut *watcher).await.map_err(FaultError::query("see whether the swap waits for its lock"))?;

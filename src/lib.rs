@@ -22,6 +22,10 @@
 //!   (catalog plus fingerprints) is read once and shared by every check of a phase; each
 //!   check is one file with one signature, listed in `verify::registry`.
 //! - [`export`]: the verified Postgres → SQLite export (`export-sqlite`, `verify-sqlite`).
+//! - [`faults`]: `[faults]`: the engine killed at each point of its procedure, the server
+//!   restarted mid-batch, a lock held during the swap, a full disk during the backup and
+//!   an application writing meanwhile, each on its own clone, ending with the invariants
+//!   checked.
 //! - [`report`]: one report model rendered as Markdown, JSON, JUnit and HTML.
 //! - [`rehearsal`]: `pgrehearse run`: one scenario through its phases (seed, up, checks,
 //!   down, checks, rerun, report); an internal error still writes the report.
@@ -41,6 +45,7 @@ pub mod cli;
 pub mod dataset;
 pub mod engine;
 pub mod export;
+pub mod faults;
 pub mod init;
 pub mod migration;
 pub mod progress;

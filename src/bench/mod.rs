@@ -16,7 +16,7 @@ mod result;
 mod sizing;
 mod sweep;
 mod table;
-mod workload;
+pub mod workload;
 mod write;
 
 pub use adaptive::AdaptivePolicy;

@@ -91,6 +91,12 @@ impl WorkloadPlan {
     }
 
     /// Samples existing canonical keys, for reads and updates.
+    /// The tables an insert transaction adds one row to: the root's and each child's,
+    /// as `(schema, table)`.
+    pub fn written_tables(&self, model: &SchemaModel) -> Vec<(String, String)> {
+        self.copy_sql.iter().map(|(t, _)| (model.tables[*t].schema.clone(), model.tables[*t].name.clone())).collect()
+    }
+
     async fn sample_keys(&self, conn: &mut PgConnection) -> Result<Vec<uuid::Uuid>, BenchError> {
         let sql = format!(
             "SELECT {k}::text FROM {t} WHERE {k}::text ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$' ORDER BY md5({k}::text) LIMIT {SAMPLED_KEYS}",
@@ -140,10 +146,13 @@ struct Shared {
     keys: Vec<uuid::Uuid>,
     /// New rows inserted so far (numbers them past the seeded rows).
     inserted: AtomicU64,
+    /// Insert transactions that committed: each added one row to every written table.
+    committed_inserts: AtomicU64,
 }
 
 /// A workload that is running; [`RunningWorkload::stop`] ends it and returns its figures.
 pub struct RunningWorkload {
+    shared: Arc<Shared>,
     stop: oneshot::Sender<()>,
     scheduler: tokio::task::JoinHandle<()>,
     workers: Vec<tokio::task::JoinHandle<Vec<(Duration, bool)>>>,
@@ -158,7 +167,7 @@ pub async fn start(plan: &WorkloadPlan, connect: &PgConnectOptions, rate: u32) -
         connections.push(conn);
     }
     let keys = plan.sample_keys(&mut connections[0]).await?;
-    let shared = Arc::new(Shared { plan: plan.clone(), keys, inserted: AtomicU64::new(0) });
+    let shared = Arc::new(Shared { plan: plan.clone(), keys, inserted: AtomicU64::new(0), committed_inserts: AtomicU64::new(0) });
     let (sender, receiver) = mpsc::unbounded_channel::<Ticket>();
     let receiver = Arc::new(Mutex::new(receiver));
     let workers = connections
@@ -167,10 +176,18 @@ pub async fn start(plan: &WorkloadPlan, connect: &PgConnectOptions, rate: u32) -
         .collect();
     let (stop, stopped) = oneshot::channel();
     let scheduler = tokio::spawn(schedule(sender, rate, stopped));
-    Ok(RunningWorkload { stop, scheduler, workers })
+    Ok(RunningWorkload { shared, stop, scheduler, workers })
 }
 
 impl RunningWorkload {
+    /// [`RunningWorkload::stop`], and how many insert transactions committed (each added
+    /// one row to every table of [`WorkloadPlan::written_tables`]).
+    pub async fn stop_counting(self) -> (WorkloadFigures, u64) {
+        let shared = Arc::clone(&self.shared);
+        let figures = self.stop().await;
+        (figures, shared.committed_inserts.load(Ordering::SeqCst))
+    }
+
     /// Stops scheduling, lets the transactions already due finish, and sums up.
     pub async fn stop(self) -> WorkloadFigures {
         let _ = self.stop.send(());
@@ -252,6 +269,7 @@ async fn one_transaction(conn: &mut PgConnection, shared: &Shared, number: u64) 
                 copy.finish().await?;
             }
             tx.commit().await?;
+            shared.committed_inserts.fetch_add(1, Ordering::SeqCst);
         }
         _ => {
             let sql = format!("{}'{}'", plan.update_sql_prefix, key.hyphenated());

@@ -96,6 +96,7 @@ async fn engine_options(args: &MigrateArgs, connect: &PgConnectOptions) -> Resul
     }
     options.conversion = args.target.conversion();
     options.retry.lock_timeout = Duration::from_millis(args.lock_timeout_ms);
+    options.retry.attempts = args.lock_attempts;
     Ok(options)
 }
 

@@ -61,6 +61,10 @@ pub struct MigrateArgs {
     /// How long one statement may wait for a lock before the transaction is retried.
     #[arg(long, default_value_t = 2000)]
     pub lock_timeout_ms: u64,
+    /// How many times a transaction that timed out waiting for a lock is tried in all
+    /// before the step fails.
+    #[arg(long, default_value_t = crate::engine::LockRetry::default().attempts, value_parser = clap::value_parser!(u32).range(1..))]
+    pub lock_attempts: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -71,7 +71,7 @@ pub async fn run(args: RunArgs, progress: Progress) -> Result<ExitCode, CliError
             }
         })?;
         let report = &rehearsed.report;
-        let failed: Vec<FailedCheck> = report
+        let mut failed: Vec<FailedCheck> = report
             .checks
             .iter()
             .filter(|c| c.status == CheckStatus::Fail)
@@ -80,6 +80,9 @@ pub async fn run(args: RunArgs, progress: Progress) -> Result<ExitCode, CliError
                 message: c.findings.first().map(|f| f.message.clone()).unwrap_or_else(|| c.summary.clone()),
             })
             .collect();
+        // A failed fault of `[faults]` fails the rehearsal, named like a check.
+        let faults = report.faults.iter().filter(|f| f.outcome == crate::faults::FaultOutcome::Fail);
+        failed.extend(faults.map(|f| FailedCheck { check: format!("fault {}", f.fault), message: f.detail.clone() }));
         if !args.output.is_json() {
             println!("{} {} in {:.1?} -> {}", report.verdict.label(), scenario.name, started.elapsed(), rehearsed.written.markdown.display());
             for check in &failed {

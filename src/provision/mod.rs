@@ -26,7 +26,7 @@ pub use container::{ContainerOptions, DEFAULT_IMAGE};
 pub use database::Database;
 pub use error::ProvisionError;
 pub use existing::ExistingOptions;
-pub use native::{start as start_native, NativeOptions};
+pub use native::{start as start_native, temp_root, NativeOptions};
 pub use pgpass::PgPassFile;
 pub use server::{BackendKind, Endpoint, Resource, Server};
 pub use template::Template;

@@ -6,6 +6,7 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::binaries::PgBinaries;
@@ -64,15 +65,60 @@ pub async fn start(options: &NativeOptions) -> Result<Server, ProvisionError> {
             return Err(err);
         }
     };
-    let stopped = Stopped { workdir: workdir.clone(), postgres: binaries.postgres(), port, account: run_as.map(|a| a.name) };
+    let stopped = Stopped { workdir: workdir.clone(), postgres: binaries.postgres(), port, account: run_as.as_ref().map(|a| a.name.clone()) };
     let password = native_auth::random_password();
     if let Err(err) = native_auth::set_password(&workdir.join("socket"), port, &password).await {
         stop(child, &stopped, false);
         return Err(err);
     }
     let endpoint = Endpoint::new("127.0.0.1", port, native_auth::SUPERUSER, Some(password), "postgres");
-    let resource = Resource::Native { workdir, pid: child.id() };
-    Server::new(BackendKind::Native, endpoint, resource, move |created| stop(child, &stopped, !created.kept.is_empty())).await
+    let resource = Resource::Native { workdir: workdir.clone(), pid: child.id() };
+    let postmaster = Arc::new(Postmaster { child: Mutex::new(Some(child)), binaries, run_as, workdir, port });
+    let for_teardown = Arc::clone(&postmaster);
+    let teardown = move |created: &super::server::CreatedDatabases| {
+        if let Some(child) = for_teardown.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            stop(child, &stopped, !created.kept.is_empty());
+        }
+    };
+    let mut server = Server::new(BackendKind::Native, endpoint, resource, teardown).await?;
+    server.set_hard_restart(Arc::new(move || postmaster.restart_hard()));
+    Ok(server)
+}
+
+/// The running postmaster and how to start it again on the same directory and port.
+struct Postmaster {
+    /// `None` once the teardown has stopped it.
+    child: Mutex<Option<Child>>,
+    binaries: PgBinaries,
+    run_as: Option<RunAs>,
+    workdir: PathBuf,
+    port: u16,
+}
+
+impl Postmaster {
+    /// An immediate shutdown (SIGQUIT: no checkpoint, crash recovery at the next start),
+    /// then a start on the same data directory and port, waiting until it is ready.
+    fn restart_hard(&self) -> Result<(), ProvisionError> {
+        let mut slot = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut child) = slot.take() else {
+            return Err(ProvisionError::Command { command: "restart the native cluster".into(), message: "it was already stopped".into() });
+        };
+        // SAFETY: the pid is our own child's, which we have not reaped yet.
+        unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !matches!(child.try_wait(), Ok(Some(_))) {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let data_dir = self.workdir.join("data");
+        let started = spawn_and_wait(&self.binaries, self.run_as.as_ref(), &self.workdir, &data_dir, self.port).map_err(|(err, _)| err)?;
+        *slot = Some(started);
+        Ok(())
+    }
 }
 
 fn prepare(

@@ -136,9 +136,14 @@ pub struct Server {
     version_num: u32,
     /// Databases this process created here, so teardown drops exactly those and no other.
     created: Arc<Mutex<CreatedDatabases>>,
+    /// Stops the server hard and starts it again on the same port, for backends that can.
+    hard_restart: Option<HardRestart>,
     /// Runs the backend's teardown on drop, or from the signal handler.
     _guard: Guard,
 }
+
+/// A backend's immediate stop and start again, blocking until the server is ready.
+pub(crate) type HardRestart = Arc<dyn Fn() -> Result<(), ProvisionError> + Send + Sync>;
 
 /// The databases a server handed out, and which of them a failed test asked to keep.
 #[derive(Default, Debug)]
@@ -164,7 +169,7 @@ impl Server {
             let created = for_teardown.lock().unwrap_or_else(|e| e.into_inner());
             teardown(&created);
         });
-        let mut server = Server { kind, endpoint, resource, version_num: 0, created, _guard: guard };
+        let mut server = Server { kind, endpoint, resource, version_num: 0, created, hard_restart: None, _guard: guard };
         let mut conn = server.admin_connection().await?;
         let version: String = sqlx::query_scalar("SHOW server_version_num")
             .fetch_one(&mut conn)
@@ -176,6 +181,33 @@ impl Server {
 
     pub fn kind(&self) -> BackendKind {
         self.kind
+    }
+
+    pub(crate) fn set_hard_restart(&mut self, restart: HardRestart) {
+        self.hard_restart = Some(restart);
+    }
+
+    /// Why this server cannot be stopped hard and started again, if it cannot: only a
+    /// server this process started itself can (the native cluster).
+    pub fn hard_restart_refused(&self) -> Option<String> {
+        match (&self.hard_restart, self.kind) {
+            (Some(_), _) => None,
+            (None, BackendKind::Existing) => Some("an existing server is someone else's to stop: pgrehearse never stops it".into()),
+            (None, kind) => Some(format!("the {kind} backend cannot be stopped hard and restarted by pgrehearse yet; use the native backend")),
+        }
+    }
+
+    /// Stops the server at once (immediate shutdown, as a crash would: every session ends,
+    /// nothing is checkpointed) and starts it again on the same data and port. Every
+    /// connection to it must be opened again afterwards.
+    pub async fn restart_hard(&self) -> Result<(), ProvisionError> {
+        let Some(restart) = self.hard_restart.clone() else {
+            let why = self.hard_restart_refused().unwrap_or_default();
+            return Err(ProvisionError::Command { command: "restart the server".into(), message: why });
+        };
+        tokio::task::spawn_blocking(move || restart())
+            .await
+            .map_err(|e| ProvisionError::Command { command: "restart the server".into(), message: e.to_string() })?
     }
 
     pub fn endpoint(&self) -> &Endpoint {

@@ -22,6 +22,8 @@ pub enum RehearsalError {
     Verify(#[from] VerifyError),
     #[error("export to SQLite: {0}")]
     Export(#[from] crate::export::ExportError),
+    #[error("inject the scenario's faults: {0}")]
+    Faults(#[from] crate::faults::FaultError),
     #[error("write the reports: {0}")]
     Report(#[from] ReportError),
     #[error("{0}")]

@@ -4,6 +4,7 @@
 mod error;
 mod expected;
 mod export_phase;
+mod faults_phase;
 mod intent;
 mod phases;
 mod pipeline;

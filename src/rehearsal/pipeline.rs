@@ -35,6 +35,7 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, options: &RehearsalO
     let mut rehearsal = Rehearsal::seed(server, scenario, &observer, progress.phase("up"), options.statement_timeout).await?;
     drop(observer);
     shown.finish();
+    let mut faults = Vec::new();
     let phases = async {
         let shown = enter(&mut rehearsal, progress, "up");
         rehearsal.up().await?;
@@ -55,10 +56,16 @@ pub async fn rehearse(server: &Server, scenario: &Scenario, options: &RehearsalO
         } else {
             shown.finish();
         }
+        if !rehearsal.scenario.faults.is_empty() {
+            let shown = enter(&mut rehearsal, progress, "faults");
+            faults = rehearsal.inject_faults().await?;
+            shown.finish();
+        }
         Ok::<(), RehearsalError>(())
     }
     .await;
-    let report = build_report(&mut rehearsal, phases.err()).await;
+    let mut report = build_report(&mut rehearsal, phases.err()).await;
+    report.set_faults(faults);
     let written = report::write_reports(&report, &options.out_dir.join(&scenario.name))?;
     // The report holds what a person needs; the next scenario needs the disk.
     let Rehearsal { before, work, before_more, work_more, before_db, work_db, template, .. } = rehearsal;

@@ -7,7 +7,8 @@ use super::chart::{bar_group_rows, bars, batch_line, BarGroup};
 use super::escape::{ms, xml};
 use super::headline::{headline, showing};
 use super::shorten::{before_after, example_line};
-use super::model::Report;
+use super::model::{Report, Verdict};
+use crate::faults::FaultOutcome;
 use crate::verify::{CheckResult, CheckStatus};
 
 /// The page style, shared with the other HTML pages pgrehearse writes (`bench.html`).
@@ -19,7 +20,7 @@ code{font-size:12px;word-break:break-all}mark{background:#ffe08a}svg .title{font
 
 pub fn render(report: &Report) -> String {
     let (passed, failed, skipped) = report.tally();
-    let verdict_class = if failed > 0 || report.error.is_some() { "fail" } else { "pass" };
+    let verdict_class = if report.verdict == Verdict::Pass { "pass" } else { "fail" };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -48,6 +49,7 @@ pub fn render(report: &Report) -> String {
     for c in &report.checks {
         render_check(&mut out, c);
     }
+    render_faults(&mut out, report);
     render_up_changes(&mut out, report);
     render_data(&mut out, report);
     render_backend_and_timings(&mut out, report);
@@ -61,6 +63,25 @@ fn status(s: CheckStatus) -> &'static str {
         CheckStatus::Fail => "<span class=\"fail\">FAIL</span>",
         CheckStatus::Skip => "<span class=\"skip\">skip</span>",
     }
+}
+
+/// Each fault of `[faults]` with its outcome and what happened.
+fn render_faults(out: &mut String, report: &Report) {
+    if report.faults.is_empty() {
+        return;
+    }
+    let failed = report.failed_faults();
+    let _ = writeln!(out, "<h2 id=\"faults\">Faults</h2>\n<p>{} faults injected, {} failed{}.</p>", report.faults.len(), failed.len(), if failed.is_empty() { String::new() } else { format!(": {}", xml(&failed.join(", "))) });
+    out.push_str("<table><tr><th>fault</th><th>outcome</th><th>detail</th></tr>\n");
+    for f in &report.faults {
+        let class = match f.outcome {
+            FaultOutcome::Pass => "pass",
+            FaultOutcome::Fail => "fail",
+            FaultOutcome::NotRun => "skip",
+        };
+        let _ = writeln!(out, "<tr><td>{}</td><td><span class=\"{class}\">{}</span></td><td>{}</td></tr>", xml(&f.fault), f.outcome.label(), xml(&f.detail));
+    }
+    out.push_str("</table>\n");
 }
 
 fn render_check(out: &mut String, c: &CheckResult) {
@@ -142,6 +163,9 @@ fn render_backend_and_timings(out: &mut String, report: &Report) {
     }
     for c in &report.checks {
         let _ = writeln!(out, "<tr><td>check {}</td><td class=\"num\">{}</td></tr>", c.check, ms(c.duration));
+    }
+    for f in &report.faults {
+        let _ = writeln!(out, "<tr><td>fault {}</td><td class=\"num\">{}</td></tr>", xml(&f.fault), ms(f.duration));
     }
     out.push_str("</table>\n");
     if !report.batches.is_empty() {

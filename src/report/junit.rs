@@ -8,14 +8,14 @@ use super::escape::xml;
 use super::model::Report;
 use super::headline::{headline, showing};
 use super::shorten::{before_after, example_line};
+use crate::faults::{FaultOutcome, FaultResult};
 use crate::verify::{CheckKind, CheckResult, CheckStatus};
 
 pub fn render(report: &Report) -> String {
-    let (_, failed, skipped) = report.tally();
-    let errors = usize::from(report.error.is_some());
+    let (tests, failed, errors, skipped) = counts(report);
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">", report.checks.len() + errors);
+    let _ = writeln!(out, "<testsuites name=\"pgrehearse\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
     render_suite(&mut out, report);
     out.push_str("</testsuites>\n");
     out
@@ -26,9 +26,8 @@ pub fn render(report: &Report) -> String {
 pub fn render_run(reports: &[Report], not_rehearsed: &[(String, String)]) -> String {
     let (mut tests, mut failures, mut errors, mut skips) = (not_rehearsed.len(), 0, 0, not_rehearsed.len());
     for report in reports {
-        let (_, failed, skipped) = report.tally();
-        let errored = usize::from(report.error.is_some());
-        tests += report.checks.len() + errored;
+        let (cases, failed, errored, skipped) = counts(report);
+        tests += cases;
         failures += failed;
         errors += errored;
         skips += skipped;
@@ -49,10 +48,18 @@ pub fn render_run(reports: &[Report], not_rehearsed: &[(String, String)]) -> Str
     out
 }
 
-fn render_suite(out: &mut String, report: &Report) {
+/// A report's testcases: (tests, failures, errors, skipped), each check and each fault
+/// one testcase, and the internal error one more.
+fn counts(report: &Report) -> (usize, usize, usize, usize) {
     let (_, failed, skipped) = report.tally();
     let errors = usize::from(report.error.is_some());
-    let tests = report.checks.len() + errors;
+    let faults_failed = report.faults.iter().filter(|f| f.outcome == FaultOutcome::Fail).count();
+    let faults_skipped = report.faults.iter().filter(|f| f.outcome == FaultOutcome::NotRun).count();
+    (report.checks.len() + report.faults.len() + errors, failed + faults_failed, errors, skipped + faults_skipped)
+}
+
+fn render_suite(out: &mut String, report: &Report) {
+    let (tests, failed, errors, skipped) = counts(report);
     let time = secs(report.checks.iter().map(|c| c.duration).sum());
     let name = xml(&report.scenario);
     let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">");
@@ -65,6 +72,9 @@ fn render_suite(out: &mut String, report: &Report) {
     }
     for check in &report.checks {
         render_case(out, &name, check, report);
+    }
+    for fault in &report.faults {
+        render_fault(out, &name, fault);
     }
     if let Some(error) = &report.error {
         let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{name}\" name=\"internal-error\" time=\"0\">");
@@ -105,6 +115,22 @@ fn render_case(out: &mut String, suite: &str, check: &CheckResult, report: &Repo
         }
     }
     let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&system_out));
+    out.push_str("    </testcase>\n");
+}
+
+/// A fault of `[faults]` as a testcase named `fault <name>`.
+fn render_fault(out: &mut String, suite: &str, fault: &FaultResult) {
+    let _ = writeln!(out, "    <testcase classname=\"pgrehearse.{suite}\" name=\"fault {}\" time=\"{}\">", xml(&fault.fault), secs(fault.duration));
+    match fault.outcome {
+        FaultOutcome::Pass => {}
+        FaultOutcome::NotRun => {
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml(&fault.detail));
+        }
+        FaultOutcome::Fail => {
+            let _ = writeln!(out, "      <failure message=\"{}\" type=\"fault\">{}</failure>", xml(&fault.fault), xml(&fault.detail));
+        }
+    }
+    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&fault.detail));
     out.push_str("    </testcase>\n");
 }
 

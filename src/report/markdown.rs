@@ -8,6 +8,7 @@ use super::escape::{markdown_cell as cell, ms};
 use super::headline::{headline, showing};
 use super::shorten::{before_after, example_line};
 use super::model::Report;
+use crate::faults::FaultOutcome;
 use crate::verify::{CheckResult, CheckStatus, Finding};
 
 pub fn render(report: &Report) -> String {
@@ -33,11 +34,29 @@ pub fn render(report: &Report) -> String {
     for check in &report.checks {
         render_check(&mut out, check);
     }
+    render_faults(&mut out, report);
     render_up_changes(&mut out, report);
     render_tables(&mut out, report);
     render_backend(&mut out, report);
     render_timings(&mut out, report);
     out
+}
+
+/// Each fault of `[faults]` with its outcome and what happened.
+fn render_faults(out: &mut String, report: &Report) {
+    if report.faults.is_empty() {
+        return;
+    }
+    let failed = report.failed_faults();
+    let _ = writeln!(out, "\n## Faults\n\n{} faults injected, {} failed{}.\n", report.faults.len(), failed.len(), if failed.is_empty() { String::new() } else { format!(": {}", failed.join(", ")) });
+    out.push_str("| fault | outcome | detail |\n|---|---|---|\n");
+    for f in &report.faults {
+        let outcome = match f.outcome {
+            FaultOutcome::Fail => "**FAIL**",
+            other => other.label(),
+        };
+        let _ = writeln!(out, "| {} | {outcome} | {} |", cell(&f.fault), cell(&f.detail));
+    }
 }
 
 fn status(s: CheckStatus) -> &'static str {
@@ -128,6 +147,9 @@ fn render_timings(out: &mut String, report: &Report) {
     }
     for c in &report.checks {
         let _ = writeln!(out, "| check {} | {} |", c.check, ms(c.duration));
+    }
+    for f in &report.faults {
+        let _ = writeln!(out, "| fault {} | {} |", cell(&f.fault), ms(f.duration));
     }
     if let Some(stats) = super::batch_stats::BatchStats::of(&report.batches) {
         let _ = writeln!(

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::vocabulary::Batch;
+use crate::faults::{FaultOutcome, FaultResult};
 use crate::verify::conservation::TableCounts;
 use crate::verify::schema_diff::SchemaChange;
 use crate::verify::{CheckResult, CheckStatus};
@@ -48,6 +49,10 @@ pub struct Report {
     pub batches: Vec<Batch>,
     /// Wall-clock time of each phase (provision, seed, migrate, ...), in order.
     pub timings: Vec<Timing>,
+    /// Each fault of the scenario's `[faults]`, in order, with its outcome; absent when the
+    /// scenario asks for none. A failed fault fails the rehearsal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultResult>,
     /// The internal error that stopped the rehearsal before every check ran (verdict
     /// `error`, exit 4); `checks` holds those that ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,8 +126,22 @@ impl Report {
             quarantine_by_reason: BTreeMap::new(),
             batches: Vec::new(),
             timings: Vec::new(),
+            faults: Vec::new(),
             error: None,
         }
+    }
+
+    /// Records the faults' outcomes; a failed one makes a passing verdict fail.
+    pub fn set_faults(&mut self, faults: Vec<FaultResult>) {
+        if self.verdict == Verdict::Pass && faults.iter().any(|f| f.outcome == FaultOutcome::Fail) {
+            self.verdict = Verdict::Fail;
+        }
+        self.faults = faults;
+    }
+
+    /// The faults that failed, by name.
+    pub fn failed_faults(&self) -> Vec<&str> {
+        self.faults.iter().filter(|f| f.outcome == FaultOutcome::Fail).map(|f| f.fault.as_str()).collect()
     }
 
     /// Records the internal error that stopped the rehearsal; the verdict becomes `error`.
@@ -142,6 +161,7 @@ impl Report {
         r.checks.iter_mut().for_each(|c| c.duration = Duration::ZERO);
         r.batches.iter_mut().for_each(|b| b.duration = Duration::ZERO);
         r.timings.iter_mut().for_each(|t| t.duration = Duration::ZERO);
+        r.faults.iter_mut().for_each(|f| f.duration = Duration::ZERO);
         r
     }
 

@@ -20,12 +20,13 @@ pub fn render(reports: &[Report], not_rehearsed: &[(String, String)]) -> String 
     );
     out.push_str("| scenario | verdict | failed checks |\n|---|---|---|\n");
     for report in reports {
-        let failing: Vec<String> = report
+        let mut failing: Vec<String> = report
             .checks
             .iter()
             .filter(|c| c.status == CheckStatus::Fail)
             .map(|c| format!("{}: {}", c.check, headline(c)))
             .collect();
+        failing.extend(report.failed_faults().into_iter().map(|f| format!("fault {f}")));
         let _ = writeln!(out, "| {} | {} | {} |", cell(&report.scenario), report.verdict.label(), cell(&failing.join("; ")));
     }
     for (scenario, why) in not_rehearsed {

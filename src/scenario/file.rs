@@ -37,6 +37,32 @@ pub struct ScenarioFile {
     pub columns: Vec<Spanned<ColumnEntry>>,
     /// `[export]`: extra exports of the rehearsed databases, verified like the rest.
     pub export: Option<ExportSection>,
+    /// `[faults]`: faults injected into the built-in engine, each on its own clone of the
+    /// seeded database, each ending with the invariants checked.
+    #[schemars(with = "Option<FaultsSection>")]
+    pub faults: Option<Spanned<FaultsSection>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSection {
+    /// Points at which the engine is killed (SIGKILL) and then resumed: `classification`,
+    /// `backup`, `copy`, `index-build`, `swap`, `validate`, `rollback`, `cleanup`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub kill_engine: Vec<Spanned<String>>,
+    /// Stop the server hard (immediate shutdown) mid-batch, start it again, resume.
+    #[serde(default)]
+    pub server_restart: bool,
+    /// Another session holds a lock the swap needs: the engine must fail cleanly.
+    #[serde(default)]
+    pub lock_during_swap: bool,
+    /// The backup's tables go to a tablespace on a tmpfs too small for them.
+    #[serde(default)]
+    pub disk_full_during_backup: bool,
+    /// An application workload writes through the old schema while the engine migrates.
+    #[serde(default)]
+    pub concurrent_workload: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -13,6 +13,7 @@ use super::names::{ColumnName, TableMention};
 use super::scenario::{Amount, AnomalyRequest, ColumnSource, ColumnValues, RelationDecl, Scenario, SchemaSource, DEFAULT_EDGE_RATE};
 use super::builtin_schema::BuiltinSchema;
 use super::expect::validate_expect;
+use super::faults_load::validate_faults;
 use crate::vocabulary::AnomalyKind;
 
 /// What validation needs at hand: the file and its text, to turn spans into lines.
@@ -94,6 +95,7 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
     let anomalies = raw.anomalies.iter().map(|entry| validate_anomaly(source, entry)).collect::<Result<Vec<_>, _>>()?;
     let migration = raw.migration.as_ref().map(|section| validate_migration(source, section)).transpose()?;
     let (expect, intent) = validate_expect(source, raw.expect.as_ref(), migration.as_ref())?;
+    let faults = validate_faults(source, raw.faults.as_ref(), migration.as_ref())?;
     Ok(Scenario {
         path: source.path.to_path_buf(),
         name: raw.name.get_ref().clone(),
@@ -108,6 +110,7 @@ fn validate(source: &Source<'_>, raw: ScenarioFile) -> Result<Scenario, Scenario
         edge_rate: validate_edge_rate(source, raw.values.as_ref())?,
         columns: raw.columns.iter().map(|entry| validate_column(source, entry)).collect::<Result<_, _>>()?,
         export_sqlite: raw.export.as_ref().is_some_and(|export| export.sqlite),
+        faults,
     })
 }
 

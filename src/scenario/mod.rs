@@ -5,6 +5,7 @@ mod builtin_schema;
 mod driver;
 mod error;
 mod expect;
+mod faults_load;
 pub(crate) mod file;
 mod load;
 mod location;

@@ -30,6 +30,8 @@ pub struct Scenario {
     /// `[export] sqlite = true`: the `sqlite-export` check runs on the seeded and the
     /// migrated database.
     pub export_sqlite: bool,
+    /// `[faults]`, in the order the report lists them; empty when there is none.
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 /// Share of rows whose cells take values from the edges of their type's domain when the

@@ -38,7 +38,8 @@ async fn varieties_and_column_sources_shape_the_seeded_data() {
     assert_eq!(varieties(AnomalyKind::InvalidUuid), BTreeSet::from(["too_short".to_string()]));
     // The recorded varieties are what the rows hold.
     let (braces,): (i64,) = sqlx::query_as("SELECT count(*) FROM users WHERE id LIKE '{%}'").fetch_one(&mut conn).await.unwrap();
-    assert_eq!(braces as usize, summary.truth.anomalies.iter().filter(|r| r.variety.as_deref() == Some("braces")).count());
+    let recorded_braces = summary.truth.anomalies.iter().filter(|r| r.table_name == "users" && r.variety.as_deref() == Some("braces")).count();
+    assert_eq!(braces as usize, recorded_braces);
 
     let names: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT display_name FROM users WHERE display_name IS NOT NULL ORDER BY 1").fetch_all(&mut conn).await.unwrap();
     let names: Vec<String> = names.into_iter().map(|(n,)| n).collect();

@@ -142,6 +142,8 @@ fn faults_that_cannot_apply_are_refused_at_load_naming_the_line() {
     assert!(nothing.contains("asks for no fault"), "{nothing}");
     let unknown = load(&format!("{HEAD}{builtin}[faults]\nkill_the_server = true\n")).unwrap_err();
     assert!(unknown.contains("s.toml:9:") && unknown.contains("kill_the_server"), "{unknown}");
+    let rebuild = load(&format!("{HEAD}{builtin}convert = \"rebuild\"\n[faults]\nkill_engine = [\"copy\"]\n")).unwrap_err();
+    assert!((rebuild.contains("s.toml:9:") || rebuild.contains("s.toml:10:")) && rebuild.contains("in-place"), "{rebuild}");
     let fine = load(&format!("{HEAD}{builtin}[faults]\nkill_engine = [\"copy\", \"swap\"]\nconcurrent_workload = true\n")).unwrap();
     assert_eq!(fine.faults.iter().map(|f| f.name()).collect::<Vec<_>>(), ["kill-engine-in-copy", "kill-engine-in-swap", "concurrent-workload"]);
 }

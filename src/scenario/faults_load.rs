@@ -9,12 +9,18 @@ use super::error::ScenarioError;
 use super::file::FaultsSection;
 use super::load::Source;
 use super::migration::Migration;
+use crate::engine::ConvertMethod;
 use crate::faults::{Fault, FaultPoint};
 
 pub(super) fn validate_faults(source: &Source<'_>, section: Option<&Spanned<FaultsSection>>, migration: Option<&Migration>) -> Result<Vec<Fault>, ScenarioError> {
     let Some(section) = section else { return Ok(Vec::new()) };
     let at = source.at(section);
     match migration {
+        Some(Migration::Builtin(builtin)) if builtin.convert == ConvertMethod::Rebuild => {
+            // The kill points land on the in-place convert's log writes (`FaultPoint::landing`);
+            // the rebuild's own crash points are tested by tests/engine_rebuild_crash.rs.
+            return Err(source.invalid(at, "[faults] are injected into the in-place convert; this scenario sets `convert = \"rebuild\"`: remove [faults], or rehearse the faults with `convert = \"in-place\"`"))
+        }
         Some(Migration::Builtin(_)) => {}
         Some(Migration::Sql(_)) => {
             return Err(source.invalid(at, "[faults] are injected into the built-in engine (`engine = \"uuid\"`), whose steps can be killed and resumed; this scenario runs its own SQL: remove [faults], or rehearse the built-in engine"))

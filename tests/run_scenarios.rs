@@ -106,14 +106,15 @@ fn a_scenario_without_a_migration_is_refused_before_anything_runs() {
 #[test]
 fn an_internal_error_exits_4_and_still_writes_the_report_with_the_checks_that_ran() {
     let dir = tempfile::tempdir().unwrap();
-    // Up terminates every other session on the server, the verifier's connection to the
-    // untouched before database among them: the checks that read only the work database
-    // run, the first that reads the before database cannot. That is pgrehearse unable to
-    // do its job (an internal error), not a finding.
+    // Up retypes a column, then terminates every session on the other databases, the
+    // verifier's connections to the untouched before database among them: the checks that
+    // need only what the states hold run, and the content check, which must read the
+    // retyped table's before side again through the cast, cannot. That is pgrehearse
+    // unable to do its job (an internal error), not a finding.
     let up = dir.path().join("up.sql");
-    std::fs::write(&up, "ALTER TABLE reminders ADD COLUMN note text;\nSELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname <> current_database() AND backend_type = 'client backend';\n").unwrap();
+    std::fs::write(&up, "ALTER TABLE reminders ALTER COLUMN message TYPE varchar;\nSELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname <> current_database() AND backend_type = 'client backend';\n").unwrap();
     let down = dir.path().join("down.sql");
-    std::fs::write(&down, "ALTER TABLE reminders DROP COLUMN note;\n").unwrap();
+    std::fs::write(&down, "ALTER TABLE reminders ALTER COLUMN message TYPE text;\n").unwrap();
     let path = small_scenario(dir.path(), "closes-its-database", &up, &down, "");
     let out = dir.path().join("out");
     let output = run(&[path.to_str().unwrap()], &out);

@@ -27,8 +27,11 @@ pub trait SeedObserver: Send + Sync {
     fn planned(&self, _total_rows: u64) {}
     /// A step other than loading rows has started (keys, ground truth).
     fn phase(&self, _phase: &str) {}
+    /// `table` starts loading, `rows` rows. Tables may load side by side (parallel streams).
     fn table_started(&self, _table: &str, _rows: u64) {}
-    fn rows_loaded(&self, _rows: u64) {}
+    fn rows_loaded(&self, _table: &str, _rows: u64) {}
+    /// Every row of `table` is in and committed.
+    fn table_loaded(&self, _table: &str) {}
     /// The dataset is loaded, its keys built and its ground truth recorded.
     fn done(&self) {}
 }
@@ -95,6 +98,7 @@ pub(super) async fn copy_rows(conn: &mut PgConnection, model: &SchemaModel, plan
     }
     let loaded = stream_rows(&mut tx, &statement, &name, plan, table, observer).await?;
     tx.commit().await.map_err(SeedError::database(format!("commit the rows of {name}")))?;
+    observer.table_loaded(&name);
     Ok(loaded)
 }
 
@@ -122,7 +126,7 @@ async fn stream_rows(conn: &mut PgConnection, statement: &str, name: &str, plan:
             return Err(SeedError::Database { action: format!("send rows into {name}"), source });
         }
         loaded += rows;
-        observer.rows_loaded(rows);
+        observer.rows_loaded(name, rows);
     }
     generator.await.map_err(|err| SeedError::Generator(err.to_string()))?;
     copy.finish().await.map_err(SeedError::database(format!("finish COPY into {name}")))?;

@@ -35,11 +35,6 @@ pub struct Timings {
 /// Loads every table of `plan` and builds `keys` back, on all of `connections`.
 pub async fn load_and_build(connections: &mut [&mut PgConnection], model: &SchemaModel, plan: &Arc<SeedPlan>, keys: &DeferredKeys, observer: &dyn SeedObserver) -> Result<Timings, SeedError> {
     let started = Instant::now();
-    let streams = connections.len();
-    let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
-    if streams > 1 {
-        observer.table_started(&format!("{} tables on {streams} COPY streams", plan.tables.len()), total);
-    }
     let bytes: Vec<u64> = (0..plan.tables.len()).map(|t| estimated_bytes(plan, t)).collect();
     let name = |t: usize| quote_qualified(&model.tables[t].schema, &model.tables[t].name);
     let loaded = |t: usize| format!("loaded {}", name(t));
@@ -58,15 +53,13 @@ pub async fn load_and_build(connections: &mut [&mut PgConnection], model: &Schem
     }
     let loads_left = AtomicUsize::new(plan.tables.len());
     let loads_done = Mutex::new(None::<Instant>);
-    let tracker = LoadTracker { observer, streams, loads_left: &loads_left, loads_done: &loads_done };
+    let tracker = LoadTracker { observer, loads_left: &loads_left, loads_done: &loads_done };
     let tracker = &tracker;
     run_jobs(connections, jobs, |conn, work| {
         async move {
             match work {
                 Work::Load(table) => {
-                    if tracker.streams == 1 {
-                        tracker.observer.table_started(&model.tables[table].display_name(), plan.tables[table].rows);
-                    }
+                    tracker.observer.table_started(&model.tables[table].display_name(), plan.tables[table].rows);
                     let result = copy_rows(&mut *conn, model, plan, table, tracker.observer).await.map(drop);
                     tracker.table_loaded();
                     (conn, result)
@@ -85,7 +78,6 @@ pub async fn load_and_build(connections: &mut [&mut PgConnection], model: &Schem
 /// Tells the observer when the last table is in, so its step changes from rows to keys.
 struct LoadTracker<'a> {
     observer: &'a dyn SeedObserver,
-    streams: usize,
     loads_left: &'a AtomicUsize,
     loads_done: &'a Mutex<Option<Instant>>,
 }

@@ -13,20 +13,11 @@ use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
 
 fn migrate(db: &Database, step: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pgrehearse"));
-    command
-        .args(["migrate", step, "--database-url", &db.url(), "--format", "json", "--batch-size", "20"])
-        .args(["--relation", "reminders.user_id=users.id"])
-        .args(engine_support::convert_args())
-        .args(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
+    engine_support::migrate_command(db, step, engine_support::convert_method())
 }
 
 fn run_to_end(db: &Database, step: &str) {
-    let output = migrate(db, step).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "migrate {step}: {}", String::from_utf8_lossy(&output.stderr));
+    engine_support::migrate_to_end(db, step, engine_support::convert_method())
 }
 
 async fn batches_logged(db: &Database) -> i64 {

@@ -11,27 +11,20 @@
 
 mod engine_support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use engine_support::{fixture, snapshot};
+use pgrehearse::engine::ConvertMethod;
 use pgrehearse::provision::{self, Database, ProvisionOptions, Template};
 use sqlx::{Connection, Executor, PgConnection};
 
 fn migrate(db: &Database, step: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pgrehearse"));
-    command
-        .args(["migrate", step, "--database-url", &db.url(), "--format", "json", "--batch-size", "20", "--convert", "rebuild"])
-        .args(["--relation", "reminders.user_id=users.id"])
-        .args(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
+    engine_support::migrate_command(db, step, ConvertMethod::Rebuild)
 }
 
 fn run_to_end(db: &Database, step: &str) {
-    let output = migrate(db, step).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "migrate {step}: {}", String::from_utf8_lossy(&output.stderr));
+    engine_support::migrate_to_end(db, step, ConvertMethod::Rebuild)
 }
 
 /// The application's writes, made while the rebuild copies: new users with entries, an

@@ -103,17 +103,7 @@ impl Postmaster {
         let Some(mut child) = slot.take() else {
             return Err(ProvisionError::Command { command: "restart the native cluster".into(), message: "it was already stopped".into() });
         };
-        // SAFETY: the pid is our own child's, which we have not reaped yet.
-        unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !matches!(child.try_wait(), Ok(Some(_))) {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        signal_and_wait(&mut child, libc::SIGQUIT, Duration::from_secs(30));
         let data_dir = self.workdir.join("data");
         let started = spawn_and_wait(&self.binaries, self.run_as.as_ref(), &self.workdir, &data_dir, self.port).map_err(|(err, _)| err)?;
         *slot = Some(started);
@@ -249,15 +239,12 @@ struct Stopped {
     account: Option<String>,
 }
 
-/// Stops the cluster and removes its directory, unless a failed test kept a database in
-/// it: then the cluster is shut down cleanly and left for a person to start and inspect.
-fn stop(mut child: Child, stopped: &Stopped, keep: bool) {
-    // SIGQUIT is an immediate shutdown: nothing to flush for throwaway data. SIGINT is a
-    // fast shutdown that leaves a consistent directory behind.
-    let signal = if keep { libc::SIGINT } else { libc::SIGQUIT };
+/// Sends `signal` to the postmaster and waits until it has exited, killing it after
+/// `timeout`.
+fn signal_and_wait(child: &mut Child, signal: i32, timeout: Duration) {
     // SAFETY: the pid is our own child's, which we have not reaped yet.
     unsafe { libc::kill(child.id() as i32, signal) };
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + timeout;
     while !matches!(child.try_wait(), Ok(Some(_))) {
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -266,6 +253,15 @@ fn stop(mut child: Child, stopped: &Stopped, keep: bool) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Stops the cluster and removes its directory, unless a failed test kept a database in
+/// it: then the cluster is shut down cleanly and left for a person to start and inspect.
+fn stop(mut child: Child, stopped: &Stopped, keep: bool) {
+    // SIGQUIT is an immediate shutdown: nothing to flush for throwaway data. SIGINT is a
+    // fast shutdown that leaves a consistent directory behind.
+    let signal = if keep { libc::SIGINT } else { libc::SIGQUIT };
+    signal_and_wait(&mut child, signal, Duration::from_secs(15));
     let workdir = &stopped.workdir;
     if keep {
         let hint = restart_hint(stopped);

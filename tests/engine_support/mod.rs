@@ -9,6 +9,7 @@ pub mod snapshot;
 use pgrehearse::engine::{ConvertMethod, Engine, EngineOptions, Progress, Step, StepReport};
 use pgrehearse::vocabulary::{BatchSize, Policies};
 use pgrehearse::provision::Database;
+use std::process::{Command, Stdio};
 
 /// Runs one step in-process against `db`.
 pub async fn step(db: &Database, options: &EngineOptions, step: Step) -> StepReport {
@@ -38,4 +39,25 @@ pub fn convert_method() -> ConvertMethod {
 /// `--convert <method>` for tests that run the `pgrehearse migrate` binary.
 pub fn convert_args() -> [&'static str; 2] {
     ["--convert", convert_method().name()]
+}
+
+/// `pgrehearse migrate STEP` against `db` as the crash tests run it: batches of 20, the
+/// fixture's unenforced relation declared, every policy `quarantine`, JSON on stdout
+/// (discarded), stderr kept for the assertion messages.
+pub fn migrate_command(db: &Database, step: &str, convert: ConvertMethod) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pgrehearse"));
+    command
+        .args(["migrate", step, "--database-url", &db.url(), "--format", "json", "--batch-size", "20"])
+        .args(["--relation", "reminders.user_id=users.id"])
+        .args(["--convert", convert.name()])
+        .args(["--on-invalid", "quarantine", "--on-orphan", "quarantine", "--on-collision", "quarantine"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs [`migrate_command`] to its end and asserts it exits 0.
+pub fn migrate_to_end(db: &Database, step: &str, convert: ConvertMethod) {
+    let output = migrate_command(db, step, convert).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "migrate {step}: {}", String::from_utf8_lossy(&output.stderr));
 }

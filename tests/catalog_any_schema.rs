@@ -111,7 +111,7 @@ fn ddl(tables: &[TableSpec]) -> String {
         sql.push_str(&format!("CREATE TABLE {q} ({}){partition};\n", columns.join(", ")));
         if spec.partitioned {
             for (k, (from, to)) in [("MINVALUE", "0"), ("0", "MAXVALUE")].iter().enumerate() {
-                let part = quote_qualified(&schema, &format!("{}_p{k}", name.chars().take(50).collect::<String>()));
+                let part = quote_qualified(&schema, &format!("p{position}_{k}_{}", name.chars().take(40).collect::<String>()));
                 sql.push_str(&format!("CREATE TABLE {part} PARTITION OF {q} FOR VALUES FROM ({from}) TO ({to});\n"));
             }
         }

@@ -126,7 +126,7 @@ fn rebuild_convert(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> Scr
     statements.push(Statement::described("the last catch-up of every table; the change-log triggers dropped".into(), "ACCESS EXCLUSIVE").in_transaction("swap"));
     statements.extend(plan.rebuild.views.iter().rev().map(|v| Statement::new(ddl::drop_view(v)).in_transaction("swap")));
     statements.extend(rebuild::moved_foreign_keys(plan).map(|f| Statement::new(ddl::drop_constraint(f)).in_transaction("swap")));
-    statements.push(Statement::described("ALTER INDEX … RENAME and ALTER TABLE … RENAME: the originals to pgr_old_N / pgr_oix_N_K, the new tables and indexes to the original names; ALTER SEQUENCE … OWNED BY the new tables".into(), "ACCESS EXCLUSIVE").in_transaction("swap"));
+    statements.push(Statement::described("ALTER INDEX … RENAME and ALTER TABLE … RENAME: the originals to pgr_old_N / pgr_oix_N_K, the new tables and indexes to the original names; ALTER SEQUENCE … OWNED BY the new tables; ALTER TABLE … SET SCHEMA pgrehearse_engine for the originals".into(), "ACCESS EXCLUSIVE").in_transaction("swap"));
     statements.extend(rebuild::moved_foreign_keys(plan).map(|f| Statement::new(ddl::add_foreign_key_not_valid(f)).in_transaction("swap")));
     statements.extend(plan.rebuild.views.iter().map(|v| Statement::new(ddl::create_view(v)).in_transaction("swap")));
     statements.push(Statement::described("the reverse change-log trigger on every new table (what a rollback copies back)".into(), "SHARE ROW EXCLUSIVE").in_transaction("swap"));

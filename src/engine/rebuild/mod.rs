@@ -1,8 +1,8 @@
 //! The rebuild route of `convert` (pg_repack, pg-osc): each planned table is copied into a
 //! new table in key-range chunks with its columns converted on the way, its indexes are
 //! built afterwards, the application's writes are caught up from a trigger log, and the
-//! tables are swapped by rename in one short transaction. The old tables stay, renamed,
-//! until `cleanup`; a reverse log records the writes made after the swap, so a rollback
+//! tables are swapped by rename in one short transaction. The old tables stay, renamed and
+//! moved to the engine's schema, until `cleanup`; a reverse log records the writes made after the swap, so a rollback
 //! is a swap back that loses nothing.
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
@@ -59,7 +59,8 @@ pub mod names {
         format!("pgr_new_{number}")
     }
 
-    /// The original table after the swap, until `cleanup` or a rollback.
+    /// The original table after the swap (in the engine's schema), until `cleanup` or a
+    /// rollback.
     pub fn old_table(number: usize) -> String {
         format!("pgr_old_{number}")
     }
@@ -95,7 +96,7 @@ pub mod names {
 /// Whether the swap has happened: the root table's original is there under its old name.
 pub async fn is_swapped(conn: &mut PgConnection, plan: &Plan) -> Result<bool, EngineError> {
     let Some(root) = plan.table(&plan.root.schema, &plan.root.table) else { return Ok(false) };
-    let old = crate::quote::quote_qualified(&root.schema, &names::old_table(plan.table_number(&root.schema, &root.name)));
+    let old = prepare::old_table(plan, root);
     let sql = "SELECT to_regclass($1) IS NOT NULL";
     sqlx::query_scalar(sql).bind(old).fetch_one(conn).await.map_err(EngineError::query(sql))
 }

@@ -8,6 +8,7 @@ use sqlx::{Acquire, Connection, Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_qualified};
 
+use super::super::bookkeeping::ENGINE_SCHEMA;
 use super::super::error::EngineError;
 use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
@@ -26,8 +27,11 @@ pub fn new_table(plan: &Plan, table: &TablePlan) -> String {
     quote_qualified(&table.schema, &names::new_table(plan.table_number(&table.schema, &table.name)))
 }
 
+/// The original table after the swap: renamed and moved to the engine's schema, so the
+/// user's schema holds only what it held before (with its indexes and retired identity
+/// sequences, which move with it).
 pub fn old_table(plan: &Plan, table: &TablePlan) -> String {
-    quote_qualified(&table.schema, &names::old_table(plan.table_number(&table.schema, &table.name)))
+    quote_qualified(ENGINE_SCHEMA, &names::old_table(plan.table_number(&table.schema, &table.name)))
 }
 
 /// The statements that create the empty new table with converted columns.

@@ -7,7 +7,7 @@
 
 use sqlx::PgConnection;
 
-use crate::quote::quote_ident;
+use crate::quote::{quote_ident, quote_qualified};
 
 use super::super::ddl;
 use super::super::error::EngineError;
@@ -76,7 +76,10 @@ async fn swap_back_sql(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Strin
     s.extend(moved_foreign_keys(plan).map(ddl::drop_constraint));
     for table in &plan.tables {
         let n = plan.table_number(&table.schema, &table.name);
-        let old = old_table(plan, table);
+        // Back into the user's schema first, with its indexes and retired identity
+        // sequences (before the serial sequences become its own again, so they stay put).
+        s.push(format!("ALTER TABLE {} SET SCHEMA {}", old_table(plan, table), quote_ident(&table.schema)));
+        let old = quote_qualified(&table.schema, &names::old_table(n));
         for (sequence, column) in recorded_sequences(conn, table).await? {
             s.push(format!("ALTER SEQUENCE {sequence} OWNED BY {old}.{}", quote_ident(&column)));
         }

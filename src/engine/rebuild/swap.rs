@@ -10,6 +10,7 @@ use sqlx::{Executor, PgConnection};
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::super::batch_sizer::BatchSizer;
+use super::super::bookkeeping::ENGINE_SCHEMA;
 use super::super::ddl;
 use super::super::error::EngineError;
 use super::super::facts::ConstraintFacts;
@@ -118,6 +119,8 @@ pub async fn swap_sql(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<String
         for (k, schema, original, new) in recorded_identities(conn, table).await? {
             s.extend(hand_over_sequence(&schema, &original, &new, &names::old_sequence(n, k)));
         }
+        // Out of the user's schema, with its renamed indexes and retired identity sequences.
+        s.push(format!("ALTER TABLE {} SET SCHEMA {}", quote_qualified(&table.schema, &names::old_table(n)), quote_ident(ENGINE_SCHEMA)));
     }
     s.extend(moved_foreign_keys(plan).map(ddl::add_foreign_key_not_valid));
     s.extend(plan.rebuild.views.iter().map(ddl::create_view));

@@ -59,6 +59,7 @@ fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_fi
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("one-shot ALTER") && stdout.contains("adaptive, target 20 ms"), "the terminal table: {stdout}");
+    assert!(stdout.contains("with the in-place convert"), "the scenario's convert, in-place by default: {stdout}");
 
     let text = std::fs::read_to_string(out.path().join("bench.json")).expect("bench.json written");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -114,6 +115,33 @@ fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_fi
     let html = std::fs::read_to_string(out.path().join("bench.html")).expect("bench.html written");
     assert!(html.contains("<svg") && html.contains("<table") && html.contains("sizes chosen"));
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("<link"), "self-contained");
+}
+
+#[test]
+fn convert_rebuild_measures_the_rebuild_route_with_the_workload_running() {
+    let out = tempfile::tempdir().unwrap();
+    let path = scenario("journal-small.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
+        .arg("bench")
+        .arg(&path)
+        .args(["--convert", "rebuild", "--batch-sizes", "2000", "--workload-rate", "40", "--quiet", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("with the rebuild convert"), "the terminal table names the method: {stdout}");
+    let text = std::fs::read_to_string(out.path().join("bench.json")).expect("bench.json written");
+    let bench: BenchResult = serde_json::from_str(&text).expect("the same format, no unknown key");
+    assert_eq!(bench.rows, converted_rows(&Scenario::load(&path).unwrap()));
+    let [r] = bench.results.as_slice() else { panic!("one size: {text}") };
+    assert_eq!(r.batch_size, 2000);
+    assert!(close(r.ratio_to_baseline, bench.baseline.seconds / r.seconds), "{text}");
+    assert!(r.p50_batch_ms > 0.0 && r.max_lock_ms > 0.0 && r.wal_bytes > 0, "copy chunks timed, the swap's lock measured, WAL counted: {text}");
+    assert!(r.workload_p50_ms > 0.0, "the workload ran: {text}");
+    assert_eq!(r.workload_errors, 0, "every application transaction succeeds across the swap: {text}");
+    let html = std::fs::read_to_string(out.path().join("bench.html")).expect("bench.html written");
+    assert!(html.contains("with the rebuild convert"), "the page names the method");
 }
 
 #[test]

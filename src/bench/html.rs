@@ -13,9 +13,10 @@ pub fn render(m: &Measurements, result: &BenchResult) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pgrehearse bench: {s}</title><style>{STYLE}</style></head><body>\n\
-         <h1>pgrehearse bench: {s}</h1>\n<p>{rows} rows converted per run, each on a fresh clone of the same seeded data, with the application workload running for the whole run.</p>\n",
+         <h1>pgrehearse bench: {s}</h1>\n<p>{rows} rows converted per run with the {convert} convert, each on a fresh clone of the same seeded data, with the application workload running for the whole run.</p>\n",
         s = xml(&m.scenario),
-        rows = m.rows
+        rows = m.rows,
+        convert = m.convert.name()
     );
     out.push_str("<table><tr>");
     for h in HEADER {

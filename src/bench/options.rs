@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::error::BenchError;
+use crate::engine::ConvertMethod;
 use crate::scenario::{BuiltinMigration, Migration, Scenario};
 
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct BenchOptions {
     pub target_batch_ms: Option<u64>,
     /// What p99 batch duration, longest lock and workload p99 must stay within (ms).
     pub budget_ms: u64,
+    /// The convert method of every run, over the scenario's `[migration] convert`.
+    pub convert: Option<ConvertMethod>,
     /// Where bench.json, bench.svg and bench.html go.
     pub out: PathBuf,
     /// Progress on stderr.
@@ -73,7 +76,7 @@ mod tests {
     use super::*;
 
     fn options(sizes: &[u64]) -> BenchOptions {
-        BenchOptions { batch_sizes: sizes.to_vec(), workload_rate: 50, target_batch_ms: None, budget_ms: 200, out: "target/x".into(), progress: false }
+        BenchOptions { batch_sizes: sizes.to_vec(), workload_rate: 50, target_batch_ms: None, budget_ms: 200, convert: None, out: "target/x".into(), progress: false }
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct AdaptiveResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurements {
     pub scenario: String,
+    /// How every engine run's `convert` rewrote the tables.
+    pub convert: crate::engine::ConvertMethod,
     pub rows: u64,
     pub budget_ms: u64,
     pub baseline: RunFigures,

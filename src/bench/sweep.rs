@@ -28,7 +28,11 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
     let seeded = server.create_database().await?;
     let summary = dataset::seed(&mut seeded.connect().await?, scenario, &Silent).await?;
     let relations = scenario.declared_relations(&summary.model).map_err(|err| BenchError::BadInput(format!("bench: {err}")))?;
-    let engine = builtin.engine_options(relations);
+    let mut engine = builtin.engine_options(relations);
+    if let Some(convert) = options.convert {
+        engine.convert = convert;
+    }
+    say(format!("every run converts with the {} method", engine.convert.name()));
     let plan = plan(&seeded, &engine).await?;
     let rows: u64 = plan.tables.iter().map(|t| summary.truth.row_counts.get(&display_name(&t.schema, &t.name)).copied().unwrap_or(0)).sum();
     let seed_plan = Arc::new(SeedPlan::build(scenario, &summary.model)?);
@@ -65,7 +69,7 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
         }
     };
     template.drop().await?;
-    Ok(Measurements { scenario: scenario.name.clone(), rows, budget_ms: options.budget_ms, baseline, fixed, adaptive })
+    Ok(Measurements { scenario: scenario.name.clone(), convert: engine.convert, rows, budget_ms: options.budget_ms, baseline, fixed, adaptive })
 }
 
 /// The engine's plan for the seeded database (read-only).

@@ -69,7 +69,12 @@ pub fn terminal(m: &Measurements, result: &BenchResult) -> String {
         let padded: Vec<String> = cells.iter().enumerate().map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) }).collect();
         padded.join("  ").trim_end().to_string()
     };
-    let mut out = format!("{}: {} rows converted per run, workload through the old schema during every run\n\n", m.scenario, m.rows);
+    let mut out = format!(
+        "{}: {} rows converted per run with the {} convert, workload through the old schema during every run\n\n",
+        m.scenario,
+        m.rows,
+        m.convert.name()
+    );
     out.push_str(&line(HEADER.to_vec()));
     out.push('\n');
     for row in &rows {

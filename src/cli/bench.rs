@@ -13,6 +13,7 @@ pub async fn run(args: BenchArgs, progress: bool) -> Result<ExitCode, CliError> 
         workload_rate: args.workload_rate,
         target_batch_ms: args.target_batch_ms,
         budget_ms: args.budget_ms,
+        convert: args.convert,
         out: args.out.clone(),
         progress,
     };

@@ -68,7 +68,7 @@ impl MigrationDriver {
     pub fn describe(&self) -> String {
         match self {
             MigrationDriver::Engine { options, .. } => {
-                format!("built-in uuid engine (root {}, batch size {})", options.root, options.batch_size)
+                format!("built-in uuid engine (root {}, {} convert, batch size {})", options.root, options.convert.name(), options.batch_size)
             }
             MigrationDriver::Sql { set, base, .. } => {
                 let up = shown(base, &set.rehearsed.up.path);

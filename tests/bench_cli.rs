@@ -45,19 +45,20 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Runs `pgrehearse bench SCENARIO ARGS --quiet --out OUT`, asserts it exits 0, and
+/// returns what it printed on stdout (the terminal table).
+fn bench_passes(scenario: &Path, args: &[&str], out: &Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("bench").arg(scenario).args(args).arg("--quiet").arg("--out").arg(out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
 #[test]
 fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_figures() {
     let out = tempfile::tempdir().unwrap();
     let path = scenario("journal-small.toml");
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
-        .arg("bench")
-        .arg(&path)
-        .args(["--batch-sizes", "500,4000", "--target-batch-ms", "20", "--workload-rate", "40", "--quiet", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = bench_passes(&path, &["--batch-sizes", "500,4000", "--target-batch-ms", "20", "--workload-rate", "40"], out.path());
     assert!(stdout.contains("one-shot ALTER") && stdout.contains("adaptive, target 20 ms"), "the terminal table: {stdout}");
     assert!(stdout.contains("with the in-place convert"), "the scenario's convert, in-place by default: {stdout}");
 
@@ -121,15 +122,7 @@ fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_fi
 fn convert_rebuild_measures_the_rebuild_route_with_the_workload_running() {
     let out = tempfile::tempdir().unwrap();
     let path = scenario("journal-small.toml");
-    let output = Command::new(env!("CARGO_BIN_EXE_pgrehearse"))
-        .arg("bench")
-        .arg(&path)
-        .args(["--convert", "rebuild", "--batch-sizes", "2000", "--workload-rate", "40", "--quiet", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = bench_passes(&path, &["--convert", "rebuild", "--batch-sizes", "2000", "--workload-rate", "40"], out.path());
     assert!(stdout.contains("with the rebuild convert"), "the terminal table names the method: {stdout}");
     let text = std::fs::read_to_string(out.path().join("bench.json")).expect("bench.json written");
     let bench: BenchResult = serde_json::from_str(&text).expect("the same format, no unknown key");

@@ -55,3 +55,28 @@ async fn validity_pattern_agrees_with_uuid_in_on_generated_strings() {
     let disagreements: Vec<&(String, bool, bool)> = rows.iter().filter(|r| r.1 != r.2).collect();
     assert!(disagreements.is_empty(), "pattern and ::uuid disagree on {} strings, e.g. {:?}", disagreements.len(), &disagreements[..disagreements.len().min(5)]);
 }
+
+/// The uuid match key (the narrowing before a comparison under the conversion) must be a
+/// necessary condition: every string `::uuid` accepts has the key of its canonical form,
+/// so two strings of one uuid always share it and no cascade or orphan match is missed.
+#[tokio::test]
+async fn every_uuid_string_has_the_match_key_of_its_canonical_form() {
+    use pgrehearse::engine::conversion::Conversion;
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    sqlx::raw_sql(engine_support::fixture::SCHEMA).execute(&mut conn).await.unwrap();
+    let conversion = Conversion::default();
+    let key = |expr: &str| conversion.match_key_sql(expr).expect("uuid has a match key");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let strings: Vec<String> = (0..20_000).map(|_| candidate(&mut rng)).collect();
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE oracle_is_uuid(s)), count(*) FILTER (WHERE CASE WHEN oracle_is_uuid(s) THEN {} IS DISTINCT FROM {} ELSE false END)
+         FROM unnest($1::text[]) s",
+        key("s"),
+        key("((s)::uuid)::text")
+    );
+    let (valid, differ): (i64, i64) = sqlx::query_as(&sql).bind(&strings).fetch_one(&mut conn).await.unwrap();
+    assert!(valid > 1000, "the generator makes valid strings in every form: {valid}");
+    assert_eq!(differ, 0, "{differ} of {valid} valid strings have another match key than their canonical form");
+}

@@ -173,13 +173,14 @@ pub fn points_into(plan: &Plan, reference: &Reference, c: &str, parents: &str) -
     let pcols: Vec<String> = reference.parent_columns.iter().map(|x| format!("p.{}", quote_ident(x))).collect();
     let ccols: Vec<String> = reference.child_columns.iter().map(|x| format!("{c}.{}", quote_ident(x))).collect();
     if pcols.len() == 1 {
-        format!(
-            "({cc} IN (SELECT {pc} FROM {parents} p) OR {sc} IN (SELECT {sp} FROM {parents} p))",
-            cc = ccols[0],
-            pc = pcols[0],
-            sc = safe_convert(&plan.conversion, &ccols[0], 1),
-            sp = safe_convert(&plan.conversion, &pcols[0], 1),
-        )
+        let converted = format!("{} IN (SELECT {} FROM {parents} p)", safe_convert(&plan.conversion, &ccols[0], 1), safe_convert(&plan.conversion, &pcols[0], 1));
+        // Narrowed first by the conversion's match key, so the regex and the cast run only
+        // on the few child values that can match (AND evaluates left to right).
+        let converted = match (plan.conversion.match_key_sql(&ccols[0]), plan.conversion.match_key_sql(&pcols[0])) {
+            (Some(kc), Some(kp)) => format!("({kc} IN (SELECT {kp} FROM {parents} p) AND {converted})"),
+            _ => converted,
+        };
+        format!("({cc} IN (SELECT {pc} FROM {parents} p) OR {converted})", cc = ccols[0], pc = pcols[0])
     } else {
         format!("({}) IN (SELECT {} FROM {parents} p)", ccols.join(", "), pcols.join(", "))
     }

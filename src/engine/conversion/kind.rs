@@ -49,6 +49,18 @@ impl Conversion {
         format!("(({expr})::text)::{original_type}")
     }
 
+    /// A cheap text expression that any two source values converting to the same target
+    /// value share (a necessary condition, not a sufficient one), so a match under the
+    /// conversion can be narrowed with a hash lookup before the regex and the cast run on
+    /// every value. For uuid: the hex digits, lowercased, without braces and hyphens (all
+    /// `uuid_in` lets vary). `None` when the conversion has no such key.
+    pub fn match_key_sql(&self, expr: &str) -> Option<String> {
+        match self {
+            Conversion::TextToUuid(_) => Some(format!("lower(translate({expr}, '{{}}-', ''))")),
+            Conversion::TextToTimestamptz(_) => None,
+        }
+    }
+
     /// A POSIX regex (for `~`) matching exactly the values the conversion accepts.
     pub fn validity_pattern(&self) -> String {
         match self {

@@ -3,6 +3,8 @@
 //! table) into `migration_quarantine`, nullifies orphans, and records the reason for each
 //! row in `pgrehearse_engine.quarantine_reason`.
 
+use std::collections::BTreeSet;
+
 use sqlx::{Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
@@ -60,7 +62,7 @@ pub async fn apply(tx: &mut PgConnection, run: i64, store: Store, plan: &Plan, p
     let mut touched = Vec::new();
     copy_rows(tx, run, plan, &first).await?;
     touched.extend(first);
-    touched.extend(cascade_closure(tx, run, plan).await?);
+    touched.extend(cascade_closure(tx, run, plan, None).await?);
     if refuse(tx, run, plan, &mut touched).await? {
         return Ok(touched);
     }
@@ -72,7 +74,8 @@ pub async fn apply(tx: &mut PgConnection, run: i64, store: Store, plan: &Plan, p
         return Ok(touched);
     }
     copy_rows(tx, run, plan, &orphans).await?;
-    touched.extend(cascade_closure(tx, run, plan).await?);
+    let grown = orphans.iter().filter(|f| f.action == Action::Quarantine).map(|f| f.table.clone()).collect();
+    touched.extend(cascade_closure(tx, run, plan, Some(grown)).await?);
     if refuse(tx, run, plan, &mut touched).await? {
         return Ok(touched);
     }
@@ -108,16 +111,20 @@ pub(super) async fn holds_rows(tx: &mut PgConnection, table: &TablePlan) -> Resu
 
 /// Copies every row a delete of the quarantined rows would take with it: through the
 /// plan's references, then through every `ON DELETE CASCADE` in the database, until
-/// nothing more moves.
-async fn cascade_closure(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
+/// nothing more moves. `grown`: the tables whose quarantine grew since the last closure
+/// (`None`: treat every table as grown).
+async fn cascade_closure(tx: &mut PgConnection, run: i64, plan: &Plan, mut grown: Option<BTreeSet<String>>) -> Result<Vec<RowFinding>, EngineError> {
     let mut all = Vec::new();
     loop {
-        let mut round = cascade(tx, run, plan).await?;
-        round.extend(fk_actions::quarantine_cascades(tx, run, plan).await?);
-        if round.is_empty() {
+        // The plan's references to their fixpoint, then the database's cascades once:
+        // only rows those move can give the references more to follow.
+        all.extend(cascade(tx, run, plan, grown).await?);
+        let actions = fk_actions::quarantine_cascades(tx, run, plan).await?;
+        if actions.is_empty() {
             return Ok(all);
         }
-        all.extend(round);
+        grown = Some(actions.iter().map(|f| f.table.clone()).collect());
+        all.extend(actions);
     }
 }
 
@@ -197,16 +204,19 @@ async fn delete_copied(tx: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
     Ok(())
 }
 
-/// Copies rows referencing quarantined rows until nothing more is copied.
-async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<RowFinding>, EngineError> {
+/// Copies rows referencing quarantined rows until nothing more is copied. A reference is
+/// scanned only if its parent's quarantine grew since it was last followed (`grown`, then
+/// the pass before; `None`: every parent), since the children of the rows already there
+/// are copied: the large child tables are not read once more per level of the cascade.
+async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan, mut grown: Option<BTreeSet<String>>) -> Result<Vec<RowFinding>, EngineError> {
     let mut all = Vec::new();
     loop {
-        let mut moved_any = false;
+        let mut grew = BTreeSet::new();
         for reference in &plan.references {
             let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
                 continue;
             };
-            if !holds_rows(tx, parent).await? {
+            if grown.as_ref().is_some_and(|g| !g.contains(&parent.label())) || !holds_rows(tx, parent).await? {
                 continue;
             }
             let cols = reference.child_columns.join(",");
@@ -237,7 +247,9 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Row
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(EngineError::query(&sql))?;
-            moved_any |= !rows.is_empty();
+            if !rows.is_empty() {
+                grew.insert(child.label());
+            }
             all.extend(rows.into_iter().map(|(pk, value, related_pk)| RowFinding {
                 kind: RowFindingKind::Cascade,
                 table: child.label(),
@@ -249,9 +261,10 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Row
                 action: Action::Quarantine,
             }));
         }
-        if !moved_any {
+        if grew.is_empty() {
             return Ok(all);
         }
+        grown = Some(grew);
     }
 }
 

@@ -2,8 +2,8 @@
 //! new table in key-range chunks with its columns converted on the way, its indexes are
 //! built afterwards, the application's writes are caught up from a trigger log, and the
 //! tables are swapped by rename in one short transaction. The old tables stay, renamed and
-//! moved to the engine's schema, until `cleanup`; a reverse log records the writes made after the swap, so a rollback
-//! is a swap back that loses nothing.
+//! moved to the engine's schema, until `cleanup`; a reverse log records the writes made
+//! after the swap, so a rollback is a swap back that loses nothing.
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
 //! sequence lists) → `convert-batch` chunks per table → `rebuild-index` per index →

@@ -34,6 +34,13 @@ pub fn old_table(plan: &Plan, table: &TablePlan) -> String {
     quote_qualified(ENGINE_SCHEMA, &names::old_table(plan.table_number(&table.schema, &table.name)))
 }
 
+/// The original table under its retired name but still in its own schema: inside the
+/// swap between its rename and its move to the engine's schema, and inside a rollback
+/// between its move back and its rename back.
+pub fn old_table_in_place(plan: &Plan, table: &TablePlan) -> String {
+    quote_qualified(&table.schema, &names::old_table(plan.table_number(&table.schema, &table.name)))
+}
+
 /// The statements that create the empty new table with converted columns.
 pub fn create_sql(plan: &Plan, table: &TablePlan) -> Vec<String> {
     let new = new_table(plan, table);

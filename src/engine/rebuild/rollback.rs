@@ -7,7 +7,7 @@
 
 use sqlx::PgConnection;
 
-use crate::quote::{quote_ident, quote_qualified};
+use crate::quote::quote_ident;
 
 use super::super::ddl;
 use super::super::error::EngineError;
@@ -15,7 +15,7 @@ use super::super::plan::{Plan, TablePlan};
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction, TABLE};
 use super::keys::{key_of_row, new_key_from_new_json, new_key_of_row};
-use super::prepare::{new_table, old_table, recorded_identities, recorded_indexes, recorded_sequences};
+use super::prepare::{new_table, old_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
 use super::swap::{hand_over_sequence, moved_foreign_keys};
 use super::{catalog, is_swapped, names};
 
@@ -79,7 +79,7 @@ async fn swap_back_sql(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Strin
         // Back into the user's schema first, with its indexes and retired identity
         // sequences (before the serial sequences become its own again, so they stay put).
         s.push(format!("ALTER TABLE {} SET SCHEMA {}", old_table(plan, table), quote_ident(&table.schema)));
-        let old = quote_qualified(&table.schema, &names::old_table(n));
+        let old = old_table_in_place(plan, table);
         for (sequence, column) in recorded_sequences(conn, table).await? {
             s.push(format!("ALTER SEQUENCE {sequence} OWNED BY {old}.{}", quote_ident(&column)));
         }

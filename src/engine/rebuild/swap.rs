@@ -20,7 +20,7 @@ use super::super::progress::Progress;
 use super::super::report::StepReport;
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction};
-use super::prepare::{self, new_table, recorded_identities, recorded_indexes, recorded_sequences};
+use super::prepare::{self, new_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
 use super::{catalog, catch_up, copy, indexes, is_swapped, names, space};
 
 /// Every foreign key the swap moves: the plan's and the rebuild's others.
@@ -120,7 +120,7 @@ pub async fn swap_sql(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<String
             s.extend(hand_over_sequence(&schema, &original, &new, &names::old_sequence(n, k)));
         }
         // Out of the user's schema, with its renamed indexes and retired identity sequences.
-        s.push(format!("ALTER TABLE {} SET SCHEMA {}", quote_qualified(&table.schema, &names::old_table(n)), quote_ident(ENGINE_SCHEMA)));
+        s.push(format!("ALTER TABLE {} SET SCHEMA {}", old_table_in_place(plan, table), quote_ident(ENGINE_SCHEMA)));
     }
     s.extend(moved_foreign_keys(plan).map(ddl::add_foreign_key_not_valid));
     s.extend(plan.rebuild.views.iter().map(ddl::create_view));

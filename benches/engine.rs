@@ -11,7 +11,7 @@
 //! fresh template clone made outside the timed section, and only the step measured is
 //! timed. Run with `cargo bench --bench engine` (`-- full_vs_alter` for the ratio only).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -135,14 +135,24 @@ fn conversion(c: &mut Criterion) {
     // Side by side: the same group, the same data, samples of all three in one run.
     let alter = Mutex::new(Vec::new());
     let methods = [ConvertMethod::Rebuild, ConvertMethod::InPlace];
-    let migrate: Vec<(Mutex<Vec<Duration>>, Mutex<Vec<f64>>)> = methods.iter().map(|_| (Mutex::new(Vec::new()), Mutex::new(Vec::new()))).collect();
+    // The swap locks are shared with each run's future, which may borrow only its database.
+    let migrate: Vec<(Mutex<Vec<Duration>>, Arc<Mutex<Vec<f64>>>)> = methods.iter().map(|_| (Mutex::new(Vec::new()), Arc::default())).collect();
     let mut group = c.benchmark_group(format!("full_vs_alter_{rows}_key_rows"));
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements((rows / 4 * 4) as u64));
     group.bench_function("one_shot_alter", |b| timed(b, &|db| Box::pin(one_shot(db)), Some(&alter)));
     for (method, (kept, locks)) in methods.iter().zip(&migrate) {
         let method = *method;
-        group.bench_function(format!("migrate_full_{}", method.name()), |b| timed(b, &|db| Box::pin(full(db, FULL_BATCH, method, locks)), Some(kept)));
+        group.bench_function(format!("migrate_full_{}", method.name()), |b| {
+            timed(
+                b,
+                &|db| {
+                    let locks = Arc::clone(locks);
+                    Box::pin(async move { full(db, FULL_BATCH, method, &locks).await })
+                },
+                Some(kept),
+            )
+        });
     }
     group.finish();
     for (method, (kept, locks)) in methods.iter().zip(&migrate) {

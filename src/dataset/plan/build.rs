@@ -128,8 +128,13 @@ fn default_rows(planned: &[Option<TablePlan>], relations: &[ModelRelation], tabl
 fn check_self_references(model: &SchemaModel, table: usize, columns: &[ColumnGen]) -> Result<(), SeedError> {
     for (column, gen) in columns.iter().enumerate() {
         if let ColumnGen::Reference { parent, .. } = gen {
+            // Only a reference into this table indexes `columns`: another table's column
+            // number may lie past this table's last column.
+            if parent.table != table {
+                continue;
+            }
             let is_key = matches!(columns[parent.column], ColumnGen::UuidKey { .. } | ColumnGen::IntKey | ColumnGen::TextKey);
-            if parent.table == table && !is_key {
+            if !is_key {
                 let from = model.column_name(ColumnId { table, column });
                 return Err(SeedError::RelationTargetNotKey { from, to: model.column_name(*parent) });
             }

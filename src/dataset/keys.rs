@@ -15,12 +15,16 @@ use crate::quote::{quote_ident, quote_qualified};
 
 const DEFINITIONS: &str = "
     SELECT 0 AS phase, con.contype::text AS kind, n.nspname::text AS schema, c.relname::text AS table_name,
-           con.conname::text AS name, pg_get_constraintdef(con.oid) AS definition
+           con.conname::text AS name, pg_get_constraintdef(con.oid) AS definition,
+           CASE WHEN con.contype IN ('p', 'u') AND c.relkind = 'r' AND NOT con.condeferrable AND ic.reltablespace = 0
+                 AND ic.relname = con.conname
+                THEN pg_get_indexdef(con.conindid) END AS index_definition
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_class ic ON ic.oid = con.conindid
     WHERE con.contype IN ('p', 'u', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> $1
     UNION ALL
-    SELECT 1, 'i', n.nspname::text, c.relname::text, ic.relname::text, pg_get_indexdef(i.indexrelid)
+    SELECT 1, 'i', n.nspname::text, c.relname::text, ic.relname::text, pg_get_indexdef(i.indexrelid), NULL
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> $1
@@ -36,6 +40,9 @@ struct Definition {
     table: String,
     name: String,
     definition: String,
+    /// For a primary key or unique constraint that can be built as a plain unique index
+    /// and then attached (`ADD CONSTRAINT … USING INDEX`): that index's definition.
+    index_definition: Option<String>,
 }
 
 /// One key or index to build on one table after loading.
@@ -48,6 +55,11 @@ pub struct TableBuild {
     pub sql: String,
     /// What a failure says was being done.
     pub action: String,
+    /// The unique index this build turns into a constraint, which must be built first
+    /// (by the build that makes it); `None` for a build that stands alone.
+    pub attaches: Option<String>,
+    /// The unique index this build makes, for a constraint build that attaches it.
+    pub makes: Option<String>,
 }
 
 /// The keys, constraints and indexes taken off the tables, to put back after loading.
@@ -63,7 +75,14 @@ impl DeferredKeys {
         let rows = sqlx::query(DEFINITIONS).bind(TRUTH_SCHEMA).fetch_all(&mut *conn).await.map_err(SeedError::database("read keys and indexes"))?;
         let definitions: Vec<Definition> = rows
             .iter()
-            .map(|row| Definition { kind: row.get("kind"), schema: row.get("schema"), table: row.get("table_name"), name: row.get("name"), definition: row.get("definition") })
+            .map(|row| Definition {
+                kind: row.get("kind"),
+                schema: row.get("schema"),
+                table: row.get("table_name"),
+                name: row.get("name"),
+                definition: row.get("definition"),
+                index_definition: row.get("index_definition"),
+            })
             .collect();
         for kind in ["f", "p", "u", "i"] {
             for def in definitions.iter().filter(|d| d.kind == kind) {
@@ -77,22 +96,32 @@ impl DeferredKeys {
         Ok(DeferredKeys { definitions })
     }
 
-    /// The primary keys, uniques and indexes to build back, one job each on its table:
-    /// `ALTER TABLE … ADD` takes the table's ACCESS EXCLUSIVE lock, `CREATE INDEX` a
-    /// SHARE lock that other index builds of the table share.
+    /// The primary keys, uniques and indexes to build back, each a job on its table.
+    /// `CREATE INDEX` takes a SHARE lock, which other index builds of the table share;
+    /// `ALTER TABLE … ADD` takes ACCESS EXCLUSIVE. So a primary key or unique constraint
+    /// on a plain table is built as its unique index first, beside the table's other
+    /// indexes, and then attached (`ADD CONSTRAINT … USING INDEX`, a catalog change that
+    /// reads no rows: the key columns kept NOT NULL when the key was taken off). The
+    /// catalog ends as after one `ADD CONSTRAINT`. Deferrable constraints, partitioned
+    /// tables and indexes in another tablespace are built with `ADD CONSTRAINT` alone.
     /// <https://www.postgresql.org/docs/15/explicit-locking.html>
+    /// <https://www.postgresql.org/docs/15/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX>
     pub fn table_builds(&self) -> Vec<TableBuild> {
-        ["p", "u", "i"]
-            .into_iter()
-            .flat_map(|kind| self.definitions.iter().filter(move |d| d.kind == kind))
-            .map(|def| TableBuild {
-                schema: def.schema.clone(),
-                table: def.table.clone(),
-                is_exclusive: def.kind != "i",
-                sql: if def.kind == "i" { def.definition.clone() } else { add_constraint(def, &def.definition) },
-                action: action(def),
-            })
-            .collect()
+        let mut builds = Vec::new();
+        for def in ["p", "u", "i"].into_iter().flat_map(|kind| self.definitions.iter().filter(move |d| d.kind == kind)) {
+            let build = |is_exclusive, sql, attaches, makes| TableBuild { schema: def.schema.clone(), table: def.table.clone(), is_exclusive, sql, action: action(def), attaches, makes };
+            match (&def.kind[..], &def.index_definition) {
+                ("i", _) => builds.push(build(false, def.definition.clone(), None, None)),
+                (_, Some(index)) => {
+                    let token = format!("index {}", quote_qualified(&def.schema, &def.name));
+                    let kind = if def.kind == "p" { "PRIMARY KEY" } else { "UNIQUE" };
+                    builds.push(build(false, index.clone(), None, Some(token.clone())));
+                    builds.push(build(true, add_constraint(def, &format!("{kind} USING INDEX {}", quote_ident(&def.name))), Some(token), None));
+                }
+                (_, None) => builds.push(build(true, add_constraint(def, &def.definition), None, None)),
+            }
+        }
+        builds
     }
 
     /// Builds the FKs back, once every key is: each is added `NOT VALID` (a catalog

@@ -48,8 +48,12 @@ pub async fn load_and_build(connections: &mut [&mut PgConnection], model: &Schem
     for build in keys.table_builds() {
         let table = model.tables.iter().position(|m| m.schema == build.schema && m.name == build.table);
         let cost = table.map_or(0, |t| bytes[t]);
+        // An attached constraint costs a catalog change; its index carries the table's cost.
+        let cost = if build.attaches.is_some() { 0 } else { cost };
         let job = Job::new(quote_qualified(&build.schema, &build.table), build.is_exclusive, cost, Work::Sql(build.sql, build.action));
-        jobs.push(Job { needs: table.map(loaded).into_iter().collect(), provides: table.map(built), ..job });
+        let needs = table.map(loaded).into_iter().chain(build.attaches).collect();
+        let provides = build.makes.or_else(|| table.map(built));
+        jobs.push(Job { needs, provides, ..job });
     }
     let loads_left = AtomicUsize::new(plan.tables.len());
     let loads_done = Mutex::new(None::<Instant>);

@@ -72,8 +72,12 @@ async fn wait_for(conn: &mut PgConnection, child: &mut Child, sql: &str, at_leas
 
 const PREPARED: &str = "SELECT count(*) FROM pgrehearse_engine.migration_log WHERE step = 'rebuild-prepare' AND status = 'completed'";
 const CHUNKS: &str = "SELECT count(*) FROM pgrehearse_engine.migration_log WHERE step = 'convert-batch'";
-/// A lock the engine waits for and does not have (the test holds it).
-const WAITING: &str = "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.application_name <> 'engine-rebuild-test-holder'";
+/// A session of the engine waiting for a lock the test holds. Only the holder counts: the
+/// engine's two sessions may wait a moment on each other (a relation extension lock on
+/// the log), which is no sign of the phase.
+const WAITING: &str = "SELECT count(*) FROM pg_stat_activity a
+    WHERE a.application_name <> 'engine-rebuild-test-holder'
+      AND (SELECT h.pid FROM pg_stat_activity h WHERE h.application_name = 'engine-rebuild-test-holder') = ANY (pg_blocking_pids(a.pid))";
 
 /// Runs `migrate full` with the rebuild, makes [`WRITES`] once every new table exists,
 /// and, with `kill`, kills the engine inside that phase. Returns after the engine ended

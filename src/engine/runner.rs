@@ -18,6 +18,8 @@ use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, p
 
 pub struct Engine {
     conn: PgConnection,
+    /// How to open more sessions (the rebuild fills two tables at once).
+    connect: PgConnectOptions,
     /// Held for the engine's lifetime by steps that change the database; released by
     /// [`Engine::close`] (or, less promptly, when the engine is dropped).
     lock: Option<RunLock>,
@@ -32,7 +34,7 @@ impl Engine {
     pub async fn connect(connect: &PgConnectOptions, options: EngineOptions, step: Step, progress: Progress) -> Result<Engine, EngineError> {
         let lock = if step.is_mutating() { Some(RunLock::acquire(connect).await?) } else { None };
         let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
-        Ok(Engine { conn, lock, options, progress, sizer: None })
+        Ok(Engine { conn, connect: connect.clone(), lock, options, progress, sizer: None })
     }
 
     /// Lets `sizer` choose the size of every batch `convert` runs from now on, instead of
@@ -275,7 +277,11 @@ impl Engine {
                 swap::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
             }
             ConvertMethod::Rebuild => {
-                rebuild::convert(&mut self.conn, run, &plan, sizer, &retry, &self.progress, &mut report).await?;
+                // A second session fills a second table beside the first one.
+                let mut second = second_session(&self.connect, &plan).await?;
+                let result = rebuild::convert(&mut self.conn, second.as_mut(), run, &plan, sizer, &retry, &self.progress, &mut report).await;
+                close(second).await;
+                result?;
                 rebuild::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
             }
         }
@@ -286,7 +292,10 @@ impl Engine {
     async fn validate(&mut self) -> Result<StepReport, EngineError> {
         let (run, plan) = self.require("validate", "convert").await?;
         let mut report = StepReport::new("validate");
-        report.checks = validate::run(&mut self.conn, run, &plan).await?;
+        let mut second = second_session(&self.connect, &plan).await?;
+        let checks = validate::run(&mut self.conn, second.as_mut(), run, &plan).await;
+        close(second).await;
+        report.checks = checks?;
         let failed = report.checks.iter().filter(|c| !c.ok).count();
         let id = log::start(&mut self.conn, run, "validate", None).await?;
         let record = LogRecord { rows: Some(report.checks.len() as i64), message: Some(format!("{failed} checks failed")), ..Default::default() };
@@ -314,5 +323,22 @@ impl Engine {
         };
         report.notes = rollback::run(&mut self.conn, run, &plan, &self.options.retry).await?;
         Ok(report)
+    }
+}
+
+/// A second session for work that splits by table (the rebuild's fill, validate's
+/// checks), when the plan has more than one table.
+async fn second_session(connect: &PgConnectOptions, plan: &Plan) -> Result<Option<PgConnection>, EngineError> {
+    if plan.tables.len() < 2 {
+        return Ok(None);
+    }
+    let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
+    Ok(Some(conn))
+}
+
+/// Closes a second session; a failure to say goodbye loses nothing (the server ends it).
+async fn close(second: Option<PgConnection>) {
+    if let Some(second) = second {
+        let _ = second.close().await;
     }
 }

@@ -2,6 +2,8 @@
 //! promised: the new types, every value equal to its original under the conversion, no
 //! row lost (each is live or quarantined), and every reference resolving.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::Serialize;
 use sqlx::PgConnection;
 
@@ -42,46 +44,18 @@ fn plain_pk(table: &TablePlan, alias: &str) -> String {
     format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
 }
 
-pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<Check>, EngineError> {
-    let mut checks = Vec::new();
-    for table in &plan.tables {
-        for c in &table.columns {
-            let ty_sql = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped";
-            let ty: Option<String> = sqlx::query_scalar(ty_sql).bind(table.qualified()).bind(&c.name).fetch_optional(&mut *conn).await.map_err(EngineError::query(ty_sql))?;
-            let target = plan.conversion.target_type();
-            checks.push(Check {
-                name: format!("type of {}.{}", table.label(), c.name),
-                ok: ty.as_deref() == Some(target),
-                detail: format!("{} (expected {target})", ty.unwrap_or_else(|| "missing".into())),
-            });
-            let sql = match plan.method {
-                ConvertMethod::InPlace => {
-                    let col = quote_ident(&c.name);
-                    let original = quote_ident(&names::original(c));
-                    format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")))
-                }
-                ConvertMethod::Rebuild => rebuild::values_differ_sql(plan, table, &c.name),
-            };
-            let differ = scalar(conn, &sql).await?;
-            checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
-        }
-        let lost_sql = if plan.method == ConvertMethod::Rebuild {
-            rebuild::lost_sql(plan, table, &backup_table(table), &quarantine_table(table))
-        } else { format!(
-            "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})
-             AND NOT EXISTS (SELECT 1 FROM pgrehearse_engine.deleted_row d WHERE d.table_name = {label} AND d.pk = {bj})",
-            b = backup_table(table),
-            t = table.qualified(),
-            q = quarantine_table(table),
-            tk = original_pk(table, "t"),
-            bk = plain_pk(table, "b"),
-            qk = plain_pk(table, "q"),
-            label = crate::quote::quote_literal(&table.label()),
-            bj = super::sql::pk_json("b", table),
-        ) };
-        let lost = scalar(conn, &lost_sql).await?;
-        checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
-    }
+/// Every check, the tables' own ones shared out between `conn` and, when given, `second`
+/// (they only read, each table on its own), in the plan's order.
+pub async fn run(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Vec<Check>, EngineError> {
+    let next = AtomicUsize::new(0);
+    let (first, other) = match second {
+        Some(second) => futures::future::join(tables_checks(&mut *conn, plan, &next), tables_checks(second, plan, &next)).await,
+        None => (tables_checks(&mut *conn, plan, &next).await, Ok(Vec::new())),
+    };
+    let mut per_table = first?;
+    per_table.extend(other?);
+    per_table.sort_by_key(|(position, _)| *position);
+    let mut checks: Vec<Check> = per_table.into_iter().flat_map(|(_, checks)| checks).collect();
     checks.extend(outside_plan(conn, run).await?);
     for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
@@ -101,6 +75,59 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<C
             detail: format!("{orphans} orphans"),
         });
     }
+    Ok(checks)
+}
+
+/// Checks the next table not yet taken until none is left; returns each table's position
+/// in the plan with its checks.
+async fn tables_checks(conn: &mut PgConnection, plan: &Plan, next: &AtomicUsize) -> Result<Vec<(usize, Vec<Check>)>, EngineError> {
+    let mut done = Vec::new();
+    loop {
+        let position = next.fetch_add(1, Ordering::SeqCst);
+        let Some(table) = plan.tables.get(position) else { return Ok(done) };
+        done.push((position, table_checks(conn, plan, table).await?));
+    }
+}
+
+/// The checks of one table: its converted columns' types and values, and no row lost.
+async fn table_checks(conn: &mut PgConnection, plan: &Plan, table: &TablePlan) -> Result<Vec<Check>, EngineError> {
+    let mut checks = Vec::new();
+    for c in &table.columns {
+        let ty_sql = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped";
+        let ty: Option<String> = sqlx::query_scalar(ty_sql).bind(table.qualified()).bind(&c.name).fetch_optional(&mut *conn).await.map_err(EngineError::query(ty_sql))?;
+        let target = plan.conversion.target_type();
+        checks.push(Check {
+            name: format!("type of {}.{}", table.label(), c.name),
+            ok: ty.as_deref() == Some(target),
+            detail: format!("{} (expected {target})", ty.unwrap_or_else(|| "missing".into())),
+        });
+        let sql = match plan.method {
+            ConvertMethod::InPlace => {
+                let col = quote_ident(&c.name);
+                let original = quote_ident(&names::original(c));
+                format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")))
+            }
+            ConvertMethod::Rebuild => rebuild::values_differ_sql(plan, table, &c.name),
+        };
+        let differ = scalar(conn, &sql).await?;
+        checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
+    }
+    let lost_sql = if plan.method == ConvertMethod::Rebuild {
+        rebuild::lost_sql(plan, table, &backup_table(table), &quarantine_table(table))
+    } else { format!(
+        "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})
+         AND NOT EXISTS (SELECT 1 FROM pgrehearse_engine.deleted_row d WHERE d.table_name = {label} AND d.pk = {bj})",
+        b = backup_table(table),
+        t = table.qualified(),
+        q = quarantine_table(table),
+        tk = original_pk(table, "t"),
+        bk = plain_pk(table, "b"),
+        qk = plain_pk(table, "q"),
+        label = crate::quote::quote_literal(&table.label()),
+        bj = super::sql::pk_json("b", table),
+    ) };
+    let lost = scalar(conn, &lost_sql).await?;
+    checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
     Ok(checks)
 }
 

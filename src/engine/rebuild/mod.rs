@@ -6,7 +6,7 @@
 //! after the swap, so a rollback is a swap back that loses nothing.
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
-//! sequence lists) → `convert-batch` chunks per table → `rebuild-index` per index →
+//! sequence lists) → per table, on two sessions: `convert-batch` chunks, `rebuild-index` per index →
 //! `rebuild-catch-up` → `swap` (final catch-up inside) → foreign keys validated.
 
 mod catalog;
@@ -14,6 +14,7 @@ mod catch_up;
 mod change_log;
 mod cleanup;
 mod copy;
+mod fill;
 mod indexes;
 mod keys;
 mod plan;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sqlx::{Executor, PgConnection};
+use sqlx::PgConnection;
 
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
@@ -21,7 +21,7 @@ use super::super::report::StepReport;
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction};
 use super::prepare::{self, new_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
-use super::{catalog, catch_up, copy, indexes, is_swapped, names, space};
+use super::{catalog, catch_up, fill, is_swapped, names, space};
 
 /// Every foreign key the swap moves: the plan's and the rebuild's others.
 pub fn moved_foreign_keys(plan: &Plan) -> impl Iterator<Item = &ConstraintFacts> {
@@ -38,8 +38,10 @@ async fn wal_since(conn: &mut PgConnection, lsn: &str) -> Result<i64, EngineErro
     sqlx::query_scalar(sql).bind(lsn).fetch_one(conn).await.map_err(EngineError::query(sql))
 }
 
-/// The whole rebuild route of `convert`, resuming wherever an earlier run stopped.
-pub async fn convert(conn: &mut PgConnection, run: i64, plan: &Plan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress, report: &mut StepReport) -> Result<(), EngineError> {
+/// The whole rebuild route of `convert`, resuming wherever an earlier run stopped; the
+/// tables fill on `second` too when it is given.
+#[allow(clippy::too_many_arguments)]
+pub async fn convert(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress, report: &mut StepReport) -> Result<(), EngineError> {
     if is_swapped(conn, plan).await? {
         return Ok(());
     }
@@ -48,28 +50,7 @@ pub async fn convert(conn: &mut PgConnection, run: i64, plan: &Plan, sizer: &mut
         report.notes.push(space::check(conn, plan).await?);
     }
     prepare::run(conn, run, plan, retry).await?;
-    for table in &plan.tables {
-        let label = table.label();
-        if log::is_completed(conn, run, "rebuild-copy", Some(&label)).await? {
-            continue;
-        }
-        let id = log::start(conn, run, "rebuild-copy", Some(&label)).await?;
-        let rows = copy::copy_table(conn, run, plan, table, sizer, retry, progress).await?;
-        log::finish(conn, id, "completed", &LogRecord { rows: Some(rows), ..Default::default() }).await?;
-        report.notes.push(format!("{label}: {rows} rows copied into a new table"));
-    }
-    for table in &plan.tables {
-        let label = table.label();
-        if log::is_completed(conn, run, "rebuild-indexes", Some(&label)).await? {
-            continue;
-        }
-        let id = log::start(conn, run, "rebuild-indexes", Some(&label)).await?;
-        let built = indexes::build(conn, run, plan, table).await?;
-        let analyze = format!("ANALYZE {}", new_table(plan, table));
-        conn.execute(analyze.as_str()).await.map_err(EngineError::query(&analyze))?;
-        log::finish(conn, id, "completed", &LogRecord { rows: Some(built as i64), ..Default::default() }).await?;
-        report.notes.push(format!("{label}: {built} indexes built on the new table"));
-    }
+    report.notes.extend(fill::fill(conn, second, run, plan, sizer, retry, progress).await?);
     for table in &plan.tables {
         let label = table.label();
         let id = log::start(conn, run, "rebuild-catch-up", Some(&label)).await?;

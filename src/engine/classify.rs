@@ -2,13 +2,16 @@
 //! rejects (`invalid`) and those it accepts but rewrites (`non-canonical`); one anti-join
 //! per unenforced reference finds the `orphan`s. Collisions and dependents are derived
 //! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
-//! For a run the result is stored in `pgrehearse_engine.classified`, table by table (a
+//! For a run the result is stored in `pgrehearse_engine.classified`, table by table, two
+//! tables at a time on two sessions (a
 //! resumed run skips the tables already done), and brought up to date by re-checking only
 //! the rows the change log ([`super::shadow::change_log_sql`]) recorded since.
 //!
 //! The scan converts every value unguarded when the conversion raises on exactly the
 //! values it rejects (`::uuid`): that costs a cast per value instead of a regex. Only
 //! when it raises does the table get the guarded scan.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -75,8 +78,9 @@ pub async fn session(conn: &mut PgConnection, plan: &Plan) -> Result<Store, Engi
 }
 
 /// Classifies the data for `run`, unless that is done: each table in its own transaction
-/// with its log record, then the orphans. The change log must already be installed.
-pub async fn stored(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Store, EngineError> {
+/// with its log record (the tables shared out between `conn` and, when given, `second`),
+/// then the orphans. The change log must already be installed.
+pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Store, EngineError> {
     let store = Store::Run(run);
     if log::is_completed(conn, run, "classify", None).await? {
         return Ok(store);
@@ -86,17 +90,12 @@ pub async fn stored(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<St
          CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
     );
     conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
-    for table in &plan.tables {
-        let label = table.label();
-        if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
-            continue;
-        }
-        let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
-        let rows = scan_table(&mut tx, store, plan, table).await?;
-        let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
-        log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
-        tx.commit().await.map_err(EngineError::query("COMMIT"))?;
-    }
+    let next = AtomicUsize::new(0);
+    let (first, other) = match second {
+        Some(second) => futures::future::join(classify_tables(conn, run, plan, &next), classify_tables(second, run, plan, &next)).await,
+        None => (classify_tables(conn, run, plan, &next).await, Ok(())),
+    };
+    first.and(other)?;
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
     let clear = format!("DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND kind = '{ORPHAN}'");
     execute(&mut tx, &clear, plan, store).await?;
@@ -107,6 +106,24 @@ pub async fn stored(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<St
     log::record(&mut tx, run, "classify", None, &LogRecord { rows: Some(found as i64), message: Some("orphans found".into()), ..Default::default() }).await?;
     tx.commit().await.map_err(EngineError::query("COMMIT"))?;
     Ok(store)
+}
+
+/// Classifies the next table not yet taken until none is left, each in its own
+/// transaction with its log record; a table this run already classified is skipped.
+async fn classify_tables(conn: &mut PgConnection, run: i64, plan: &Plan, next: &AtomicUsize) -> Result<(), EngineError> {
+    let store = Store::Run(run);
+    while let Some(table) = plan.tables.get(next.fetch_add(1, Ordering::SeqCst)) {
+        let label = table.label();
+        if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
+            continue;
+        }
+        let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+        let rows = scan_table(&mut tx, store, plan, table).await?;
+        let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
+        log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
+        tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+    }
+    Ok(())
 }
 
 /// Brings the stored classification of `run` up to date inside the caller's transaction:

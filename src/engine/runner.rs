@@ -194,7 +194,10 @@ impl Engine {
         }
         let (run, plan) = self.open_or_start().await?;
         shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
-        let store = classify::stored(&mut self.conn, run, &plan).await?;
+        let mut second = second_session(&self.connect, &plan).await?;
+        let store = classify::stored(&mut self.conn, second.as_mut(), run, &plan).await;
+        close(second).await;
+        let store = store?;
         report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
         if report.findings.iter().any(RowFinding::blocks) {
             // A `fail` policy stops the run before the backup: it leaves nothing behind.
@@ -228,7 +231,7 @@ impl Engine {
             // Only to change nothing when a `fail` policy would stop the run: the
             // classification is brought up to date again inside the policies'
             // transaction below, after the sync trigger refuses rejected values.
-            classify::stored(&mut self.conn, run, &plan).await?;
+            classify::stored(&mut self.conn, None, run, &plan).await?;
             let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
             let store = classify::refresh(&mut tx, run, &plan).await?;
             report.findings = preflight::blocking(&mut tx, store, &plan, &self.options.policies).await?;

@@ -3,9 +3,8 @@
 //! per unenforced reference finds the `orphan`s. Collisions and dependents are derived
 //! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
 //! For a run the result is stored in `pgrehearse_engine.classified`, table by table, two
-//! tables at a time on two sessions (a
-//! resumed run skips the tables already done), and brought up to date by re-checking only
-//! the rows the change log ([`super::shadow::change_log_sql`]) recorded since.
+//! tables at a time on two sessions (a resumed run skips the tables already done), and
+//! brought up to date by re-checking only the rows the change log ([`super::shadow::change_log_sql`]) recorded since.
 //!
 //! The scan converts every value unguarded when the conversion raises on exactly the
 //! values it rejects (`::uuid`): that costs a cast per value instead of a regex. Only

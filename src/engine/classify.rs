@@ -183,6 +183,10 @@ fn unenforced(plan: &Plan) -> impl Iterator<Item = &Reference> {
 /// Classifies every row of `table`: unguarded first when the conversion allows it, the
 /// guarded scan when that raises on a rejected value.
 async fn scan_table(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan) -> Result<u64, EngineError> {
+    if plan.conversion.unchanged_sql("x").is_some() {
+        // The cheap predicate leaves the regex and the cast to the few other values.
+        return checked_scan(tx, store, plan, table, "").await;
+    }
     if plan.conversion.raises_on_invalid() {
         let mut attempt = tx.begin().await.map_err(EngineError::query("SAVEPOINT"))?;
         match optimistic_scan(&mut attempt, store, plan, table).await {
@@ -235,18 +239,26 @@ async fn optimistic_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table
     execute(tx, &sql, plan, store).await
 }
 
-/// Tests every value against the validity pattern before converting it. `filter` limits
-/// the rows (a `WHERE` clause over alias `t`, or empty).
+/// Tests every value against the validity pattern before converting it, skipping first
+/// the values the conversion's cheap predicate proves unchanged. `filter` limits the rows
+/// (a `WHERE` clause over alias `t`, or empty).
 async fn checked_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan, filter: &str) -> Result<u64, EngineError> {
     let mut select = vec![format!("{} AS pk", pk_json("t", table))];
+    let mut suspects = Vec::new();
     for (i, c) in table.columns.iter().enumerate() {
         let col = format!("t.{}", quote_ident(&c.name));
+        match plan.conversion.unchanged_sql(&format!("{col}::text")) {
+            Some(unchanged) => suspects.push(format!("({col} IS NOT NULL AND NOT {unchanged})")),
+            None => suspects.push("true".to_string()),
+        }
         select.push(format!(
             "{col}::text AS v{i}, CASE WHEN {col} IS NULL THEN NULL WHEN NOT ({col} ~ $1) THEN '{INVALID}'
              WHEN ({})::text <> {col}::text THEN '{NON_CANONICAL}' END AS k{i}",
             plan.conversion.convert_sql(&col)
         ));
     }
+    let suspects = format!("({})", suspects.join(" OR "));
+    let filter = if filter.is_empty() { format!("WHERE {suspects}") } else { format!("{filter} AND {suspects}") };
     let inner = format!("SELECT {} FROM {} t {filter}", select.join(", "), table.qualified());
     let sql = insert_per_value(store, table, &inner, &|i| format!("s.k{i}"), "x.kind IS NOT NULL");
     execute(tx, &sql, plan, store).await

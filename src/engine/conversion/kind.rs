@@ -61,6 +61,22 @@ impl Conversion {
         }
     }
 
+    /// A predicate over text `expr`, cheap next to the regex and the cast, that holds
+    /// exactly when the conversion accepts the value and gives back the same text: such a
+    /// value is neither invalid nor non-canonical, so a classifying scan skips it. For
+    /// uuid: the canonical form, 36 characters of lowercase hex digits with hyphens at
+    /// positions 9, 14, 19 and 24 (`translate` and `substr`, no regex). `None` when the
+    /// conversion has no such predicate.
+    pub fn unchanged_sql(&self, expr: &str) -> Option<String> {
+        match self {
+            Conversion::TextToUuid(_) => Some(format!(
+                "(length({expr}) = 36 AND translate({expr}, '0123456789abcdef', '') = '----' AND substr({expr}, 9, 1) = '-' \
+                 AND substr({expr}, 14, 1) = '-' AND substr({expr}, 19, 1) = '-' AND substr({expr}, 24, 1) = '-')"
+            )),
+            Conversion::TextToTimestamptz(_) => None,
+        }
+    }
+
     /// A POSIX regex (for `~`) matching exactly the values the conversion accepts.
     pub fn validity_pattern(&self) -> String {
         match self {

@@ -10,13 +10,13 @@
 //! values it rejects (`::uuid`): that costs a cast per value instead of a regex. Only
 //! when it raises does the table get the guarded scan.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use futures::FutureExt;
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_literal};
 
 use super::error::EngineError;
+use super::sessions;
 use super::log::{self, LogRecord};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};
 use super::sql::{column_list, pk_json, safe_convert};
@@ -89,12 +89,15 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
          CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
     );
     conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
-    let next = AtomicUsize::new(0);
-    let (first, other) = match second {
-        Some(second) => futures::future::join(classify_tables(conn, run, plan, &next), classify_tables(second, run, plan, &next)).await,
-        None => (classify_tables(conn, run, plan, &next).await, Ok(())),
-    };
-    first.and(other)?;
+    let tables: Vec<&TablePlan> = plan.tables.iter().collect();
+    sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+        async move {
+            let result = classify_table(&mut *conn, run, plan, table).await;
+            (conn, result)
+        }
+        .boxed()
+    })
+    .await?;
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
     let clear = format!("DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND kind = '{ORPHAN}'");
     execute(&mut tx, &clear, plan, store).await?;
@@ -107,22 +110,17 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     Ok(store)
 }
 
-/// Classifies the next table not yet taken until none is left, each in its own
-/// transaction with its log record; a table this run already classified is skipped.
-async fn classify_tables(conn: &mut PgConnection, run: i64, plan: &Plan, next: &AtomicUsize) -> Result<(), EngineError> {
-    let store = Store::Run(run);
-    while let Some(table) = plan.tables.get(next.fetch_add(1, Ordering::SeqCst)) {
-        let label = table.label();
-        if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
-            continue;
-        }
-        let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
-        let rows = scan_table(&mut tx, store, plan, table).await?;
-        let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
-        log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
-        tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+/// Classifies `table` in its own transaction with its log record, unless this run did.
+async fn classify_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan) -> Result<(), EngineError> {
+    let label = table.label();
+    if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
+        return Ok(());
     }
-    Ok(())
+    let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+    let rows = scan_table(&mut tx, Store::Run(run), plan, table).await?;
+    let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
+    log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
+    tx.commit().await.map_err(EngineError::query("COMMIT"))
 }
 
 /// Brings the stored classification of `run` up to date inside the caller's transaction:

@@ -71,6 +71,7 @@ mod report;
 mod rollback;
 mod run_lock;
 mod runner;
+mod sessions;
 pub mod script;
 mod shadow;
 mod sql;

@@ -14,7 +14,7 @@ use super::plan::Plan;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
-use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, rebuild, rollback, shadow, status, swap, validate};
+use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, rebuild, rollback, sessions, shadow, status, swap, validate};
 
 pub struct Engine {
     conn: PgConnection,
@@ -194,9 +194,9 @@ impl Engine {
         }
         let (run, plan) = self.open_or_start().await?;
         shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
-        let mut second = second_session(&self.connect, &plan).await?;
+        let mut second = sessions::second_session(&self.connect, &plan).await?;
         let store = classify::stored(&mut self.conn, second.as_mut(), run, &plan).await;
-        close(second).await;
+        sessions::close(second).await;
         let store = store?;
         report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
         if report.findings.iter().any(RowFinding::blocks) {
@@ -281,9 +281,9 @@ impl Engine {
             }
             ConvertMethod::Rebuild => {
                 // A second session fills a second table beside the first one.
-                let mut second = second_session(&self.connect, &plan).await?;
+                let mut second = sessions::second_session(&self.connect, &plan).await?;
                 let result = rebuild::convert(&mut self.conn, second.as_mut(), run, &plan, sizer, &retry, &self.progress, &mut report).await;
-                close(second).await;
+                sessions::close(second).await;
                 result?;
                 rebuild::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
             }
@@ -295,9 +295,9 @@ impl Engine {
     async fn validate(&mut self) -> Result<StepReport, EngineError> {
         let (run, plan) = self.require("validate", "convert").await?;
         let mut report = StepReport::new("validate");
-        let mut second = second_session(&self.connect, &plan).await?;
+        let mut second = sessions::second_session(&self.connect, &plan).await?;
         let checks = validate::run(&mut self.conn, second.as_mut(), run, &plan).await;
-        close(second).await;
+        sessions::close(second).await;
         report.checks = checks?;
         let failed = report.checks.iter().filter(|c| !c.ok).count();
         let id = log::start(&mut self.conn, run, "validate", None).await?;
@@ -329,19 +329,3 @@ impl Engine {
     }
 }
 
-/// A second session for work that splits by table (the rebuild's fill, validate's
-/// checks), when the plan has more than one table.
-async fn second_session(connect: &PgConnectOptions, plan: &Plan) -> Result<Option<PgConnection>, EngineError> {
-    if plan.tables.len() < 2 {
-        return Ok(None);
-    }
-    let conn = PgConnection::connect_with(connect).await.map_err(|source| EngineError::Connect { endpoint: endpoint(connect), source })?;
-    Ok(Some(conn))
-}
-
-/// Closes a second session; a failure to say goodbye loses nothing (the server ends it).
-async fn close(second: Option<PgConnection>) {
-    if let Some(second) = second {
-        let _ = second.close().await;
-    }
-}

@@ -2,8 +2,7 @@
 //! promised: the new types, every value equal to its original under the conversion, no
 //! row lost (each is live or quarantined), and every reference resolving.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use futures::FutureExt;
 use serde::Serialize;
 use sqlx::PgConnection;
 
@@ -13,6 +12,7 @@ use super::backup::backup_table;
 use super::convert_method::ConvertMethod;
 use super::rebuild;
 use super::error::EngineError;
+use super::sessions;
 use super::plan::{names, Enforcement, Plan, TablePlan};
 use super::quarantine::quarantine_table;
 
@@ -47,15 +47,16 @@ fn plain_pk(table: &TablePlan, alias: &str) -> String {
 /// Every check, the tables' own ones shared out between `conn` and, when given, `second`
 /// (they only read, each table on its own), in the plan's order.
 pub async fn run(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Vec<Check>, EngineError> {
-    let next = AtomicUsize::new(0);
-    let (first, other) = match second {
-        Some(second) => futures::future::join(tables_checks(&mut *conn, plan, &next), tables_checks(second, plan, &next)).await,
-        None => (tables_checks(&mut *conn, plan, &next).await, Ok(Vec::new())),
-    };
-    let mut per_table = first?;
-    per_table.extend(other?);
-    per_table.sort_by_key(|(position, _)| *position);
-    let mut checks: Vec<Check> = per_table.into_iter().flat_map(|(_, checks)| checks).collect();
+    let tables: Vec<&TablePlan> = plan.tables.iter().collect();
+    let per_table = sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+        async move {
+            let result = table_checks(&mut *conn, plan, table).await;
+            (conn, result)
+        }
+        .boxed()
+    })
+    .await?;
+    let mut checks: Vec<Check> = per_table.into_iter().flatten().collect();
     checks.extend(outside_plan(conn, run).await?);
     for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
         let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
@@ -76,17 +77,6 @@ pub async fn run(conn: &mut PgConnection, second: Option<&mut PgConnection>, run
         });
     }
     Ok(checks)
-}
-
-/// Checks the next table not yet taken until none is left; returns each table's position
-/// in the plan with its checks.
-async fn tables_checks(conn: &mut PgConnection, plan: &Plan, next: &AtomicUsize) -> Result<Vec<(usize, Vec<Check>)>, EngineError> {
-    let mut done = Vec::new();
-    loop {
-        let position = next.fetch_add(1, Ordering::SeqCst);
-        let Some(table) = plan.tables.get(position) else { return Ok(done) };
-        done.push((position, table_checks(conn, plan, table).await?));
-    }
 }
 
 /// The checks of one table: its converted columns' types and values, and no row lost.

@@ -4,11 +4,10 @@
 //! side by side without waiting on each other; each keeps its own checkpoints, so a run
 //! killed at any instant resumes every table where it stopped.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures::FutureExt;
 use sqlx::{Executor, PgConnection};
 
 use super::super::batch_sizer::BatchSizer;
@@ -16,23 +15,10 @@ use super::super::error::EngineError;
 use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
+use super::super::sessions;
 use super::super::transaction::LockRetry;
 use super::prepare::new_table;
 use super::{copy, indexes};
-
-/// What both sessions share while they fill the tables.
-struct Shared<'a> {
-    run: i64,
-    plan: &'a Plan,
-    /// Tables not yet taken, largest first.
-    queue: Mutex<VecDeque<&'a TablePlan>>,
-    /// One batch sizer for every batch of every table, so an adaptive size learns from all.
-    sizer: Mutex<&'a mut dyn BatchSizer>,
-    retry: &'a LockRetry,
-    progress: &'a Progress,
-    /// Set by a session that failed: the other finishes its table and takes no other.
-    failed: AtomicBool,
-}
 
 /// The shared sizer, asked and told under its lock for each batch.
 struct SharedSizer<'s, 'a>(&'s Mutex<&'a mut dyn BatchSizer>);
@@ -48,7 +34,7 @@ impl BatchSizer for SharedSizer<'_, '_> {
 }
 
 /// Copies and indexes every table of the plan not yet done in this run, on `conn` and,
-/// when given, `second`. Returns the report's notes in the plan's table order.
+/// when given, `second`, largest first. Returns the report's notes in the plan's order.
 pub async fn fill(
     conn: &mut PgConnection,
     second: Option<&mut PgConnection>,
@@ -58,22 +44,30 @@ pub async fn fill(
     retry: &LockRetry,
     progress: &Progress,
 ) -> Result<Vec<String>, EngineError> {
-    let queue = largest_first(conn, plan).await?;
-    let shared = Shared { run, plan, queue: Mutex::new(queue), sizer: Mutex::new(sizer), retry, progress, failed: AtomicBool::new(false) };
-    // `join`, not `try_join`: a failing session must not cancel the other mid-statement.
-    let (first, other) = match second {
-        Some(second) => futures::future::join(worker(conn, &shared), worker(second, &shared)).await,
-        None => (worker(conn, &shared).await, Ok(Vec::new())),
-    };
-    let mut notes = first?;
-    notes.extend(other?);
+    let tables = largest_first(conn, plan).await?;
+    // One batch sizer for every batch of every table, so an adaptive size learns from all.
+    let sizer = Mutex::new(sizer);
+    let sizer = &sizer;
+    let notes = sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+        async move {
+            let result = fill_table(&mut *conn, run, plan, table, &mut SharedSizer(sizer), retry, progress).await;
+            (conn, result)
+        }
+        .boxed()
+    })
+    .await?;
+    let mut notes: Vec<(usize, Vec<String>)> = tables.iter().map(|table| position(plan, table)).zip(notes).collect();
     notes.sort_by_key(|(position, _)| *position);
     Ok(notes.into_iter().flat_map(|(_, notes)| notes).collect())
 }
 
+fn position(plan: &Plan, table: &TablePlan) -> usize {
+    plan.tables.iter().position(|t| std::ptr::eq(t, table)).unwrap_or(usize::MAX)
+}
+
 /// The plan's tables by their estimated rows, largest first (the planner's statistics:
 /// no scan).
-async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<VecDeque<&'a TablePlan>, EngineError> {
+async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<Vec<&'a TablePlan>, EngineError> {
     let sql = "SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = $1::regclass";
     let mut sized = Vec::new();
     for table in &plan.tables {
@@ -84,36 +78,14 @@ async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<Ve
     Ok(sized.into_iter().map(|(_, table)| table).collect())
 }
 
-/// Takes tables from the queue until it is empty or the other session failed.
-async fn worker<'a>(conn: &mut PgConnection, shared: &Shared<'a>) -> Result<Vec<(usize, Vec<String>)>, EngineError> {
-    let mut notes = Vec::new();
-    loop {
-        if shared.failed.load(Ordering::SeqCst) {
-            return Ok(notes);
-        }
-        let Some(table) = shared.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front() else { return Ok(notes) };
-        match fill_table(conn, shared, table).await {
-            Ok(table_notes) => {
-                let position = shared.plan.tables.iter().position(|t| std::ptr::eq(t, table)).unwrap_or(usize::MAX);
-                notes.push((position, table_notes));
-            }
-            Err(err) => {
-                shared.failed.store(true, Ordering::SeqCst);
-                return Err(err);
-            }
-        }
-    }
-}
-
 /// Copies `table` into its new table, then builds its indexes and analyzes it; each part
 /// is skipped when this run already completed it.
-async fn fill_table(conn: &mut PgConnection, shared: &Shared<'_>, table: &TablePlan) -> Result<Vec<String>, EngineError> {
-    let (run, plan) = (shared.run, shared.plan);
+async fn fill_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Vec<String>, EngineError> {
     let label = table.label();
     let mut notes = Vec::new();
     if !log::is_completed(conn, run, "rebuild-copy", Some(&label)).await? {
         let id = log::start(conn, run, "rebuild-copy", Some(&label)).await?;
-        let rows = copy::copy_table(conn, run, plan, table, &mut SharedSizer(&shared.sizer), shared.retry, shared.progress).await?;
+        let rows = copy::copy_table(conn, run, plan, table, sizer, retry, progress).await?;
         log::finish(conn, id, "completed", &LogRecord { rows: Some(rows), ..Default::default() }).await?;
         notes.push(format!("{label}: {rows} rows copied into a new table"));
     }

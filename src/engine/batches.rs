@@ -73,8 +73,7 @@ pub async fn run_batches(
     };
     // The planner's estimate is enough for a bar and costs no scan of the table.
     let total: i64 = if progress.is_visible() {
-        let sql = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass";
-        sqlx::query_scalar(sql).bind(table.qualified()).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?
+        super::catalog::estimated_rows(&mut *conn, &table.qualified()).await?
     } else {
         0
     };

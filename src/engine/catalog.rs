@@ -31,6 +31,13 @@ pub async fn user_tables(conn: &mut PgConnection) -> Result<Vec<(String, String)
     sqlx::query_as(&sql).bind(skipped()).fetch_all(&mut *conn).await.map_err(EngineError::query(&sql))
 }
 
+/// The planner's estimate of a relation's rows (`reltuples`, 0 when never analyzed): enough
+/// to order work or size a progress bar, and it costs no scan.
+pub async fn estimated_rows(conn: &mut PgConnection, relation: &str) -> Result<i64, EngineError> {
+    let sql = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass";
+    sqlx::query_scalar(sql).bind(relation).fetch_one(conn).await.map_err(EngineError::query(sql))
+}
+
 fn skipped() -> Vec<String> {
     BOOKKEEPING_SCHEMAS.iter().map(|s| s.to_string()).collect()
 }

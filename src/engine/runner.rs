@@ -328,4 +328,3 @@ impl Engine {
         Ok(report)
     }
 }
-

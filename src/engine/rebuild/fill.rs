@@ -11,6 +11,7 @@ use futures::FutureExt;
 use sqlx::{Executor, PgConnection};
 
 use super::super::batch_sizer::BatchSizer;
+use super::super::catalog::estimated_rows;
 use super::super::error::EngineError;
 use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
@@ -65,16 +66,13 @@ fn position(plan: &Plan, table: &TablePlan) -> usize {
     plan.tables.iter().position(|t| std::ptr::eq(t, table)).unwrap_or(usize::MAX)
 }
 
-/// The plan's tables by their estimated rows, largest first (the planner's statistics:
-/// no scan).
+/// The plan's tables by their estimated rows, largest first.
 async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<Vec<&'a TablePlan>, EngineError> {
-    let sql = "SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = $1::regclass";
     let mut sized = Vec::new();
     for table in &plan.tables {
-        let rows: f64 = sqlx::query_scalar(sql).bind(table.qualified()).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?;
-        sized.push((rows, table));
+        sized.push((estimated_rows(&mut *conn, &table.qualified()).await?, table));
     }
-    sized.sort_by(|a, b| b.0.total_cmp(&a.0));
+    sized.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
     Ok(sized.into_iter().map(|(_, table)| table).collect())
 }
 

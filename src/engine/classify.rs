@@ -4,11 +4,14 @@
 //! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
 //! For a run the result is stored in `pgrehearse_engine.classified`, table by table, two
 //! tables at a time on two sessions (a resumed run skips the tables already done), and
-//! brought up to date by re-checking only the rows the change log ([`super::shadow::change_log_sql`]) recorded since.
+//! brought up to date by re-checking only the rows the change log
+//! ([`super::shadow::change_log_sql`]) recorded since.
 //!
-//! The scan converts every value unguarded when the conversion raises on exactly the
-//! values it rejects (`::uuid`): that costs a cast per value instead of a regex. Only
-//! when it raises does the table get the guarded scan.
+//! When the conversion has a cheap predicate for the values it gives back unchanged
+//! ([`super::conversion::Conversion::unchanged_sql`], uuid), the guarded scan (regex, then
+//! cast) runs only on the values that predicate does not clear. Otherwise the scan converts
+//! every value unguarded when the conversion raises on exactly the values it rejects: a
+//! cast per value instead of a regex, and the guarded scan only when it raises.
 
 use futures::FutureExt;
 use sqlx::{Connection, Executor, PgConnection};
@@ -178,8 +181,9 @@ fn unenforced(plan: &Plan) -> impl Iterator<Item = &Reference> {
     })
 }
 
-/// Classifies every row of `table`: unguarded first when the conversion allows it, the
-/// guarded scan when that raises on a rejected value.
+/// Classifies every row of `table`: the guarded scan behind the cheap predicate when the
+/// conversion has one; else unguarded first when the conversion allows it, the guarded
+/// scan when that raises on a rejected value.
 async fn scan_table(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan) -> Result<u64, EngineError> {
     if plan.conversion.unchanged_sql("x").is_some() {
         // The cheap predicate leaves the regex and the cast to the few other values.

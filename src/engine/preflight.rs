@@ -167,23 +167,44 @@ pub fn matches(plan: &Plan, reference: &Reference, p: &str, c: &str) -> String {
     }
 }
 
-/// Whether child row `c` points at any row of `parents` (a table or subquery), written
-/// so Postgres can hash both comparisons instead of testing every pair.
-pub fn points_into(plan: &Plan, reference: &Reference, c: &str, parents: &str) -> String {
+/// Whether row `c` of `child` points at any row of `parents` (a table or subquery),
+/// written so Postgres hashes every comparison instead of testing every pair. `store`
+/// holds the child's classification, up to date (`$2` is its run).
+pub fn points_into(plan: &Plan, reference: &Reference, child: &TablePlan, c: &str, parents: &str, store: Store) -> String {
     let pcols: Vec<String> = reference.parent_columns.iter().map(|x| format!("p.{}", quote_ident(x))).collect();
     let ccols: Vec<String> = reference.child_columns.iter().map(|x| format!("{c}.{}", quote_ident(x))).collect();
-    if pcols.len() == 1 {
-        let converted = format!("{} IN (SELECT {} FROM {parents} p)", safe_convert(&plan.conversion, &ccols[0], 1), safe_convert(&plan.conversion, &pcols[0], 1));
-        // Narrowed first by the conversion's match key, so the regex and the cast run only
-        // on the few child values that can match (AND evaluates left to right).
-        let converted = match (plan.conversion.match_key_sql(&ccols[0]), plan.conversion.match_key_sql(&pcols[0])) {
-            (Some(kc), Some(kp)) => format!("({kc} IN (SELECT {kp} FROM {parents} p) AND {converted})"),
-            _ => converted,
-        };
-        format!("({cc} IN (SELECT {pc} FROM {parents} p) OR {converted})", cc = ccols[0], pc = pcols[0])
-    } else {
-        format!("({}) IN (SELECT {} FROM {parents} p)", ccols.join(", "), pcols.join(", "))
+    if pcols.len() != 1 {
+        return format!("({}) IN (SELECT {} FROM {parents} p)", ccols.join(", "), pcols.join(", "));
     }
+    let (cc, pc) = (&ccols[0], &pcols[0]);
+    let converted = format!("{} IN (SELECT {} FROM {parents} p)", safe_convert(&plan.conversion, cc, 1), safe_convert(&plan.conversion, pc, 1));
+    // Narrowed first by the conversion's match key, so the regex and the cast run only
+    // on the few child values that can match (AND evaluates left to right).
+    let converted = match (plan.conversion.match_key_sql(cc), plan.conversion.match_key_sql(pc)) {
+        (Some(kc), Some(kp)) => format!("({kc} IN (SELECT {kp} FROM {parents} p) AND {converted})"),
+        _ => converted,
+    };
+    // A child value the classification did not store as invalid or non-canonical converts
+    // to its own text, so it matches a parent exactly when it equals the parent's converted
+    // text: one hash lookup. The match key and the cast above run only on the stored ones,
+    // found by key (no expression over every child row).
+    let converted = if child.primary_key.is_empty() || !plan.is_converted(&child.schema, &child.name, &reference.child_columns[0]) {
+        converted
+    } else {
+        format!(
+            "{cc}::text IN (SELECT ({})::text FROM {parents} p)
+             OR ({} IN (SELECT {} FROM {} x WHERE x.run = $2 AND x.table_name = {} AND x.column_name = {} AND x.kind IN ('{}', '{}')) AND {converted})",
+            safe_convert(&plan.conversion, pc, 1),
+            format_args!("({})", column_list(Some(c), &child.pk_names())),
+            pk_from_json(child, "x.pk"),
+            store.relation(),
+            quote_literal(&child.label()),
+            quote_literal(&reference.child_columns[0]),
+            classify::INVALID,
+            classify::NON_CANONICAL,
+        )
+    };
+    format!("({cc} IN (SELECT {pc} FROM {parents} p) OR {converted})")
 }
 
 /// Child rows of references the database does not (fully) enforce that point nowhere.

@@ -15,9 +15,10 @@ use super::finding::{Action, RowFinding, RowFindingKind};
 use super::fk_actions;
 use super::plan::{names, Plan, TablePlan};
 use super::classify::Store;
+use super::convert_method::ConvertMethod;
 use super::preflight;
 use crate::vocabulary::Policies;
-use super::sql::pk_json;
+use super::sql::{pk_from_json, pk_json};
 
 /// The quarantine table of `table`: same name (schema-qualified outside `public`), exactly
 /// the same columns and types.
@@ -54,6 +55,8 @@ pub async fn prepare(conn: &mut PgConnection, plan: &Plan) -> Result<(), EngineE
 /// deleted children first, so no foreign key ever sees a parent vanish under a child.
 /// The findings come from `store`, which the caller has brought up to date.
 pub async fn apply(tx: &mut PgConnection, run: i64, store: Store, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {
+    // The cascade reads this run's stored classification (see `cascade`).
+    debug_assert_eq!(store, Store::Run(run));
     let mut first = preflight::invalid(tx, store, plan, policies.invalid).await?;
     first.extend(preflight::collisions(tx, store, plan, policies.collision).await?);
     if first.iter().any(RowFinding::blocks) {
@@ -177,9 +180,12 @@ async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Row
             continue;
         }
         let sql = format!(
-            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {pk} = ANY($1::jsonb[]) AND {fresh}",
+            // By the key's own columns, so the key index finds the rows (a JSON key built
+            // per row would scan the table).
+            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {pk} IN (SELECT {wanted} FROM unnest($1::jsonb[]) u(k)) AND {fresh}",
             src = table.qualified(),
-            pk = pk_json("t", table),
+            pk = pk_tuple("t", table),
+            wanted = pk_from_json(table, "u.k"),
             cols = columns(tx, table, "t").await?,
             q = quarantine_table(table),
             fresh = not_yet_copied(table, "t"),
@@ -232,7 +238,7 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan, mut grown: Option
                 fresh = not_yet_copied(child, "c"),
                 qp = quarantine_table(parent),
                 qc = quarantine_table(child),
-                m_c = preflight::points_into(plan, reference, "c", &quarantine_table(parent)),
+                m_c = preflight::points_into(plan, reference, child, "c", &quarantine_table(parent), Store::Run(run)),
                 m_m = preflight::matches(plan, reference, "p", "m"),
                 label = quote_literal(&child.label()),
                 plabel = quote_literal(&parent.label()),
@@ -271,6 +277,26 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan, mut grown: Option
 async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[RowFinding]) -> Result<(), EngineError> {
     let chosen: Vec<&RowFinding> = findings.iter().filter(|f| f.action == Action::Nullify).collect();
     record_reasons(tx, run, &chosen).await?;
+    if plan.method == ConvertMethod::Rebuild {
+        // A rebuild's backup tables are empty (the original tables are the backup): the
+        // rows about to change are copied in first, once each, for the rollback.
+        for table in &plan.tables {
+            let keys: Vec<serde_json::Value> = chosen.iter().filter(|f| f.table == table.label()).map(|f| f.pk.clone()).collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "INSERT INTO {b} SELECT * FROM {t} t WHERE {pk} IN (SELECT {wanted} FROM unnest($1::jsonb[]) u(k))
+                 AND NOT EXISTS (SELECT 1 FROM {b} x WHERE {xk} = {pk})",
+                b = super::backup::backup_table(table),
+                t = table.qualified(),
+                pk = pk_tuple("t", table),
+                xk = pk_tuple("x", table),
+                wanted = pk_from_json(table, "u.k"),
+            );
+            sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+        }
+    }
     for f in &chosen {
         let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };
         let sets: Vec<String> = f.column.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();

@@ -88,11 +88,15 @@ async fn the_same_table_name_in_two_schemas_keeps_separate_backups_and_quarantin
     let mut conn = db.connect().await.unwrap();
     let tables = ["users", "a.notes", "b.notes", "public.notes"];
     let before = rows(&mut conn, &tables).await;
+    let notes = [("a.notes", r#"migration_quarantine."a.notes""#), ("b.notes", r#"migration_quarantine."b.notes""#), ("public.notes", "migration_quarantine.notes")];
+    let mut invalid = Vec::new();
+    for (table, _) in notes {
+        invalid.push(count(&mut conn, &format!("SELECT count(*) FROM {table} n WHERE NOT oracle_is_uuid(n.user_id)")).await);
+    }
     let report = step(&db, &quarantine(), Step::Full).await;
     assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
     assert!(report.checks.iter().all(|c| c.ok), "{:#?}", report.checks);
-    for (table, quarantined) in [("a.notes", r#"migration_quarantine."a.notes""#), ("b.notes", r#"migration_quarantine."b.notes""#), ("public.notes", "migration_quarantine.notes")] {
-        let expected = count(&mut conn, &format!("SELECT count(*) FROM migration_backup.{} n WHERE NOT oracle_is_uuid(n.user_id)", quarantined.trim_start_matches("migration_quarantine."))).await;
+    for ((table, quarantined), expected) in notes.into_iter().zip(invalid) {
         assert!(expected > 0, "{table}");
         assert_eq!(count(&mut conn, &format!("SELECT count(*) FROM {quarantined}")).await, expected, "{table}");
     }

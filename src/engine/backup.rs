@@ -1,6 +1,10 @@
 //! The backup step: copies every planned table into `migration_backup` in one
 //! repeatable-read transaction (one consistent snapshot), then proves each copy by row
 //! count and an order-independent checksum (PERF_NOTES: `sum(hashtextextended(...))`).
+//! A rebuild never writes the original tables' rows (it copies them into new tables and
+//! keeps the originals until `cleanup`), so there the originals are the backup: the step
+//! only creates each backup table empty, for the rows `nullify` is about to change
+//! ([`super::quarantine`] copies them in first), and counts the rows.
 
 use sqlx::{Executor, PgConnection};
 
@@ -9,10 +13,21 @@ use crate::quote::{quote_ident, quote_qualified};
 use super::bookkeeping::BACKUP_SCHEMA;
 use super::error::EngineError;
 use super::log::{self, LogRecord};
+use super::convert_method::ConvertMethod;
 use super::plan::{names, Plan, TablePlan};
 
 pub fn backup_table(table: &TablePlan) -> String {
     quote_qualified(BACKUP_SCHEMA, &names::copy_of(&table.schema, &table.name))
+}
+
+/// The statement creating the backup of `table`: a full copy in place, empty (filled by
+/// `nullify` only) when rebuilding.
+pub fn copy_sql(plan: &Plan, table: &TablePlan) -> String {
+    let copy = format!("CREATE TABLE {} AS SELECT * FROM {}", backup_table(table), table.qualified());
+    match plan.method {
+        ConvertMethod::InPlace => copy,
+        ConvertMethod::Rebuild => format!("{copy} WITH NO DATA"),
+    }
 }
 
 /// Count and checksum of a relation, as text so no precision is lost.
@@ -36,8 +51,16 @@ async fn copy_all(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<(S
     tx.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
     let mut counts = Vec::new();
     for table in &plan.tables {
-        let copy = format!("CREATE TABLE {} AS SELECT * FROM {}", backup_table(table), table.qualified());
+        let copy = copy_sql(plan, table);
         tx.execute(copy.as_str()).await.map_err(EngineError::query(&copy))?;
+        if plan.method == ConvertMethod::Rebuild {
+            let count = format!("SELECT count(*) FROM {}", table.qualified());
+            let rows: i64 = sqlx::query_scalar(&count).fetch_one(&mut *tx).await.map_err(EngineError::query(&count))?;
+            let record = LogRecord { rows: Some(rows), message: Some("the original table is the backup until cleanup".into()), ..Default::default() };
+            log::record(tx, run, "backup-table", Some(&table.label()), &record).await?;
+            counts.push((table.label(), rows));
+            continue;
+        }
         let source = fingerprint(tx, &table.qualified()).await?;
         let copied = fingerprint(tx, &backup_table(table)).await?;
         if source != copied {

@@ -206,7 +206,10 @@ impl Engine {
             return Ok(report);
         }
         for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
-            report.notes.push(format!("backed up {rows} rows of {table} (row count and checksum verified)"));
+            report.notes.push(match plan.method {
+                ConvertMethod::InPlace => format!("backed up {rows} rows of {table} (row count and checksum verified)"),
+                ConvertMethod::Rebuild => format!("{table}: {rows} rows; the original table is kept as the backup until cleanup"),
+            });
         }
         Ok(report)
     }

@@ -82,10 +82,18 @@ fn backup(plan: &Plan) -> ScriptStep {
     statements.push(Statement::new(format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(BACKUP_SCHEMA))).in_transaction(snapshot));
     statements.push(Statement::new(format!("CREATE SCHEMA {}", quote_ident(BACKUP_SCHEMA))).in_transaction(snapshot));
     for table in &plan.tables {
-        statements.push(Statement::new(format!("CREATE TABLE {} AS SELECT * FROM {}", backup_table(table), table.qualified())).in_transaction(snapshot));
-        statements.push(Statement::described(format!("count and checksum of {} and of its copy, compared", table.qualified()), "ACCESS SHARE").in_transaction(snapshot));
+        statements.push(Statement::new(super::backup::copy_sql(plan, table)).in_transaction(snapshot));
+        let proof = match plan.method {
+            ConvertMethod::InPlace => format!("count and checksum of {} and of its copy, compared", table.qualified()),
+            ConvertMethod::Rebuild => format!("count of {} (the original table is kept until cleanup: it is the backup)", table.qualified()),
+        };
+        statements.push(Statement::described(proof, "ACCESS SHARE").in_transaction(snapshot));
     }
-    ScriptStep { step: "backup", about: "logs deletes, then copies every planned table in one snapshot, verified by count and checksum".into(), statements }
+    let about = match plan.method {
+        ConvertMethod::InPlace => "logs deletes, then copies every planned table in one snapshot, verified by count and checksum",
+        ConvertMethod::Rebuild => "logs deletes, then counts every planned table in one snapshot; the rebuild keeps the original tables, so only the rows `nullify` changes are copied",
+    };
+    ScriptStep { step: "backup", about: about.into(), statements }
 }
 
 fn convert_step(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> ScriptStep {
@@ -204,9 +212,19 @@ fn validate(plan: &Plan) -> ScriptStep {
     let statements = plan
         .tables
         .iter()
-        .map(|t| Statement::described(format!("SELECT … FROM {} and {}: types, every value equal to its original under the conversion, no row lost, every reference resolving", t.qualified(), backup_table(t)), "ACCESS SHARE"))
+        .map(|t| {
+            let originals = match plan.method {
+                ConvertMethod::InPlace => backup_table(t),
+                ConvertMethod::Rebuild => super::rebuild::old_table(plan, t),
+            };
+            Statement::described(format!("SELECT … FROM {} and {originals}: types, every value equal to its original under the conversion, no row lost, every reference resolving", t.qualified()), "ACCESS SHARE")
+        })
         .collect();
-    ScriptStep { step: "validate", about: "checks the converted data against the backup; changes nothing but the log".into(), statements }
+    let about = match plan.method {
+        ConvertMethod::InPlace => "checks the converted data against the backup; changes nothing but the log",
+        ConvertMethod::Rebuild => "checks the new tables against the original ones (kept until cleanup); changes nothing but the log",
+    };
+    ScriptStep { step: "validate", about: about.into(), statements }
 }
 
 fn cleanup_step(plan: &Plan) -> ScriptStep {

@@ -1,6 +1,8 @@
 //! The validate step: checks, as data, that the converted database is what the plan
 //! promised: the new types, every value equal to its original under the conversion, no
-//! row lost (each is live or quarantined), and every reference resolving.
+//! row lost (each is live or quarantined), and every reference resolving. In place the
+//! originals are the columns kept beside the new ones and the backup; after a rebuild
+//! they are the retired original tables ([`super::rebuild::content_checks`]).
 
 use futures::FutureExt;
 use serde::Serialize;
@@ -91,20 +93,26 @@ async fn table_checks(conn: &mut PgConnection, plan: &Plan, table: &TablePlan) -
             ok: ty.as_deref() == Some(target),
             detail: format!("{} (expected {target})", ty.unwrap_or_else(|| "missing".into())),
         });
-        let sql = match plan.method {
-            ConvertMethod::InPlace => {
-                let col = quote_ident(&c.name);
-                let original = quote_ident(&names::original(c));
-                format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")))
-            }
-            ConvertMethod::Rebuild => rebuild::values_differ_sql(plan, table, &c.name),
-        };
+    }
+    match plan.method {
+        ConvertMethod::InPlace => checks.extend(in_place_content_checks(conn, plan, table).await?),
+        ConvertMethod::Rebuild => checks.extend(rebuild::content_checks(conn, plan, table).await?),
+    }
+    Ok(checks)
+}
+
+/// Each converted column equal to its original (kept beside it) converted, and every
+/// backed-up row live, quarantined or deleted by the application.
+async fn in_place_content_checks(conn: &mut PgConnection, plan: &Plan, table: &TablePlan) -> Result<Vec<Check>, EngineError> {
+    let mut checks = Vec::new();
+    for c in &table.columns {
+        let col = quote_ident(&c.name);
+        let original = quote_ident(&names::original(c));
+        let sql = format!("SELECT count(*) FROM {} t WHERE t.{col} IS DISTINCT FROM {}", table.qualified(), plan.conversion.convert_sql(&format!("t.{original}")));
         let differ = scalar(conn, &sql).await?;
         checks.push(Check { name: format!("values of {}.{} equal their originals converted", table.label(), c.name), ok: differ == 0, detail: format!("{differ} rows differ") });
     }
-    let lost_sql = if plan.method == ConvertMethod::Rebuild {
-        rebuild::lost_sql(plan, table, &backup_table(table), &quarantine_table(table))
-    } else { format!(
+    let lost_sql = format!(
         "SELECT count(*) FROM {b} b WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {tk} = {bk}) AND NOT EXISTS (SELECT 1 FROM {q} q WHERE {qk} = {bk})
          AND NOT EXISTS (SELECT 1 FROM pgrehearse_engine.deleted_row d WHERE d.table_name = {label} AND d.pk = {bj})",
         b = backup_table(table),
@@ -115,7 +123,7 @@ async fn table_checks(conn: &mut PgConnection, plan: &Plan, table: &TablePlan) -
         qk = plain_pk(table, "q"),
         label = crate::quote::quote_literal(&table.label()),
         bj = super::sql::pk_json("b", table),
-    ) };
+    );
     let lost = scalar(conn, &lost_sql).await?;
     checks.push(Check { name: format!("every backed-up row of {} is live, quarantined or deleted by the application", table.label()), ok: lost == 0, detail: format!("{lost} rows missing") });
     Ok(checks)

@@ -23,21 +23,6 @@ pub fn new_key_of_row(plan: &Plan, table: &TablePlan, alias: &str) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// [`new_key_of_row`] for rows that may hold values the conversion rejects (a backup
-/// taken before the policies): such a key becomes NULL and matches no row.
-pub fn new_key_of_row_guarded(plan: &Plan, table: &TablePlan, alias: &str) -> String {
-    let pattern = quote_literal(&plan.conversion.validity_pattern());
-    let parts: Vec<String> = table
-        .pk_names()
-        .iter()
-        .map(|c| {
-            let expr = format!("{alias}.{}", quote_ident(c));
-            if is_converted(table, c) { format!("(CASE WHEN ({expr}) ~ {pattern} THEN {} END)", plan.conversion.convert_sql(&expr)) } else { expr }
-        })
-        .collect();
-    format!("({})", parts.join(", "))
-}
-
 /// `(alias."a", ...)`.
 pub fn key_of_row(table: &TablePlan, alias: &str) -> String {
     format!("({})", super::super::sql::column_list(Some(alias), &table.pk_names()))

@@ -37,9 +37,9 @@ pub use cleanup::cleanup_sql;
 pub use plan::rebuild_plan;
 pub use refusals::check as check_refusals;
 pub use rollback::run as rollback;
-pub use prepare::create_sql;
+pub use prepare::{create_sql, old_table};
 pub use swap::{convert, moved_foreign_keys, validate_foreign_keys};
-pub use validate::{lost_sql, values_differ_sql};
+pub use validate::content_checks;
 
 /// What a rebuild moves to the new tables beyond what the in-place plan lists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -117,13 +117,16 @@ fn rebuild_convert(plan: &Plan, findings: &[RowFinding], batch_size: i64) -> Scr
         statements.extend(rebuild::create_sql(plan, table).into_iter().map(|s| Statement::new(s).in_transaction("prepare")));
         statements.push(Statement::described(format!("owner, grants, comment, storage options and replica identity of {label}, read from the catalog; its indexes (pg_get_indexdef) and owned sequences recorded"), "ACCESS SHARE").in_transaction("prepare"));
         let mut chunk = Statement::described(
-            format!("WITH batch AS (SELECT … FROM {} t WHERE (key) > ($2…) ORDER BY key LIMIT $1) INSERT INTO the new table SELECT the columns, converted, FROM batch", table.qualified()),
+            format!("INSERT INTO the new table SELECT the columns, converted, FROM {} t WHERE t.ctid >= '($2,0)' AND t.ctid < '($2 + blocks for $1 rows,0)'", table.qualified()),
             "ROW EXCLUSIVE",
         );
-        chunk.repeat = Some(format!("once per chunk of {batch_size} rows ($1), from the last checkpoint ($2…), one transaction each, until {label} is copied"));
+        chunk.repeat = Some(format!(
+            "once per chunk of about {batch_size} rows in whole heap blocks ($1), from the last checkpoint ($2 its block, $3 the heap's file node), one transaction each, until {label} is copied"
+        ));
         statements.push(chunk);
     }
     for table in &plan.tables {
+        statements.push(Statement::described(format!("DELETE FROM the new table of {} the rows whose keys the change log holds (copied again by the catch-up)", table.label()), "ROW EXCLUSIVE"));
         statements.push(Statement::described(format!("CREATE [UNIQUE] INDEX on the new table of {} for every index of it (pg_get_indexdef), PRIMARY KEY / UNIQUE … USING INDEX; ANALYZE", table.label()), "SHARE"));
     }
     let mut catch_up = Statement::described("DELETE FROM the new table, INSERT … SELECT FROM the original, the keys the change log recorded; the log rows removed".into(), "ROW EXCLUSIVE");

@@ -29,6 +29,13 @@ fn logged(table: &TablePlan, up_to: Option<i64>) -> String {
 
 /// The statements of one pass over the forward log of `table` (`up_to`: the last log id
 /// taken; `None` takes all, which only the swap does, when no write can add more).
+///
+/// The pass deletes from the new table every key the log holds in its snapshot, not only
+/// those up to `up_to`: a row written after the pass chose `up_to` but before its snapshot
+/// is already changed in the original, and may have handed a unique value to a row this
+/// pass copies (two emails swapped); left in the new table it would collide with it. The
+/// rows left are then the originals as of the snapshot, so the copies cannot collide with
+/// them. The keys past `up_to` are copied by the next pass.
 pub fn pass_sql(plan: &Plan, table: &TablePlan, columns: &[String], up_to: Option<i64>) -> Vec<String> {
     let new = new_table(plan, table);
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
@@ -37,7 +44,7 @@ pub fn pass_sql(plan: &Plan, table: &TablePlan, columns: &[String], up_to: Optio
             "DELETE FROM {new} n WHERE {} IN (SELECT {} FROM {})",
             key_of_row(table, "n"),
             new_key_from_old_json(plan, table, "l.pk"),
-            logged(table, up_to)
+            logged(table, None)
         ),
         format!(
             "INSERT INTO {new} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} t WHERE {} IN (SELECT {} FROM {})",
@@ -50,6 +57,20 @@ pub fn pass_sql(plan: &Plan, table: &TablePlan, columns: &[String], up_to: Optio
         ),
         format!("DELETE FROM {TABLE} WHERE id IN (SELECT l.id FROM {})", logged(table, up_to)),
     ]
+}
+
+/// Deletes from the new table every row whose key the forward log holds, leaving the log
+/// as it is. Run between the copy and the index build: the copy may have read such a row
+/// in two versions (or two rows in versions that share a unique value), which a unique
+/// index would refuse; the catch-up copies each of them again after the build.
+pub fn clear_logged_sql(plan: &Plan, table: &TablePlan) -> String {
+    format!(
+        "DELETE FROM {} n WHERE {} IN (SELECT {} FROM {})",
+        new_table(plan, table),
+        key_of_row(table, "n"),
+        new_key_from_old_json(plan, table, "l.pk"),
+        logged(table, None)
+    )
 }
 
 /// Passes over `table`'s log until one finds fewer than [`PASS`] keys. Returns the keys

@@ -19,7 +19,7 @@ use super::super::progress::Progress;
 use super::super::sessions;
 use super::super::transaction::LockRetry;
 use super::prepare::new_table;
-use super::{copy, indexes};
+use super::{catch_up, copy, indexes};
 
 /// The shared sizer, asked and told under its lock for each batch.
 struct SharedSizer<'s, 'a>(&'s Mutex<&'a mut dyn BatchSizer>);
@@ -76,8 +76,9 @@ async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<Ve
     Ok(sized.into_iter().map(|(_, table)| table).collect())
 }
 
-/// Copies `table` into its new table, then builds its indexes and analyzes it; each part
-/// is skipped when this run already completed it.
+/// Copies `table` into its new table, then clears the rows whose keys the application
+/// wrote meanwhile (the catch-up copies them again), builds its indexes and analyzes it;
+/// each part is skipped when this run already completed it.
 async fn fill_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Vec<String>, EngineError> {
     let label = table.label();
     let mut notes = Vec::new();
@@ -89,6 +90,8 @@ async fn fill_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &Tabl
     }
     if !log::is_completed(conn, run, "rebuild-indexes", Some(&label)).await? {
         let id = log::start(conn, run, "rebuild-indexes", Some(&label)).await?;
+        let clear = catch_up::clear_logged_sql(plan, table);
+        conn.execute(clear.as_str()).await.map_err(EngineError::query(&clear))?;
         let built = indexes::build(conn, run, plan, table).await?;
         let analyze = format!("ANALYZE {}", new_table(plan, table));
         conn.execute(analyze.as_str()).await.map_err(EngineError::query(&analyze))?;

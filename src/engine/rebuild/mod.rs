@@ -1,12 +1,12 @@
 //! The rebuild route of `convert` (pg_repack, pg-osc): each planned table is copied into a
-//! new table in key-range chunks with its columns converted on the way, its indexes are
+//! new table in chunks of heap blocks with its columns converted on the way, its indexes are
 //! built afterwards, the application's writes are caught up from a trigger log, and the
 //! tables are swapped by rename in one short transaction. The old tables stay, renamed and
 //! moved to the engine's schema, until `cleanup`; a reverse log records the writes made
 //! after the swap, so a rollback is a swap back that loses nothing.
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
-//! sequence lists) → per table, on two sessions: `convert-batch` chunks, `rebuild-index` per index →
+//! sequence lists) → per table, on two sessions: `convert-batch` chunks, the logged keys cleared, `rebuild-index` per index →
 //! `rebuild-catch-up` → `swap` (final catch-up inside) → foreign keys validated.
 
 mod catalog;

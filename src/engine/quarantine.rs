@@ -150,24 +150,34 @@ pub(super) fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_tuple("x", table), pk_tuple(alias, table))
 }
 
+/// Records why each of `findings` is touched: one statement for all of them (arrays
+/// unnested), not one per row.
 async fn record_reasons(tx: &mut PgConnection, run: i64, findings: &[&RowFinding]) -> Result<(), EngineError> {
-    let sql = "INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-    for f in findings {
-        sqlx::query(sql)
-            .bind(run)
-            .bind(&f.table)
-            .bind(&f.pk)
-            .bind(&f.column)
-            .bind(serde_json::to_value(f.kind)?.as_str().unwrap_or_default().to_string())
-            .bind(serde_json::to_value(f.action)?.as_str().unwrap_or_default().to_string())
-            .bind(&f.value)
-            .bind(&f.related_table)
-            .bind(&f.related_pk)
-            .execute(&mut *tx)
-            .await
-            .map_err(EngineError::query(sql))?;
+    if findings.is_empty() {
+        return Ok(());
     }
+    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut kinds = Vec::new();
+    let mut actions = Vec::new();
+    for f in findings {
+        kinds.push(name(serde_json::to_value(f.kind)?));
+        actions.push(name(serde_json::to_value(f.action)?));
+    }
+    let sql = "INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
+               SELECT $1, * FROM unnest($2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])";
+    sqlx::query(sql)
+        .bind(run)
+        .bind(findings.iter().map(|f| f.table.clone()).collect::<Vec<_>>())
+        .bind(findings.iter().map(|f| f.pk.clone()).collect::<Vec<_>>())
+        .bind(findings.iter().map(|f| f.column.clone()).collect::<Vec<_>>())
+        .bind(kinds)
+        .bind(actions)
+        .bind(findings.iter().map(|f| f.value.clone()).collect::<Vec<_>>())
+        .bind(findings.iter().map(|f| f.related_table.clone()).collect::<Vec<_>>())
+        .bind(findings.iter().map(|f| f.related_pk.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(EngineError::query(sql))?;
     Ok(())
 }
 

@@ -237,23 +237,24 @@ async fn cascade(tx: &mut PgConnection, run: i64, plan: &Plan, mut grown: Option
             }
             let cols = reference.child_columns.join(",");
             let values: Vec<String> = reference.child_columns.iter().map(|c| format!("m.{}::text", quote_ident(c))).collect();
+            let (parents_cte, lookup) = preflight::parent_lookup(plan, reference, parent, &quarantine_table(parent));
             let sql = format!(
-                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE {m_c} AND {fresh} RETURNING *)
+                "WITH moved AS (INSERT INTO {qc} SELECT {cols_c} FROM {ct} c WHERE {m_c} AND {fresh} RETURNING *),
+                      parents AS MATERIALIZED ({parents_cte})
                  INSERT INTO pgrehearse_engine.quarantine_reason (run, table_name, pk, column_name, kind, action, value, related_table, related_pk)
-                 SELECT $2, {label}, {pk_m}, {col}, 'cascade', 'quarantine', concat_ws(',', {values}), {plabel},
-                        (SELECT {pk_p} FROM {qp} p WHERE {m_m} LIMIT 1)
-                 FROM moved m RETURNING pk, value, related_pk",
+                 SELECT $2, {label}, {pk_m}, {col}, 'cascade', 'quarantine', concat_ws(',', {values}), {plabel}, {lookup}
+                 FROM (SELECT moved.*, {m_conv} AS pgr_conv FROM moved) m RETURNING pk, value, related_pk",
                 ct = child.qualified(),
                 cols_c = columns(tx, child, "c").await?,
                 fresh = not_yet_copied(child, "c"),
-                qp = quarantine_table(parent),
                 qc = quarantine_table(child),
                 m_c = preflight::points_into(plan, reference, child, "c", &quarantine_table(parent), Store::Run(run)),
-                m_m = preflight::matches(plan, reference, "p", "m"),
+                parents_cte = parents_cte,
+                lookup = lookup,
+                m_conv = preflight::child_converted(plan, reference, "moved"),
                 label = quote_literal(&child.label()),
                 plabel = quote_literal(&parent.label()),
                 pk_m = pk_json("m", child),
-                pk_p = pk_json("p", parent),
                 col = quote_literal(&cols),
                 values = values.join(", "),
             );

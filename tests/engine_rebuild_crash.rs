@@ -6,8 +6,9 @@
 //!
 //! The kill lands in a phase deterministically: the test holds a lock that only that
 //! phase needs (a table lock on the new `users` table stops its index build; a row lock
-//! on a change-log row stops the catch-up's removal of it) and kills the engine once it
-//! waits for it; the copy is killed after a number of committed chunks.
+//! on a change-log row stops the catch-up's removal of it, a lock on the original of the
+//! table copied last stops the copy after the other tables' chunks committed) and kills
+//! the engine once it waits for it.
 
 mod engine_support;
 
@@ -91,7 +92,14 @@ async fn rehearse(db: &Database, kill: Option<Phase>) {
     let mut held = holder.begin().await.unwrap();
     match kill {
         None => {}
-        Some(Phase::Copy) => wait_for(&mut watcher, &mut child, CHUNKS, 10).await,
+        Some(Phase::Copy) => {
+            // The smallest table is copied last (largest first): holding its original
+            // stops its first chunk, while the other tables' chunks commit. Counting
+            // chunks alone raced a fast copy on a loaded machine.
+            held.execute("LOCK TABLE public.audit_events IN ACCESS EXCLUSIVE MODE").await.unwrap();
+            wait_for(&mut watcher, &mut child, CHUNKS, 10).await;
+            wait_for(&mut watcher, &mut child, WAITING, 1).await;
+        }
         Some(Phase::IndexBuild) => {
             // Writing rows is compatible with ROW EXCLUSIVE; building an index is not.
             held.execute("LOCK TABLE public.pgr_new_0 IN ROW EXCLUSIVE MODE").await.unwrap();

@@ -79,6 +79,14 @@ pub async fn last_batch(conn: &mut PgConnection, run: i64, table: &str) -> Resul
     sqlx::query_as(sql).bind(run).bind(table).fetch_optional(conn).await.map_err(EngineError::query(sql))
 }
 
+/// Forgets every committed batch of `table` in `run`, so its copy starts again from the
+/// beginning (in the caller's transaction, with what undoes the batches' work).
+pub async fn forget_batches(conn: &mut PgConnection, run: i64, table: &str) -> Result<(), EngineError> {
+    let sql = "DELETE FROM pgrehearse_engine.migration_log WHERE run = $1 AND step = 'convert-batch' AND table_name = $2";
+    sqlx::query(sql).bind(run).bind(table).execute(conn).await.map_err(EngineError::query(sql))?;
+    Ok(())
+}
+
 /// One row of the log, as `status` shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct LogRow {

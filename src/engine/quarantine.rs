@@ -145,6 +145,13 @@ fn pk_tuple(alias: &str, table: &TablePlan) -> String {
     format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
 }
 
+/// Row `alias` of `table` is one of the keys bound as `$1` (JSON objects, `jsonb[]`),
+/// matched by the key's own columns so that the key index finds the rows (a JSON key built
+/// per row would scan the table).
+fn keyed_by(table: &TablePlan, alias: &str) -> String {
+    format!("{} IN (SELECT {} FROM unnest($1::jsonb[]) u(k))", pk_tuple(alias, table), pk_from_json(table, "u.k"))
+}
+
 /// `NOT EXISTS` a copy of row `alias` in the quarantine table of `table`.
 pub(super) fn not_yet_copied(table: &TablePlan, alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM {} x WHERE {} = {})", quarantine_table(table), pk_tuple("x", table), pk_tuple(alias, table))
@@ -190,12 +197,9 @@ async fn copy_rows(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[Row
             continue;
         }
         let sql = format!(
-            // By the key's own columns, so the key index finds the rows (a JSON key built
-            // per row would scan the table).
-            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {pk} IN (SELECT {wanted} FROM unnest($1::jsonb[]) u(k)) AND {fresh}",
+            "INSERT INTO {q} SELECT {cols} FROM {src} t WHERE {keyed} AND {fresh}",
             src = table.qualified(),
-            pk = pk_tuple("t", table),
-            wanted = pk_from_json(table, "u.k"),
+            keyed = keyed_by(table, "t"),
             cols = columns(tx, table, "t").await?,
             q = quarantine_table(table),
             fresh = not_yet_copied(table, "t"),
@@ -297,13 +301,12 @@ async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[RowFi
                 continue;
             }
             let sql = format!(
-                "INSERT INTO {b} SELECT * FROM {t} t WHERE {pk} IN (SELECT {wanted} FROM unnest($1::jsonb[]) u(k))
-                 AND NOT EXISTS (SELECT 1 FROM {b} x WHERE {xk} = {pk})",
+                "INSERT INTO {b} SELECT * FROM {t} t WHERE {keyed} AND NOT EXISTS (SELECT 1 FROM {b} x WHERE {xk} = {pk})",
                 b = super::backup::backup_table(table),
                 t = table.qualified(),
+                keyed = keyed_by(table, "t"),
                 pk = pk_tuple("t", table),
                 xk = pk_tuple("x", table),
-                wanted = pk_from_json(table, "u.k"),
             );
             sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
         }

@@ -25,7 +25,8 @@ pub struct Check {
     pub detail: String,
 }
 
-async fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, EngineError> {
+/// The one `bigint` a counting query returns.
+pub(super) async fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, EngineError> {
     sqlx::query_scalar(sql).fetch_one(conn).await.map_err(EngineError::query(sql))
 }
 

@@ -13,7 +13,7 @@ use super::super::bookkeeping::ENGINE_SCHEMA;
 use super::super::error::EngineError;
 use super::super::plan::{Plan, TablePlan};
 use super::super::transaction::{self, LockRetry};
-use super::keys::json_of;
+use super::keys::{json_of, new_key_from_new_json};
 use super::names;
 
 pub const TABLE: &str = "pgrehearse_engine.rebuild_change";
@@ -35,6 +35,18 @@ impl Direction {
             Direction::Reverse => "reverse",
         }
     }
+}
+
+/// The new table's keys the application wrote after the swap (the reverse log), as a
+/// select list: those rows are the application's own, so neither `validate` nor a
+/// rollback compares them with the originals.
+pub fn written_after_swap_sql(plan: &Plan, table: &TablePlan) -> String {
+    format!(
+        "SELECT {} FROM {TABLE} l WHERE l.table_name = {} AND l.direction = {}",
+        new_key_from_new_json(plan, table, "l.pk"),
+        quote_literal(&table.label()),
+        quote_literal(Direction::Reverse.name())
+    )
 }
 
 fn function(plan: &Plan, table: &TablePlan, direction: Direction) -> String {

@@ -19,6 +19,7 @@ use crate::quote::{quote_ident, quote_literal};
 use super::super::batch_sizer::BatchSizer;
 use super::super::batches::run_batches;
 use super::super::error::EngineError;
+use super::super::log;
 use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
 use super::super::sql::column_list;
@@ -29,16 +30,16 @@ use super::prepare::new_table;
 /// Rows per heap block assumed when the statistics know nothing of the table.
 const ROWS_PER_BLOCK_UNKNOWN: i64 = 50;
 
+/// Column `column` of row `alias` as the new table holds it: converted when the plan
+/// converts it.
+pub fn converted_expr(table: &TablePlan, plan: &Plan, alias: &str, column: &str) -> String {
+    let expr = format!("{alias}.{}", quote_ident(column));
+    if table.columns.iter().any(|k| k.name == column) { plan.conversion.convert_sql(&expr) } else { expr }
+}
+
 /// `SELECT`-list expressions writing `columns` of `alias` into the new table.
 pub fn converted_list(table: &TablePlan, plan: &Plan, alias: &str, columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| {
-            let expr = format!("{alias}.{}", quote_ident(c));
-            if table.columns.iter().any(|k| &k.name == c) { plan.conversion.convert_sql(&expr) } else { expr }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.iter().map(|c| converted_expr(table, plan, alias, c)).collect::<Vec<_>>().join(", ")
 }
 
 /// The statement for one chunk: `$1` the rows wanted (whole blocks, at least one, by the
@@ -93,7 +94,6 @@ async fn start_over(conn: &mut PgConnection, run: i64, plan: &Plan, table: &Tabl
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
     let truncate = format!("TRUNCATE {}", new_table(plan, table));
     tx.execute(truncate.as_str()).await.map_err(EngineError::query(&truncate))?;
-    let forget = "DELETE FROM pgrehearse_engine.migration_log WHERE run = $1 AND step = 'convert-batch' AND table_name = $2";
-    sqlx::query(forget).bind(run).bind(table.label()).execute(tx.acquire().await.map_err(EngineError::query("acquire"))?).await.map_err(EngineError::query(forget))?;
+    log::forget_batches(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, &table.label()).await?;
     tx.commit().await.map_err(EngineError::query("COMMIT"))
 }

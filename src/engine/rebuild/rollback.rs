@@ -13,26 +13,17 @@ use super::super::ddl;
 use super::super::error::EngineError;
 use super::super::plan::{Plan, TablePlan};
 use super::super::transaction::{self, LockRetry, Logged};
-use super::change_log::{self, Direction, TABLE};
-use super::keys::{key_of_row, new_key_from_new_json, new_key_of_row};
+use super::change_log::{self, written_after_swap_sql};
+use super::keys::{key_of_row, new_key_of_row};
 use super::prepare::{new_table, old_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
 use super::swap::{hand_over_sequence, moved_foreign_keys};
 use super::{catalog, is_swapped, names};
-
-fn written_after_swap(plan: &Plan, table: &TablePlan) -> String {
-    format!(
-        "SELECT {} FROM {TABLE} l WHERE l.table_name = {} AND l.direction = {}",
-        new_key_from_new_json(plan, table, "l.pk"),
-        crate::quote::quote_literal(&table.label()),
-        crate::quote::quote_literal(Direction::Reverse.name())
-    )
-}
 
 /// Copies the rows written after the swap back into the original table of `table`.
 fn copy_back_sql(plan: &Plan, table: &TablePlan, columns: &[String]) -> Vec<String> {
     let old = old_table(plan, table);
     let prev = quote_ident(&format!("pgr_prev_{}", plan.table_number(&table.schema, &table.name)));
-    let keys = written_after_swap(plan, table);
+    let keys = written_after_swap_sql(plan, table);
     let values: Vec<String> = columns
         .iter()
         .map(|c| {

@@ -10,23 +10,15 @@
 
 use sqlx::PgConnection;
 
-use crate::quote::{quote_ident, quote_literal};
+use crate::quote::quote_ident;
 
 use super::super::error::EngineError;
 use super::super::plan::{Plan, TablePlan};
-use super::super::validate::Check;
-use super::change_log::{Direction, TABLE};
-use super::keys::{key_of_row, new_key_from_new_json, new_key_of_row};
+use super::super::validate::{scalar, Check};
+use super::change_log::written_after_swap_sql;
+use super::copy::converted_expr;
+use super::keys::{key_of_row, new_key_of_row};
 use super::prepare::old_table;
-
-fn written_after_swap(plan: &Plan, table: &TablePlan) -> String {
-    format!(
-        "SELECT {} FROM {TABLE} l WHERE l.table_name = {} AND l.direction = {}",
-        new_key_from_new_json(plan, table, "l.pk"),
-        quote_literal(&table.label()),
-        quote_literal(Direction::Reverse.name())
-    )
-}
 
 /// The key's columns, then the other converted ones: what the fingerprints cover.
 fn compared_columns(table: &TablePlan) -> Vec<String> {
@@ -50,15 +42,9 @@ fn row_hash(values: &[String]) -> String {
 /// `count(*)` and the fingerprint of both sides: the original's rows (not written after
 /// the swap) with their converted columns converted, and the new table's (likewise).
 fn fingerprints_sql(plan: &Plan, table: &TablePlan, columns: &[String]) -> String {
-    let converted: Vec<String> = columns
-        .iter()
-        .map(|c| {
-            let expr = format!("o.{}", quote_ident(c));
-            if table.columns.iter().any(|k| &k.name == c) { plan.conversion.convert_sql(&expr) } else { expr }
-        })
-        .collect();
+    let converted: Vec<String> = columns.iter().map(|c| converted_expr(table, plan, "o", c)).collect();
     let plain: Vec<String> = columns.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
-    let after = written_after_swap(plan, table);
+    let after = written_after_swap_sql(plan, table);
     format!(
         "SELECT o.n, o.h::text, t.n, t.h::text FROM
            (SELECT count(*) AS n, coalesce(sum({converted}), 0) AS h FROM {old} o WHERE NOT coalesce({ok} IN ({after}), false)) o,
@@ -82,7 +68,7 @@ fn values_differ_sql(plan: &Plan, table: &TablePlan, column: &str) -> String {
         tk = key_of_row(table, "t"),
         ok = new_key_of_row(plan, table, "o"),
         converted = plan.conversion.convert_sql(&format!("o.{col}")),
-        after = written_after_swap(plan, table),
+        after = written_after_swap_sql(plan, table),
     )
 }
 
@@ -98,12 +84,8 @@ fn unmatched_sql(plan: &Plan, table: &TablePlan, lost: bool) -> String {
     format!(
         "SELECT count(*) FROM {from} a WHERE NOT EXISTS (SELECT 1 FROM {other} b WHERE {other_key} = {from_key})
            AND NOT coalesce({from_key} IN ({after}), false)",
-        after = written_after_swap(plan, table),
+        after = written_after_swap_sql(plan, table),
     )
-}
-
-async fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, EngineError> {
-    sqlx::query_scalar(sql).fetch_one(conn).await.map_err(EngineError::query(sql))
 }
 
 /// The content checks of `table`: each converted column equal to its original converted,

@@ -134,7 +134,7 @@ async fn rehearse(db: &Database, kill: Option<Phase>) {
 async fn assert_landed_in(conn: &mut PgConnection, phase: Phase) {
     let step = match phase {
         Phase::Copy => "rebuild-copy",
-        Phase::IndexBuild => "rebuild-indexes",
+        Phase::IndexBuild => "rebuild-index",
         Phase::CatchUp => "rebuild-catch-up",
     };
     let running = count(conn, &format!("SELECT count(*) FROM pgrehearse_engine.migration_log WHERE step = '{step}' AND status = 'running'")).await;

@@ -2,8 +2,9 @@
 //! rejects (`invalid`) and those it accepts but rewrites (`non-canonical`); one anti-join
 //! per unenforced reference finds the `orphan`s. Collisions and dependents are derived
 //! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
-//! For a run the result is stored in `pgrehearse_engine.classified`, table by table, two
-//! tables at a time on two sessions (a resumed run skips the tables already done), and
+//! For a run the result is stored in `pgrehearse_engine.classified`, table by table and
+//! reference by reference, two at a time on two sessions (a resumed run skips what is
+//! done), and
 //! brought up to date by re-checking only the rows the change log
 //! ([`super::shadow::change_log_sql`]) recorded since.
 //!
@@ -19,7 +20,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use crate::quote::{quote_ident, quote_literal};
 
 use super::error::EngineError;
-use super::sessions;
+use super::sessions::{self, Task};
 use super::log::{self, LogRecord};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};
 use super::sql::{column_list, pk_json, safe_convert};
@@ -80,8 +81,10 @@ pub async fn session(conn: &mut PgConnection, plan: &Plan) -> Result<Store, Engi
 }
 
 /// Classifies the data for `run`, unless that is done: each table in its own transaction
-/// with its log record (the tables shared out between `conn` and, when given, `second`),
-/// then the orphans. The change log must already be installed.
+/// with its log record, then each reference's orphans likewise once its parent table is
+/// classified (the second stage reads the parent's non-canonical values), as tasks shared
+/// out between `conn` and, when given, `second`, largest table first. The change log must
+/// already be installed.
 pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Store, EngineError> {
     let store = Store::Run(run);
     if log::is_completed(conn, run, "classify", None).await? {
@@ -92,25 +95,36 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
          CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
     );
     conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
-    let tables: Vec<&TablePlan> = plan.tables.iter().collect();
-    sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+    let tables = sessions::largest_first(conn, plan).await?;
+    let mut tasks: Vec<Task<Job>> = tables.iter().map(|&table| Task::new(Job::Table(table))).collect();
+    let position = |schema: &str, name: &str| tables.iter().position(|t| t.schema == schema && t.name == name);
+    let mut references: Vec<(usize, &Reference)> = unenforced(plan).filter_map(|r| Some((position(&r.child_schema, &r.child_table)?, r))).collect();
+    references.sort_by_key(|(child, _)| *child);
+    for (_, reference) in references {
+        let after = position(&reference.parent_schema, &reference.parent_table).into_iter().collect();
+        tasks.push(Task::after(Job::Orphans(reference), after));
+    }
+    sessions::run(&mut *conn, second, &tasks, |conn, job: &Job| {
         async move {
-            let result = classify_table(&mut *conn, run, plan, table).await;
+            let result = match job {
+                Job::Table(table) => classify_table(&mut *conn, run, plan, table).await,
+                Job::Orphans(reference) => classify_orphans(&mut *conn, run, plan, reference).await,
+            };
             (conn, result)
         }
         .boxed()
     })
     .await?;
-    let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
-    let clear = format!("DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND kind = '{ORPHAN}'");
-    execute(&mut tx, &clear, plan, store).await?;
-    let mut found = 0;
-    for reference in unenforced(plan) {
-        found += orphans(&mut tx, store, plan, reference).await?;
-    }
-    log::record(&mut tx, run, "classify", None, &LogRecord { rows: Some(found as i64), message: Some("orphans found".into()), ..Default::default() }).await?;
-    tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+    let sql = format!("SELECT count(*) FROM pgrehearse_engine.classified WHERE run = $1 AND kind = '{ORPHAN}'");
+    let found: i64 = sqlx::query_scalar(&sql).bind(run).fetch_one(&mut *conn).await.map_err(EngineError::query(&sql))?;
+    log::record(conn, run, "classify", None, &LogRecord { rows: Some(found), message: Some("orphans found".into()), ..Default::default() }).await?;
     Ok(store)
+}
+
+/// One task of the stored classification.
+enum Job<'a> {
+    Table(&'a TablePlan),
+    Orphans(&'a Reference),
 }
 
 /// Classifies `table` in its own transaction with its log record, unless this run did.
@@ -124,6 +138,31 @@ async fn classify_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &
     let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
     log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
     tx.commit().await.map_err(EngineError::query("COMMIT"))
+}
+
+/// Stores the orphans of `reference` in its own transaction with its log record, unless
+/// this run did.
+async fn classify_orphans(conn: &mut PgConnection, run: i64, plan: &Plan, reference: &Reference) -> Result<(), EngineError> {
+    let label = reference.label();
+    if log::is_completed(conn, run, "classify-orphans", Some(&label)).await? {
+        return Ok(());
+    }
+    let store = Store::Run(run);
+    let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+    execute(&mut tx, &forget_orphans_sql(reference), plan, store).await?;
+    let found = orphans(&mut tx, store, plan, reference).await?;
+    log::record(&mut tx, run, "classify-orphans", Some(&label), &LogRecord { rows: Some(found as i64), ..Default::default() }).await?;
+    tx.commit().await.map_err(EngineError::query("COMMIT"))
+}
+
+/// Forgets the stored orphans of `reference` (`$2` the run).
+fn forget_orphans_sql(reference: &Reference) -> String {
+    format!(
+        "DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND table_name = {} AND kind = '{ORPHAN}' AND column_name = {} AND related_table = {}",
+        quote_literal(&format!("{}.{}", reference.child_schema, reference.child_table)),
+        quote_literal(&reference.child_columns.join(",")),
+        quote_literal(&format!("{}.{}", reference.parent_schema, reference.parent_table))
+    )
 }
 
 /// Brings the stored classification of `run` up to date inside the caller's transaction:
@@ -161,13 +200,7 @@ pub async fn refresh(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Sto
         if !changed.contains(&child) && !changed.contains(&parent) {
             continue;
         }
-        let forget = format!(
-            "DELETE FROM pgrehearse_engine.classified WHERE run = $2 AND table_name = {} AND kind = '{ORPHAN}' AND column_name = {} AND related_table = {}",
-            quote_literal(&child),
-            quote_literal(&reference.child_columns.join(",")),
-            quote_literal(&parent)
-        );
-        execute(tx, &forget, plan, store).await?;
+        execute(tx, &forget_orphans_sql(reference), plan, store).await?;
         orphans(tx, store, plan, reference).await?;
     }
     Ok(store)

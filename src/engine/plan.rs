@@ -72,6 +72,13 @@ pub struct Reference {
     pub constraint: Option<String>,
 }
 
+impl Reference {
+    /// `child(columns) -> parent`, naming the reference in the log and in messages.
+    pub fn label(&self) -> String {
+        format!("{}.{}({}) -> {}.{}", self.child_schema, self.child_table, self.child_columns.join(", "), self.parent_schema, self.parent_table)
+    }
+}
+
 impl Plan {
     pub fn table(&self, schema: &str, name: &str) -> Option<&TablePlan> {
         self.tables.iter().find(|t| t.schema == schema && t.name == name)

@@ -288,12 +288,15 @@ impl Engine {
                 swap::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
             }
             ConvertMethod::Rebuild => {
-                // A second session fills a second table beside the first one.
+                // A second session fills a second table beside the first one, and after the
+                // swap analyzes it and validates its foreign keys.
                 let mut second = sessions::second_session(&self.connect, &plan).await?;
-                let result = rebuild::convert(&mut self.conn, second.as_mut(), run, &plan, sizer, &retry, &self.progress, &mut report).await;
+                let mut result = rebuild::convert(&mut self.conn, second.as_mut(), run, &plan, sizer, &retry, &self.progress, &mut report).await;
+                if result.is_ok() {
+                    result = rebuild::after_swap(&mut self.conn, second.as_mut(), run, &plan, &retry).await;
+                }
                 sessions::close(second).await;
                 result?;
-                rebuild::validate_foreign_keys(&mut self.conn, &plan, &retry).await?;
             }
         }
         log::record(&mut self.conn, run, "convert", None, &LogRecord::default()).await?;

@@ -59,18 +59,14 @@ pub fn pass_sql(plan: &Plan, table: &TablePlan, columns: &[String], up_to: Optio
     ]
 }
 
-/// Deletes from the new table every row whose key the forward log holds, leaving the log
-/// as it is. Run between the copy and the index build: the copy may have read such a row
-/// in two versions (or two rows in versions that share a unique value), which a unique
-/// index would refuse; the catch-up copies each of them again after the build.
-pub fn clear_logged_sql(plan: &Plan, table: &TablePlan) -> String {
-    format!(
-        "DELETE FROM {} n WHERE {} IN (SELECT {} FROM {})",
-        new_table(plan, table),
-        key_of_row(table, "n"),
-        new_key_from_old_json(plan, table, "l.pk"),
-        logged(table, None)
-    )
+/// Holds for a row `alias` of the original table whose key the forward log does not hold.
+/// The copy takes only such rows: a row the application wrote since the trigger is
+/// logged in the same transaction, so every snapshot that sees the write sees its key
+/// too. The new table thus holds only rows that were live together when the trigger came
+/// (each read once, from its one block), which cannot break a unique index; the catch-up
+/// copies the logged keys.
+pub fn not_logged_sql(table: &TablePlan, alias: &str) -> String {
+    format!("NOT coalesce({} IN (SELECT {} FROM {}), false)", key_of_row(table, alias), old_key_from_old_json(table, "l.pk"), logged(table, None))
 }
 
 /// Passes over `table`'s log until one finds fewer than [`PASS`] keys. Returns the keys

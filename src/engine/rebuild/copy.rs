@@ -5,10 +5,11 @@
 //! so a run killed at any instant resumes after the last committed chunk and copies no
 //! block twice.
 //!
-//! A row the application writes during the copy may be read in two versions (before an
-//! UPDATE moved it to a later block, and after) or in none; its key is in the forward
-//! log, so [`super::catch_up`] deletes what the copy made of it before the indexes are
-//! built and copies it again. The checkpoint holds the block and the heap's file node: a
+//! A row the application wrote since the forward trigger came is not copied (its key is
+//! in the forward log, [`super::catch_up::not_logged_sql`]): read in two versions (before
+//! an UPDATE moved it to a later block, and after) it would break a unique index. What
+//! the copy made of its earlier version the catch-up replaces, by key, after the indexes
+//! are built. The checkpoint holds the block and the heap's file node: a
 //! `VACUUM FULL`, `CLUSTER` or `TRUNCATE` between two chunks moves every row, so the
 //! copy then starts again from an empty table.
 
@@ -24,7 +25,7 @@ use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
 use super::super::sql::column_list;
 use super::super::transaction::LockRetry;
-use super::catalog;
+use super::{catalog, catch_up};
 use super::prepare::new_table;
 
 /// Rows per heap block assumed when the statistics know nothing of the table.
@@ -58,13 +59,15 @@ pub fn chunk_sql(plan: &Plan, table: &TablePlan, columns: &[String], after_check
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     format!(
         "WITH copied AS (INSERT INTO {new} ({cols}) OVERRIDING SYSTEM VALUE SELECT {converted} FROM {old} t
-                          WHERE t.ctid >= format('(%s,0)', {first})::tid AND t.ctid < format('(%s,0)', {last})::tid AND {same_file} RETURNING 1)
+                          WHERE t.ctid >= format('(%s,0)', {first})::tid AND t.ctid < format('(%s,0)', {last})::tid AND {same_file}
+                            AND {not_logged} RETURNING 1)
          SELECT (SELECT count(*) FROM copied),
                 CASE WHEN {first} < pg_relation_size({regclass}) / current_setting('block_size')::bigint AND {same_file}
                      THEN ARRAY[{last}::text, pg_relation_filenode({regclass})::text] END",
         cols = column_list(None, &names),
         converted = converted_list(table, plan, "t", columns),
         new = new_table(plan, table),
+        not_logged = catch_up::not_logged_sql(table, "t"),
     )
 }
 

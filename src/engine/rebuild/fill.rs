@@ -1,25 +1,27 @@
-//! Filling the new tables: each table's chunked copy and then its index build, the tables
-//! shared out largest first between the engine's session and a second one. The new tables
-//! have no foreign keys and nobody else writes them before the swap, so two tables fill
-//! side by side without waiting on each other; each keeps its own checkpoints, so a run
-//! killed at any instant resumes every table where it stopped.
+//! Filling the new tables: each table's chunked copy, then each of its index builds, as
+//! tasks shared out between the engine's session and a second one,
+//! largest table first. The new tables have no foreign keys and nobody else writes them
+//! before the swap, so two tasks run side by side without waiting on each other (but an
+//! index that adds its constraint after the table's other builds), and the session done
+//! with the small tables builds the largest one's indexes beside it; each
+//! task keeps its own log rows and checkpoints, so a run killed at any instant resumes
+//! every table where it stopped.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::FutureExt;
-use sqlx::{Executor, PgConnection};
+use sqlx::PgConnection;
 
 use super::super::batch_sizer::BatchSizer;
-use super::super::catalog::estimated_rows;
 use super::super::error::EngineError;
 use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
-use super::super::sessions;
+use super::super::sessions::{self, Task};
 use super::super::transaction::LockRetry;
-use super::prepare::new_table;
-use super::{catch_up, copy, indexes};
+use super::prepare::{recorded_indexes, RecordedIndex};
+use super::{copy, indexes};
 
 /// The shared sizer, asked and told under its lock for each batch.
 struct SharedSizer<'s, 'a>(&'s Mutex<&'a mut dyn BatchSizer>);
@@ -34,8 +36,21 @@ impl BatchSizer for SharedSizer<'_, '_> {
     }
 }
 
-/// Copies and indexes every table of the plan not yet done in this run, on `conn` and,
-/// when given, `second`, largest first. Returns the report's notes in the plan's order.
+/// One task of the fill.
+enum Job<'a> {
+    Copy(&'a TablePlan),
+    Index(&'a TablePlan, RecordedIndex),
+}
+
+/// What a task did in this run (nothing when an earlier run did it).
+enum Done {
+    Copied(i64),
+    Built,
+    Nothing,
+}
+
+/// Copies and indexes every table of the plan not yet done in this run, on
+/// `conn` and, when given, `second`. Returns the report's notes in the plan's order.
 pub async fn fill(
     conn: &mut PgConnection,
     second: Option<&mut PgConnection>,
@@ -45,58 +60,72 @@ pub async fn fill(
     retry: &LockRetry,
     progress: &Progress,
 ) -> Result<Vec<String>, EngineError> {
-    let tables = largest_first(conn, plan).await?;
+    let mut tasks = Vec::new();
+    let mut indexes_of = Vec::new();
+    for table in sessions::largest_first(conn, plan).await? {
+        let copied = tasks.len();
+        tasks.push(Task::new(Job::Copy(table)));
+        let indexes = recorded_indexes(conn, table).await?;
+        indexes_of.push((table, indexes.len()));
+        // Plain builds of one table run side by side (SHARE does not conflict with SHARE);
+        // one that adds its constraint takes ACCESS EXCLUSIVE inside its transaction, so it
+        // waits for every other build of the table, which would otherwise deadlock with it.
+        let (constrained, plain): (Vec<RecordedIndex>, Vec<RecordedIndex>) = indexes.into_iter().partition(|index| index.3.is_some());
+        let mut before = vec![copied];
+        for index in plain {
+            before.push(tasks.len());
+            tasks.push(Task::after(Job::Index(table, index), vec![copied]));
+        }
+        for index in constrained {
+            let position = tasks.len();
+            tasks.push(Task::after(Job::Index(table, index), before.clone()));
+            before.push(position);
+        }
+    }
     // One batch sizer for every batch of every table, so an adaptive size learns from all.
     let sizer = Mutex::new(sizer);
     let sizer = &sizer;
-    let notes = sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+    let done = sessions::run(&mut *conn, second, &tasks, |conn, job: &Job| {
         async move {
-            let result = fill_table(&mut *conn, run, plan, table, &mut SharedSizer(sizer), retry, progress).await;
+            let result = run_job(&mut *conn, run, plan, job, &mut SharedSizer(sizer), retry, progress).await;
             (conn, result)
         }
         .boxed()
     })
     .await?;
-    let mut notes: Vec<(usize, Vec<String>)> = tables.iter().map(|table| position(plan, table)).zip(notes).collect();
+    let mut notes: Vec<(usize, String)> = Vec::new();
+    for (task, done) in tasks.iter().zip(&done) {
+        if let (Job::Copy(table), Done::Copied(rows)) = (&task.job, done) {
+            notes.push((position(plan, table), format!("{}: {rows} rows copied into a new table", table.label())));
+        }
+    }
+    for (table, count) in indexes_of {
+        let built = tasks.iter().zip(&done).any(|(task, done)| matches!((&task.job, done), (Job::Index(t, _), Done::Built) if std::ptr::eq(*t, table)));
+        if built {
+            notes.push((position(plan, table), format!("{}: {count} indexes built on the new table", table.label())));
+        }
+    }
     notes.sort_by_key(|(position, _)| *position);
-    Ok(notes.into_iter().flat_map(|(_, notes)| notes).collect())
+    Ok(notes.into_iter().map(|(_, note)| note).collect())
 }
 
 fn position(plan: &Plan, table: &TablePlan) -> usize {
     plan.tables.iter().position(|t| std::ptr::eq(t, table)).unwrap_or(usize::MAX)
 }
 
-/// The plan's tables by their estimated rows, largest first.
-async fn largest_first<'a>(conn: &mut PgConnection, plan: &'a Plan) -> Result<Vec<&'a TablePlan>, EngineError> {
-    let mut sized = Vec::new();
-    for table in &plan.tables {
-        sized.push((estimated_rows(&mut *conn, &table.qualified()).await?, table));
+/// Runs one task unless this run completed it.
+async fn run_job(conn: &mut PgConnection, run: i64, plan: &Plan, job: &Job<'_>, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Done, EngineError> {
+    match job {
+        Job::Copy(table) => {
+            let label = table.label();
+            if log::is_completed(conn, run, "rebuild-copy", Some(&label)).await? {
+                return Ok(Done::Nothing);
+            }
+            let id = log::start(conn, run, "rebuild-copy", Some(&label)).await?;
+            let rows = copy::copy_table(conn, run, plan, table, sizer, retry, progress).await?;
+            log::finish(conn, id, "completed", &LogRecord { rows: Some(rows), ..Default::default() }).await?;
+            Ok(Done::Copied(rows))
+        }
+        Job::Index(table, index) => Ok(if indexes::build(conn, run, table, index).await? { Done::Built } else { Done::Nothing }),
     }
-    sized.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
-    Ok(sized.into_iter().map(|(_, table)| table).collect())
-}
-
-/// Copies `table` into its new table, then clears the rows whose keys the application
-/// wrote meanwhile (the catch-up copies them again), builds its indexes and analyzes it;
-/// each part is skipped when this run already completed it.
-async fn fill_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Vec<String>, EngineError> {
-    let label = table.label();
-    let mut notes = Vec::new();
-    if !log::is_completed(conn, run, "rebuild-copy", Some(&label)).await? {
-        let id = log::start(conn, run, "rebuild-copy", Some(&label)).await?;
-        let rows = copy::copy_table(conn, run, plan, table, sizer, retry, progress).await?;
-        log::finish(conn, id, "completed", &LogRecord { rows: Some(rows), ..Default::default() }).await?;
-        notes.push(format!("{label}: {rows} rows copied into a new table"));
-    }
-    if !log::is_completed(conn, run, "rebuild-indexes", Some(&label)).await? {
-        let id = log::start(conn, run, "rebuild-indexes", Some(&label)).await?;
-        let clear = catch_up::clear_logged_sql(plan, table);
-        conn.execute(clear.as_str()).await.map_err(EngineError::query(&clear))?;
-        let built = indexes::build(conn, run, plan, table).await?;
-        let analyze = format!("ANALYZE {}", new_table(plan, table));
-        conn.execute(analyze.as_str()).await.map_err(EngineError::query(&analyze))?;
-        log::finish(conn, id, "completed", &LogRecord { rows: Some(built as i64), ..Default::default() }).await?;
-        notes.push(format!("{label}: {built} indexes built on the new table"));
-    }
-    Ok(notes)
 }

@@ -6,8 +6,9 @@
 //! after the swap, so a rollback is a swap back that loses nothing.
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
-//! sequence lists) → per table, on two sessions: `convert-batch` chunks, the logged keys cleared, `rebuild-index` per index →
-//! `rebuild-catch-up` → `swap` (final catch-up inside) → foreign keys validated.
+//! sequence lists) → tasks on two sessions: per table `convert-batch` chunks (`rebuild-copy`),
+//! then `rebuild-index` per index → `rebuild-catch-up` per table → `swap` (final catch-up
+//! inside) → per table on two sessions: `rebuild-analyze`, its foreign keys validated.
 
 mod catalog;
 mod catch_up;
@@ -38,7 +39,7 @@ pub use plan::rebuild_plan;
 pub use refusals::check as check_refusals;
 pub use rollback::run as rollback;
 pub use prepare::{create_sql, old_table};
-pub use swap::{convert, moved_foreign_keys, validate_foreign_keys};
+pub use swap::{after_swap, convert, moved_foreign_keys};
 pub use validate::content_checks;
 
 /// What a rebuild moves to the new tables beyond what the in-place plan lists.

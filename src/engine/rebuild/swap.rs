@@ -1,23 +1,27 @@
 //! The rebuild's `convert`: prepare, copy, build indexes, catch up, then swap the tables
 //! by rename in one short transaction under `lock_timeout` (retried), with the last
 //! catch-up inside it. Foreign keys come back `NOT VALID` and are validated afterwards
-//! under a lock that lets writes through; views are created again over the new tables.
+//! under a lock that lets writes through, beside each new table's `ANALYZE`; views are
+//! created again over the new tables.
 
 use std::time::Duration;
 
-use sqlx::PgConnection;
+use futures::FutureExt;
+use sqlx::{Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::super::batch_sizer::BatchSizer;
 use super::super::bookkeeping::ENGINE_SCHEMA;
+use super::super::catalog::estimated_rows;
 use super::super::ddl;
 use super::super::error::EngineError;
 use super::super::facts::ConstraintFacts;
 use super::super::log::{self, LogRecord};
-use super::super::plan::Plan;
+use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
 use super::super::report::StepReport;
+use super::super::sessions::{self, Task};
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction};
 use super::prepare::{self, new_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
@@ -121,11 +125,72 @@ pub fn hand_over_sequence(schema: &str, from: &str, to: &str, retired: &str) -> 
     ]
 }
 
-/// Validates the moved foreign keys that were validated before (SHARE UPDATE EXCLUSIVE:
-/// reads and writes continue). Ones that were NOT VALID stay NOT VALID.
-pub async fn validate_foreign_keys(conn: &mut PgConnection, plan: &Plan, retry: &LockRetry) -> Result<(), EngineError> {
-    for fk in moved_foreign_keys(plan).filter(|f| f.validated) {
-        transaction::run(conn, &[ddl::validate_constraint(fk)], retry, None).await?;
+/// After the swap: each new table analyzed (the planner knows nothing of it yet), and the
+/// moved foreign keys that were validated before validated again (SHARE UPDATE EXCLUSIVE
+/// on the child: reads and writes continue); ones that were NOT VALID stay NOT VALID.
+/// One task per table, its `ANALYZE` and then its own keys' validation (both would wait
+/// on each other, each taking SHARE UPDATE EXCLUSIVE on it), dearest first by the rows of
+/// the tables they read, shared out over `conn` and, when given, `second`. Resumed after
+/// a kill, a table already analyzed is not analyzed again, and validating a valid key
+/// again is a no-op.
+pub async fn after_swap(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan, retry: &LockRetry) -> Result<(), EngineError> {
+    let mut work: Vec<(i64, TableAfterSwap)> = Vec::new();
+    for table in &plan.tables {
+        let rows = estimated_rows(&mut *conn, &table.qualified()).await?;
+        work.push((rows, TableAfterSwap { schema: &table.schema, name: &table.name, analyze: Some(table), foreign_keys: Vec::new() }));
     }
+    for fk in moved_foreign_keys(plan).filter(|f| f.validated) {
+        let rows = match &fk.referenced {
+            Some((schema, table, _)) => estimated_rows(&mut *conn, &quote_qualified(schema, table)).await?,
+            None => 0,
+        };
+        let position = match work.iter().position(|(_, w)| w.schema == fk.schema && w.name == fk.table) {
+            Some(position) => position,
+            None => {
+                let own = estimated_rows(&mut *conn, &quote_qualified(&fk.schema, &fk.table)).await?;
+                work.push((own, TableAfterSwap { schema: &fk.schema, name: &fk.table, analyze: None, foreign_keys: Vec::new() }));
+                work.len() - 1
+            }
+        };
+        work[position].0 += rows;
+        work[position].1.foreign_keys.push(fk);
+    }
+    work.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
+    let tasks: Vec<Task<TableAfterSwap>> = work.into_iter().map(|(_, w)| Task::new(w)).collect();
+    sessions::run(conn, second, &tasks, |conn, work: &TableAfterSwap| {
+        async move {
+            let result = work.run(&mut *conn, run, retry).await;
+            (conn, result)
+        }
+        .boxed()
+    })
+    .await?;
     Ok(())
+}
+
+/// One table's work after the swap.
+struct TableAfterSwap<'a> {
+    schema: &'a str,
+    name: &'a str,
+    /// The planned table, analyzed unless this run did; `None` for a table outside the
+    /// plan that only has moved foreign keys.
+    analyze: Option<&'a TablePlan>,
+    foreign_keys: Vec<&'a ConstraintFacts>,
+}
+
+impl TableAfterSwap<'_> {
+    async fn run(&self, conn: &mut PgConnection, run: i64, retry: &LockRetry) -> Result<(), EngineError> {
+        if let Some(table) = self.analyze {
+            let label = table.label();
+            if !log::is_completed(conn, run, "rebuild-analyze", Some(&label)).await? {
+                let analyze = format!("ANALYZE {}", table.qualified());
+                conn.execute(analyze.as_str()).await.map_err(EngineError::query(&analyze))?;
+                log::record(conn, run, "rebuild-analyze", Some(&label), &LogRecord::default()).await?;
+            }
+        }
+        for fk in &self.foreign_keys {
+            transaction::run(&mut *conn, &[ddl::validate_constraint(fk)], retry, None).await?;
+        }
+        Ok(())
+    }
 }

@@ -3,6 +3,7 @@
 //! columns, identity columns, storage, comments; no index), converts its columns, gives it the original's
 //! owner, grants, comment and options, and records the original's indexes, owned
 //! sequences and identity sequences, so every later step, a resume and a rollback work from that record.
+//! Autovacuum stays off the new table until the swap gives it the original's settings.
 
 use sqlx::{Acquire, Connection, Executor, PgConnection};
 
@@ -78,6 +79,7 @@ pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan, retry: &LockRet
             tx.execute(statement.as_str()).await.map_err(EngineError::query(statement))?;
         }
         statements = catalog::carried_sql(&mut tx, &table.qualified(), &new).await?;
+        statements.push(catalog::pause_autovacuum_sql(&new));
         for statement in &statements {
             tx.execute(statement.as_str()).await.map_err(EngineError::query(statement))?;
         }

@@ -95,6 +95,7 @@ pub async fn swap_sql(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<String
         }
         s.push(format!("ALTER TABLE {} RENAME TO {}", table.qualified(), quote_ident(&names::old_table(n))));
         s.push(format!("ALTER TABLE {} RENAME TO {}", new_table(plan, table), quote_ident(&table.name)));
+        s.extend(catalog::restore_autovacuum_sql(conn, &table.qualified(), &table.qualified()).await?);
         for (k, name, _, _) in &indexes {
             s.push(ddl::rename_index(&table.schema, &names::new_index(n, *k), name));
         }

@@ -24,6 +24,12 @@ pub async fn run(conn: &mut PgConnection, store: Store, plan: &Plan, policies: &
     Ok(findings)
 }
 
+/// Whether a finding can stop the run under `policies`; when not, [`blocking`] finds
+/// nothing whatever the data.
+pub fn can_block(policies: &Policies) -> bool {
+    policies.invalid == Policy::Fail || policies.collision == Policy::Fail || policies.orphan != Policy::Quarantine
+}
+
 /// Only the findings whose policy can stop the run (`fail`, or `nullify` of a NOT NULL
 /// reference): what deciding "blocked or not" needs.
 pub async fn blocking(conn: &mut PgConnection, store: Store, plan: &Plan, policies: &Policies) -> Result<Vec<RowFinding>, EngineError> {

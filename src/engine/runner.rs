@@ -239,14 +239,18 @@ impl Engine {
             // Only to change nothing when a `fail` policy would stop the run: the
             // classification is brought up to date again inside the policies'
             // transaction below, after the sync trigger refuses rejected values.
+            // When no policy can stop the run (quarantine everywhere), that check and its
+            // refresh (a scan per changed reference) would find nothing.
             classify::stored(&mut self.conn, None, run, &plan).await?;
-            let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
-            let store = classify::refresh(&mut tx, run, &plan).await?;
-            report.findings = preflight::blocking(&mut tx, store, &plan, &self.options.policies).await?;
-            tx.commit().await.map_err(EngineError::query("COMMIT"))?;
-            if report.findings.iter().any(RowFinding::blocks) {
-                report.outcome = Outcome::Blocked;
-                return Ok(report);
+            if preflight::can_block(&self.options.policies) {
+                let mut tx = Connection::begin(&mut self.conn).await.map_err(EngineError::query("BEGIN"))?;
+                let store = classify::refresh(&mut tx, run, &plan).await?;
+                report.findings = preflight::blocking(&mut tx, store, &plan, &self.options.policies).await?;
+                tx.commit().await.map_err(EngineError::query("COMMIT"))?;
+                if report.findings.iter().any(RowFinding::blocks) {
+                    report.outcome = Outcome::Blocked;
+                    return Ok(report);
+                }
             }
             quarantine::prepare(&mut self.conn, &plan).await?; // before the shadow columns exist: `LIKE` copies columns
             // From here on a write the conversion rejects fails (and, rebuilding, every

@@ -40,6 +40,23 @@ async fn rows_written_between_backup_and_convert_are_classified_again() {
         .unwrap();
     let gone: String = sqlx::query_scalar("SELECT id FROM users WHERE NOT oracle_is_uuid(id) AND id NOT IN (SELECT actor_id FROM audit_events WHERE actor_id IS NOT NULL) ORDER BY email LIMIT 1").fetch_one(&mut conn).await.unwrap();
     let repaired: i32 = sqlx::query_scalar("SELECT min(id) FROM reminders WHERE note = 'orphan'").fetch_one(&mut conn).await.unwrap();
+    // Changes on the parent side only: a user whose reminders then point at nobody, one
+    // whose reminders do so too though one of them names it in another case (matched by
+    // value, not text), and a new user, in upper case, for a reminder that was an orphan.
+    let parent_of = |extra: &str| {
+        format!(
+            "SELECT id FROM users u WHERE id ~ '^[0-9a-f-]{{36}}$' AND id <> '{canonical}' AND id NOT IN (SELECT lower(id) FROM users WHERE id <> lower(id))
+               {extra} ORDER BY email LIMIT 1"
+        )
+    };
+    let abandoned: String = sqlx::query_scalar(&parent_of("AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.user_id = upper(u.id))")).fetch_one(&mut conn).await.unwrap();
+    let named_otherwise: String = sqlx::query_scalar(&parent_of("AND EXISTS (SELECT 1 FROM reminders r WHERE r.user_id = upper(u.id))")).fetch_one(&mut conn).await.unwrap();
+    let adopted: String = sqlx::query_scalar("SELECT user_id FROM reminders WHERE note = 'orphan' AND id <> $1 ORDER BY id LIMIT 1").bind(repaired).fetch_one(&mut conn).await.unwrap();
+    for gone_parent in [&abandoned, &named_otherwise] {
+        let delete = format!("DELETE FROM entry_tags WHERE user_id = '{gone_parent}'; DELETE FROM audit_events WHERE actor_id = '{gone_parent}'; DELETE FROM users WHERE id = '{gone_parent}'");
+        conn.execute(delete.as_str()).await.unwrap();
+    }
+    conn.execute(format!("INSERT INTO users (id, email) VALUES (upper('{adopted}'), 'adoptive@example.com')").as_str()).await.unwrap();
     conn.execute(
         format!(
             "INSERT INTO users (id, email) VALUES (upper('{canonical}'), 'late-twin@example.com'), ('late-invalid', 'late-invalid@example.com');
@@ -61,6 +78,12 @@ async fn rows_written_between_backup_and_convert_are_classified_again() {
     assert!(invalid.contains("late-invalid") && !invalid.contains(&gone));
     assert!(colliding.contains(&canonical) && colliding.contains(&canonical.to_uppercase()));
     assert!(!orphans.contains(&repaired.to_string()) && !orphans.is_empty());
+    let reminders_of = |user: &str| format!("SELECT id::text FROM reminders WHERE lower(user_id) = lower('{user}')");
+    let abandoned_reminders = strings(&mut conn, &reminders_of(&abandoned)).await;
+    let otherwise_reminders = strings(&mut conn, &reminders_of(&named_otherwise)).await;
+    assert!(!abandoned_reminders.is_empty() && otherwise_reminders.len() >= 2, "the parent-side cases have their reminders");
+    assert!(abandoned_reminders.is_subset(&orphans) && otherwise_reminders.is_subset(&orphans), "a deleted parent leaves its reminders orphans");
+    assert!(strings(&mut conn, &reminders_of(&adopted)).await.is_disjoint(&orphans), "the new parent adopts its reminder");
     let rows_before = snapshot::rows(&mut conn).await;
 
     let report = step(&db, &opts, Step::Convert).await;

@@ -197,13 +197,69 @@ pub async fn refresh(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Sto
     for reference in unenforced(plan) {
         let child = format!("{}.{}", reference.child_schema, reference.child_table);
         let parent = format!("{}.{}", reference.parent_schema, reference.parent_table);
-        if !changed.contains(&child) && !changed.contains(&parent) {
+        let (child_changed, parent_changed) = (changed.contains(&child), changed.contains(&parent));
+        if !child_changed && !parent_changed {
             continue;
         }
-        execute(tx, &forget_orphans_sql(reference), plan, store).await?;
-        orphans(tx, store, plan, reference).await?;
+        match recheck_sql(plan, store, reference, parent_changed) {
+            Some(recheck) => {
+                tx.execute(RECHECK_TABLE).await.map_err(EngineError::query(RECHECK_TABLE))?;
+                execute(tx, &recheck, plan, store).await?;
+                let forget = format!("{} AND pk IN (SELECT pk FROM pg_temp.pgr_recheck)", forget_orphans_sql(reference));
+                execute(tx, &forget, plan, store).await?;
+                let Some(table) = plan.table(&reference.child_schema, &reference.child_table) else { continue };
+                let only = format!("({}) IN (SELECT {} FROM pg_temp.pgr_recheck r)", column_list(Some("c"), &table.pk_names()), super::sql::pk_from_json(table, "r.pk"));
+                orphans_where(tx, store, plan, reference, &only).await?;
+            }
+            None => {
+                execute(tx, &forget_orphans_sql(reference), plan, store).await?;
+                orphans(tx, store, plan, reference).await?;
+            }
+        }
     }
     Ok(store)
+}
+
+const RECHECK_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS pgr_recheck (pk jsonb NOT NULL); TRUNCATE pg_temp.pgr_recheck";
+
+/// Fills `pg_temp.pgr_recheck` with the keys of the child rows of `reference` whose orphan
+/// status the changes may have changed, when the reference is one column pointing at its
+/// parent's one-column primary key (else `None`: every child row is checked again). A
+/// child row's status follows its own value (a changed child row) and the parent values
+/// it matches, exactly or converted; a changed parent row logged its key before and after,
+/// so the rows that can match a changed parent value (lose their parent, or find one) are
+/// those holding that value or its converted text, and those whose own value is
+/// non-canonical (matched converted). Only the first kind needs a scan of the child table,
+/// with a hashed filter; the second is few.
+fn recheck_sql(plan: &Plan, store: Store, reference: &Reference, parent_changed: bool) -> Option<String> {
+    let child = plan.table(&reference.child_schema, &reference.child_table)?;
+    let parent = plan.table(&reference.parent_schema, &reference.parent_table)?;
+    let ([ccol], [pcol]) = (reference.child_columns.as_slice(), reference.parent_columns.as_slice()) else { return None };
+    if parent.pk_names() != [pcol.as_str()] {
+        return None;
+    }
+    let clabel = quote_literal(&child.label());
+    let mut sources = vec![format!("SELECT pk FROM pg_temp.pgr_changed WHERE table_name = {clabel}")];
+    if parent_changed {
+        if plan.is_converted(&child.schema, &child.name, ccol) {
+            sources.push(format!(
+                "SELECT pk FROM {} WHERE run = $2 AND table_name = {clabel} AND kind = '{NON_CANONICAL}' AND column_name = {}",
+                store.relation(),
+                quote_literal(ccol)
+            ));
+        }
+        let value = format!("(k.pk ->> {})", quote_literal(pcol));
+        let converted = format!("({})::text", safe_convert(&plan.conversion, &value, 1));
+        sources.push(format!(
+            "SELECT {} FROM {} c WHERE c.{}::text IN (SELECT {value} FROM pg_temp.pgr_changed k WHERE k.table_name = {plabel}
+                                                      UNION SELECT {converted} FROM pg_temp.pgr_changed k WHERE k.table_name = {plabel})",
+            pk_json("c", child),
+            child.qualified(),
+            quote_ident(ccol),
+            plabel = quote_literal(&parent.label()),
+        ));
+    }
+    Some(format!("INSERT INTO pg_temp.pgr_recheck {}", sources.join(" UNION ")))
 }
 
 /// The references whose orphans must be found: those the database does not (fully)
@@ -308,6 +364,11 @@ async fn checked_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table: &
 /// parents' non-canonical values (the classification). Values the conversion rejects are
 /// classified invalid instead.
 async fn orphans(tx: &mut PgConnection, store: Store, plan: &Plan, reference: &Reference) -> Result<u64, EngineError> {
+    orphans_where(tx, store, plan, reference, "true").await
+}
+
+/// [`orphans`] among the child rows (alias `c`) for which `only` holds.
+async fn orphans_where(tx: &mut PgConnection, store: Store, plan: &Plan, reference: &Reference, only: &str) -> Result<u64, EngineError> {
     let (Some(child), Some(parent)) = (plan.table(&reference.child_schema, &reference.child_table), plan.table(&reference.parent_schema, &reference.parent_table)) else {
         return Ok(0);
     };
@@ -347,7 +408,7 @@ async fn orphans(tx: &mut PgConnection, store: Store, plan: &Plan, reference: &R
         "INSERT INTO {rel} (run, table_name, pk, column_name, kind, value, related_table)
          SELECT $2, {clabel}, r.pgr_pk, {cols}, '{ORPHAN}', r.pgr_value, {plabel} FROM (
            SELECT {pk} AS pgr_pk, concat_ws(',', {list}) AS pgr_value, {carried} FROM {ct} c
-           WHERE {present} AND NOT EXISTS (SELECT 1 FROM {pt} p WHERE ({pl}) = ({cl})) OFFSET 0) r
+           WHERE {present} AND {only} AND NOT EXISTS (SELECT 1 FROM {pt} p WHERE ({pl}) = ({cl})) OFFSET 0) r
          WHERE {outer}",
         rel = store.relation(),
         clabel = quote_literal(&child.label()),

@@ -51,17 +51,27 @@ pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> Stri
 /// Converts every row of `table` not yet converted in this run, each batch as large as
 /// `sizer` says.
 pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
-    run_batches(conn, run, table, &|after| batch_sql(plan, table, after), sizer, retry, progress).await
+    run_batches(conn, run, table, &|after| BatchSql::Returning(batch_sql(plan, table, after)), sizer, retry, progress).await
+}
+
+/// The SQL of one batch, with `$1` the batch size and `$2..` the checkpoint (if any).
+pub enum BatchSql {
+    /// One statement that returns the rows done and the next checkpoint.
+    Returning(String),
+    /// `work`, whose affected rows are the rows done, then `next`, which returns the next
+    /// checkpoint (same parameters): counting an INSERT's rows through a data-modifying
+    /// CTE's `RETURNING` made a heap-block copy two thirds slower.
+    Counted { work: String, next: String },
 }
 
 /// Runs `statement` (`$1` the batch size, `$2..` the checkpoint when its argument is true;
-/// it returns the rows done and the batch's largest key) batch after batch from the last
+/// it gives the rows done and the next checkpoint) batch after batch from the last
 /// committed checkpoint of `table`, each batch with its checkpoint in one transaction.
 pub async fn run_batches(
     conn: &mut PgConnection,
     run: i64,
     table: &TablePlan,
-    statement: &(dyn Fn(bool) -> String + Sync),
+    statement: &(dyn Fn(bool) -> BatchSql + Sync),
     sizer: &mut dyn BatchSizer,
     retry: &LockRetry,
     progress: &Progress,
@@ -96,7 +106,7 @@ pub async fn run_batches(
 async fn one_batch(
     conn: &mut PgConnection,
     run: i64,
-    statement: &(dyn Fn(bool) -> String + Sync),
+    statement: &(dyn Fn(bool) -> BatchSql + Sync),
     table: &TablePlan,
     batch_size: i64,
     checkpoint: Option<&[String]>,
@@ -113,11 +123,25 @@ async fn one_batch(
             let set = retry.set_local_sql();
             sqlx::query(&set).execute(&mut *tx).await.map_err(EngineError::query(&set))?;
             sqlx::query(CUSTOM_PLAN).execute(&mut *tx).await.map_err(EngineError::query(CUSTOM_PLAN))?;
-            let mut query = sqlx::query_as::<_, (i64, Option<Vec<String>>)>(&sql).bind(batch_size);
-            for value in checkpoint.unwrap_or_default() {
-                query = query.bind(value);
-            }
-            let (rows, next) = query.fetch_one(&mut *tx).await.map_err(EngineError::query(&sql))?;
+            let (rows, next) = match &sql {
+                BatchSql::Returning(sql) => {
+                    let mut query = sqlx::query_as::<_, (i64, Option<Vec<String>>)>(sql).bind(batch_size);
+                    for value in checkpoint.unwrap_or_default() {
+                        query = query.bind(value);
+                    }
+                    query.fetch_one(&mut *tx).await.map_err(EngineError::query(sql))?
+                }
+                BatchSql::Counted { work, next } => {
+                    let mut query = sqlx::query(work).bind(batch_size);
+                    let mut then = sqlx::query_scalar::<_, Option<Vec<String>>>(next).bind(batch_size);
+                    for value in checkpoint.unwrap_or_default() {
+                        query = query.bind(value);
+                        then = then.bind(value);
+                    }
+                    let rows = query.execute(&mut *tx).await.map_err(EngineError::query(work))?.rows_affected() as i64;
+                    (rows, then.fetch_one(&mut *tx).await.map_err(EngineError::query(next))?)
+                }
+            };
             if let Some(next) = &next {
                 log::record_batch(tx.acquire().await.map_err(EngineError::query("acquire"))?, run, &table.label(), number, rows, next, started).await?;
             }

@@ -18,7 +18,7 @@ use sqlx::{Acquire, Executor, PgConnection};
 use crate::quote::{quote_ident, quote_literal};
 
 use super::super::batch_sizer::BatchSizer;
-use super::super::batches::run_batches;
+use super::super::batches::{run_batches, BatchSql};
 use super::super::error::EngineError;
 use super::super::log;
 use super::super::plan::{Plan, TablePlan};
@@ -43,11 +43,12 @@ pub fn converted_list(table: &TablePlan, plan: &Plan, alias: &str, columns: &[St
     columns.iter().map(|c| converted_expr(table, plan, alias, c)).collect::<Vec<_>>().join(", ")
 }
 
-/// The statement for one chunk: `$1` the rows wanted (whole blocks, at least one, by the
+/// The statements for one chunk: `$1` the rows wanted (whole blocks, at least one, by the
 /// statistics' rows per block), then the checkpoint if any: `$2` the first block, `$3`
-/// the heap's file node when the copy began. It returns the rows copied and the next
-/// checkpoint, NULL past the last block or when the heap was rewritten since.
-pub fn chunk_sql(plan: &Plan, table: &TablePlan, columns: &[String], after_checkpoint: bool) -> String {
+/// the heap's file node when the copy began. The first copies the chunk's rows; the second
+/// returns the next checkpoint, NULL past the last block or when the heap was rewritten
+/// since.
+pub fn chunk_sql(plan: &Plan, table: &TablePlan, columns: &[String], after_checkpoint: bool) -> BatchSql {
     let old = table.qualified();
     let regclass = format!("{}::regclass", quote_literal(&old));
     let first = if after_checkpoint { "($2::bigint)".to_string() } else { "0::bigint".to_string() };
@@ -57,18 +58,20 @@ pub fn chunk_sql(plan: &Plan, table: &TablePlan, columns: &[String], after_check
     let last = format!("({first} + greatest(1, ceil($1 / {per_block}))::bigint)");
     let same_file = if after_checkpoint { format!("pg_relation_filenode({regclass}) = $3::oid") } else { "true".to_string() };
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    format!(
-        "WITH copied AS (INSERT INTO {new} ({cols}) OVERRIDING SYSTEM VALUE SELECT {converted} FROM {old} t
-                          WHERE t.ctid >= format('(%s,0)', {first})::tid AND t.ctid < format('(%s,0)', {last})::tid AND {same_file}
-                            AND {not_logged} RETURNING 1)
-         SELECT (SELECT count(*) FROM copied),
-                CASE WHEN {first} < pg_relation_size({regclass}) / current_setting('block_size')::bigint AND {same_file}
-                     THEN ARRAY[{last}::text, pg_relation_filenode({regclass})::text] END",
+    let work = format!(
+        "INSERT INTO {new} ({cols}) OVERRIDING SYSTEM VALUE SELECT {converted} FROM {old} t
+          WHERE t.ctid >= format('(%s,0)', {first})::tid AND t.ctid < format('(%s,0)', {last})::tid AND {same_file}
+            AND {not_logged}",
         cols = column_list(None, &names),
         converted = converted_list(table, plan, "t", columns),
         new = new_table(plan, table),
         not_logged = catch_up::not_logged_sql(table, "t"),
-    )
+    );
+    let next = format!(
+        "SELECT CASE WHEN {first} < pg_relation_size({regclass}) / current_setting('block_size')::bigint AND {same_file}
+                     THEN ARRAY[{last}::text, pg_relation_filenode({regclass})::text] END"
+    );
+    BatchSql::Counted { work, next }
 }
 
 /// Copies every block of `table` not yet copied in this run; from an empty new table

@@ -20,7 +20,7 @@ use sqlx::{Connection, Executor, PgConnection};
 const USERS: i64 = 6000;
 
 const SCHEMA: &str = "
-CREATE TABLE users (id varchar(36) PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL) WITH (fillfactor = 100);
+CREATE TABLE users (id varchar(36) PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL) WITH (fillfactor = 100, toast.autovacuum_enabled = false, toast.autovacuum_vacuum_scale_factor = 0.05);
 INSERT INTO users SELECT md5('u' || g)::uuid::text, 'u' || g || '@example.com', 0 FROM generate_series(1, 6000) g;";
 
 /// What the application last committed: id → (email, n).
@@ -68,6 +68,9 @@ async fn rows_moved_and_unique_values_swapped_during_the_copy_are_copied_once_wi
         convert: ConvertMethod::Rebuild,
         ..Default::default()
     };
+    let options_of = "SELECT coalesce(array_to_string(ARRAY(SELECT unnest(c.reloptions) ORDER BY 1), ','), '') || ' | toast ' || coalesce(array_to_string(ARRAY(SELECT unnest(t.reloptions) ORDER BY 1), ','), '')
+                      FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.oid = 'users'::regclass";
+    let table_options: String = sqlx::query_scalar(options_of).fetch_one(&mut conn).await.unwrap();
     for s in [Step::ValidateSchema, Step::Backup] {
         assert_eq!(step(&db, &options, s).await.outcome, Outcome::Completed);
     }
@@ -92,4 +95,7 @@ async fn rows_moved_and_unique_values_swapped_during_the_copy_are_copied_once_wi
     assert!(differ.is_empty(), "rows differ from the application's last writes: {differ:?}");
     let ty: String = sqlx::query_scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'").fetch_one(&mut conn).await.unwrap();
     assert_eq!(ty, "uuid");
+    // Autovacuum, kept off the new table while it filled, is as the original had it; so are
+    // the other options, the toast table's too.
+    assert_eq!(sqlx::query_scalar::<_, String>(options_of).fetch_one(&mut conn).await.unwrap(), table_options);
 }

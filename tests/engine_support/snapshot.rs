@@ -3,8 +3,8 @@
 
 use sqlx::PgConnection;
 
-/// Columns (in order), constraints (with validation state), indexes, views, triggers and
-/// functions of the public schema, one line each.
+/// Columns (in order), constraints (with validation state), indexes, views, triggers,
+/// functions and table options (the toast table's too) of the public schema, one line each.
 pub async fn catalog(conn: &mut PgConnection) -> Vec<String> {
     let sql = r#"
 SELECT 'column ' || c.relname || ' #' || row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum) || ' ' || a.attname || ' ' ||
@@ -27,6 +27,9 @@ SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass FROM pg_trigger t JOI
   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND NOT t.tgisinternal
 UNION ALL
 SELECT 'function ' || p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'options ' || c.relname || ' ' || coalesce(array_to_string(ARRAY(SELECT unnest(c.reloptions) ORDER BY 1), ','), '') || ' toast ' || coalesce(array_to_string(ARRAY(SELECT unnest(t.reloptions) ORDER BY 1), ','), '')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class t ON t.oid = c.reltoastrelid WHERE n.nspname = 'public' AND c.relkind = 'r'
 ORDER BY 1"#;
     let lines: Vec<String> = sqlx::query_scalar(sql).fetch_all(conn).await.unwrap();
     assert!(lines.len() > 10, "catalog snapshot is suspiciously small: {lines:?}");

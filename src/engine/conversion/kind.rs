@@ -43,6 +43,18 @@ impl Conversion {
         }
     }
 
+    /// A 64-bit hash of the target-type expression `expr` seeded with `seed`, equal for
+    /// equal values: the type's own hash function where it hashes the exact value (uuid:
+    /// its 16 bytes, without printing it), else the hash of its text.
+    pub fn hash_sql(&self, expr: &str, seed: i64) -> String {
+        match self {
+            Conversion::TextToUuid(_) => format!("uuid_hash_extended({expr}, {seed})"),
+            // timestamptz's hash function takes a timestamp, and the cast to it depends on
+            // the time zone: the text is exact.
+            Conversion::TextToTimestamptz(_) => format!("hashtextextended(({expr})::text, {seed})"),
+        }
+    }
+
     /// SQL that turns a target-type expression back into the original column type, for
     /// rows written after the swap (rows from before keep their original bytes).
     pub fn revert_sql(&self, expr: &str, original_type: &str) -> String {

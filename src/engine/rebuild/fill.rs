@@ -1,5 +1,6 @@
-//! Filling the new tables: each table's chunked copy, then each of its index builds, as
-//! tasks shared out between the engine's session and a second one,
+//! Filling the new tables: each table's chunked copy, then each of its index builds, and
+//! last the `ANALYZE` of all but the largest ([`super::analyze`]), as tasks shared out
+//! between the engine's session and a second one,
 //! largest table first. The new tables have no foreign keys and nobody else writes them
 //! before the swap, so two tasks run side by side without waiting on each other (but an
 //! index that adds its constraint after the table's other builds), and the session done
@@ -20,8 +21,8 @@ use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
 use super::super::sessions::{self, Task};
 use super::super::transaction::LockRetry;
-use super::prepare::{recorded_indexes, RecordedIndex};
-use super::{copy, indexes};
+use super::prepare::{new_table, recorded_indexes, RecordedIndex};
+use super::{analyze, copy, indexes};
 
 /// The shared sizer, asked and told under its lock for each batch.
 struct SharedSizer<'s, 'a>(&'s Mutex<&'a mut dyn BatchSizer>);
@@ -40,6 +41,8 @@ impl BatchSizer for SharedSizer<'_, '_> {
 enum Job<'a> {
     Copy(&'a TablePlan),
     Index(&'a TablePlan, RecordedIndex),
+    /// Last in the list: taken by a session that has nothing else ready.
+    Analyze(&'a TablePlan),
 }
 
 /// What a task did in this run (nothing when an earlier run did it).
@@ -62,7 +65,8 @@ pub async fn fill(
 ) -> Result<Vec<String>, EngineError> {
     let mut tasks = Vec::new();
     let mut indexes_of = Vec::new();
-    for table in sessions::largest_first(conn, plan).await? {
+    let mut analyzed = Vec::new();
+    for (n, table) in sessions::largest_first(conn, plan).await?.into_iter().enumerate() {
         let copied = tasks.len();
         tasks.push(Task::new(Job::Copy(table)));
         let indexes = recorded_indexes(conn, table).await?;
@@ -81,7 +85,11 @@ pub async fn fill(
             tasks.push(Task::after(Job::Index(table, index), before.clone()));
             before.push(position);
         }
+        if n > 0 {
+            analyzed.push(Task::after(Job::Analyze(table), before));
+        }
     }
+    tasks.extend(analyzed);
     // One batch sizer for every batch of every table, so an adaptive size learns from all.
     let sizer = Mutex::new(sizer);
     let sizer = &sizer;
@@ -127,5 +135,9 @@ async fn run_job(conn: &mut PgConnection, run: i64, plan: &Plan, job: &Job<'_>, 
             Ok(Done::Copied(rows))
         }
         Job::Index(table, index) => Ok(if indexes::build(conn, run, table, index).await? { Done::Built } else { Done::Nothing }),
+        Job::Analyze(table) => {
+            analyze::once(conn, run, table, &new_table(plan, table)).await?;
+            Ok(Done::Nothing)
+        }
     }
 }

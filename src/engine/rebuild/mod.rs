@@ -7,9 +7,11 @@
 //!
 //! Order: `rebuild-prepare` (new tables without indexes, what they carry, the index and
 //! sequence lists) → tasks on two sessions: per table `convert-batch` chunks (`rebuild-copy`),
-//! then `rebuild-index` per index → `rebuild-catch-up` per table → `swap` (final catch-up
-//! inside) → per table on two sessions: `rebuild-analyze`, its foreign keys validated.
+//! then `rebuild-index` per index, then `rebuild-analyze` (but the largest table's) →
+//! `rebuild-catch-up` per table → `swap` (final catch-up inside) → per table on two
+//! sessions: `rebuild-analyze` if not done, its foreign keys validated.
 
+mod analyze;
 mod catalog;
 mod catch_up;
 mod change_log;

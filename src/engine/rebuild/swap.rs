@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures::FutureExt;
-use sqlx::{Executor, PgConnection};
+use sqlx::PgConnection;
 
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
@@ -25,7 +25,7 @@ use super::super::sessions::{self, Task};
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction};
 use super::prepare::{self, new_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
-use super::{catalog, catch_up, fill, is_swapped, names, space};
+use super::{analyze, catalog, catch_up, fill, is_swapped, names, space};
 
 /// Every foreign key the swap moves: the plan's and the rebuild's others.
 pub fn moved_foreign_keys(plan: &Plan) -> impl Iterator<Item = &ConstraintFacts> {
@@ -126,7 +126,7 @@ pub fn hand_over_sequence(schema: &str, from: &str, to: &str, retired: &str) -> 
     ]
 }
 
-/// After the swap: each new table analyzed (the planner knows nothing of it yet), and the
+/// After the swap: each new table not yet analyzed analyzed ([`analyze`]), and the
 /// moved foreign keys that were validated before validated again (SHARE UPDATE EXCLUSIVE
 /// on the child: reads and writes continue); ones that were NOT VALID stay NOT VALID.
 /// One task per table, its `ANALYZE` and then its own keys' validation (both would wait
@@ -182,12 +182,7 @@ struct TableAfterSwap<'a> {
 impl TableAfterSwap<'_> {
     async fn run(&self, conn: &mut PgConnection, run: i64, retry: &LockRetry) -> Result<(), EngineError> {
         if let Some(table) = self.analyze {
-            let label = table.label();
-            if !log::is_completed(conn, run, "rebuild-analyze", Some(&label)).await? {
-                let analyze = format!("ANALYZE {}", table.qualified());
-                conn.execute(analyze.as_str()).await.map_err(EngineError::query(&analyze))?;
-                log::record(conn, run, "rebuild-analyze", Some(&label), &LogRecord::default()).await?;
-            }
+            analyze::once(&mut *conn, run, table, &table.qualified()).await?;
         }
         for fk in &self.foreign_keys {
             transaction::run(&mut *conn, &[ddl::validate_constraint(fk)], retry, None).await?;

@@ -36,6 +36,8 @@
 //! - [`cli`]: the command line; parsing, dispatch, and the exit codes (0 pass, 1 findings,
 //!   2 bad input, 3 no Postgres, 4 internal error, 130/143 interrupted).
 //! - [`progress`]: progress on stderr for people: bars on a terminal, lines in a log.
+//! - [`parallel`]: jobs on several connections at once, largest first, each when its table
+//!   lock is free and the work it needs is done (the seed's and the engine's).
 //! - [`quote`]: the one helper that quotes SQL identifiers.
 //! - [`schemas`]: the JSON Schemas of `report.json` and of the scenario file, generated
 //!   from their types (committed under `schemas/`).
@@ -48,6 +50,7 @@ pub mod export;
 pub mod faults;
 pub mod init;
 pub mod migration;
+pub mod parallel;
 pub mod progress;
 pub mod provision;
 pub mod quote;

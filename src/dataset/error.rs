@@ -48,6 +48,12 @@ pub enum SeedError {
     Internal(String),
 }
 
+impl From<crate::parallel::Stalled> for SeedError {
+    fn from(stalled: crate::parallel::Stalled) -> SeedError {
+        SeedError::Internal(format!("{} seeding jobs wait on work that no job does", stalled.waiting))
+    }
+}
+
 impl SeedError {
     /// Wraps a database error with what was being done.
     pub fn database(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> SeedError {

@@ -9,7 +9,7 @@ use sqlx::{Executor, Row};
 use futures::FutureExt;
 
 use super::error::SeedError;
-use super::parallel::{run_jobs, Job, JobFuture};
+use crate::parallel::{run_jobs, Job, JobFuture};
 use super::truth::TRUTH_SCHEMA;
 use crate::quote::{quote_ident, quote_qualified};
 
@@ -143,7 +143,7 @@ impl DeferredKeys {
                 validations.push(Job::new(qualified(def), true, cost, (sql, action(def))));
             }
         }
-        run_jobs(connections, validations, |conn, work| execute(conn, work)).await
+        run_jobs(connections.iter_mut().map(|c| &mut **c).collect(), validations, |conn, work| execute(conn, work)).await.map(drop)
     }
 
     /// The statements that build everything back one after another, as a single session
@@ -179,7 +179,7 @@ fn action(def: &Definition) -> String {
 }
 
 /// Runs one build statement; a failure says which key of which table.
-pub fn execute(conn: &mut PgConnection, (sql, action): (String, String)) -> JobFuture<'_> {
+pub fn execute(conn: &mut PgConnection, (sql, action): (String, String)) -> JobFuture<'_, (), SeedError> {
     async move {
         let result = conn.execute(sql.as_str()).await.map(drop).map_err(SeedError::database(action));
         (conn, result)

@@ -13,7 +13,6 @@ pub mod load;
 mod model;
 mod resolve;
 pub mod plan;
-mod parallel;
 mod pipeline;
 pub mod schema_sql;
 mod schema_file;

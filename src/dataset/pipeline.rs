@@ -14,7 +14,7 @@ use super::error::SeedError;
 use super::keys::{execute, DeferredKeys};
 use super::load::{copy_rows, estimated_bytes, SeedObserver};
 use super::model::SchemaModel;
-use super::parallel::{run_jobs, Job};
+use crate::parallel::{run_jobs, Job};
 use super::plan::SeedPlan;
 use crate::quote::quote_qualified;
 
@@ -59,7 +59,7 @@ pub async fn load_and_build(connections: &mut [&mut PgConnection], model: &Schem
     let loads_done = Mutex::new(None::<Instant>);
     let tracker = LoadTracker { observer, loads_left: &loads_left, loads_done: &loads_done };
     let tracker = &tracker;
-    run_jobs(connections, jobs, |conn, work| {
+    run_jobs(connections.iter_mut().map(|c| &mut **c).collect(), jobs, |conn, work| {
         async move {
             match work {
                 Work::Load(table) => {

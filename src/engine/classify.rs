@@ -17,10 +17,11 @@
 use futures::FutureExt;
 use sqlx::{Connection, Executor, PgConnection};
 
+use crate::parallel::Job;
 use crate::quote::{quote_ident, quote_literal};
 
 use super::error::EngineError;
-use super::sessions::{self, Task};
+use super::sessions;
 use super::log::{self, LogRecord};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};
 use super::sql::{column_list, pk_json, safe_convert};
@@ -82,7 +83,7 @@ pub async fn session(conn: &mut PgConnection, plan: &Plan) -> Result<Store, Engi
 
 /// Classifies the data for `run`, unless that is done: each table in its own transaction
 /// with its log record, then each reference's orphans likewise once its parent table is
-/// classified (the second stage reads the parent's non-canonical values), as tasks shared
+/// classified (the second stage reads the parent's non-canonical values), as jobs shared
 /// out between `conn` and, when given, `second`, largest table first. The change log must
 /// already be installed.
 pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Store, EngineError> {
@@ -95,20 +96,23 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
          CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
     );
     conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
-    let tables = sessions::largest_first(conn, plan).await?;
-    let mut tasks: Vec<Task<Job>> = tables.iter().map(|&table| Task::new(Job::Table(table))).collect();
-    let position = |schema: &str, name: &str| tables.iter().position(|t| t.schema == schema && t.name == name);
-    let mut references: Vec<(usize, &Reference)> = unenforced(plan).filter_map(|r| Some((position(&r.child_schema, &r.child_table)?, r))).collect();
-    references.sort_by_key(|(child, _)| *child);
-    for (_, reference) in references {
-        let after = position(&reference.parent_schema, &reference.parent_table).into_iter().collect();
-        tasks.push(Task::after(Job::Orphans(reference), after));
+    let sized = sessions::table_rows(conn, plan).await?;
+    let classified = |schema: &str, name: &str| format!("classified {schema}.{name}");
+    let mut jobs = Vec::new();
+    for &(table, rows) in &sized {
+        let job = Job::new(format!("classify {}", table.label()), false, rows, Work::Table(table));
+        jobs.push(Job { provides: Some(classified(&table.schema, &table.name)), ..job });
     }
-    sessions::run(&mut *conn, second, &tasks, |conn, job: &Job| {
+    for reference in unenforced(plan) {
+        let rows = sized.iter().find(|(t, _)| t.schema == reference.child_schema && t.name == reference.child_table).map_or(0, |(_, rows)| *rows);
+        let job = Job::new(format!("orphans {}", reference.label()), false, rows, Work::Orphans(reference));
+        jobs.push(Job { needs: vec![classified(&reference.parent_schema, &reference.parent_table)], ..job });
+    }
+    sessions::run(&mut *conn, second, jobs, |conn, work| {
         async move {
-            let result = match job {
-                Job::Table(table) => classify_table(&mut *conn, run, plan, table).await,
-                Job::Orphans(reference) => classify_orphans(&mut *conn, run, plan, reference).await,
+            let result = match work {
+                Work::Table(table) => classify_table(&mut *conn, run, plan, table).await,
+                Work::Orphans(reference) => classify_orphans(&mut *conn, run, plan, reference).await,
             };
             (conn, result)
         }
@@ -121,8 +125,8 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     Ok(store)
 }
 
-/// One task of the stored classification.
-enum Job<'a> {
+/// One job of the stored classification.
+enum Work<'a> {
     Table(&'a TablePlan),
     Orphans(&'a Reference),
 }

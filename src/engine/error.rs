@@ -35,6 +35,16 @@ pub enum EngineError {
 
     #[error("take a lock within the retry budget ({attempts} attempts) for `{statement}`: {source}")]
     LockTimeout { attempts: u32, statement: String, source: sqlx::Error },
+
+    /// A bug in pgrehearse, never the data's or the database's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::parallel::Stalled> for EngineError {
+    fn from(stalled: crate::parallel::Stalled) -> EngineError {
+        EngineError::Internal(format!("{} of the engine's jobs wait on work that no job does", stalled.waiting))
+    }
 }
 
 impl EngineError {

@@ -14,12 +14,14 @@ use std::time::Duration;
 use futures::FutureExt;
 use sqlx::PgConnection;
 
+use crate::parallel::Job;
+
 use super::super::batch_sizer::BatchSizer;
 use super::super::error::EngineError;
 use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
-use super::super::sessions::{self, Task};
+use super::super::sessions;
 use super::super::transaction::LockRetry;
 use super::prepare::{new_table, recorded_indexes, RecordedIndex};
 use super::{analyze, copy, indexes};
@@ -37,15 +39,20 @@ impl BatchSizer for SharedSizer<'_, '_> {
     }
 }
 
-/// One task of the fill.
-enum Job<'a> {
+/// One job of the fill.
+enum Work<'a> {
     Copy(&'a TablePlan),
     Index(&'a TablePlan, RecordedIndex),
-    /// Last in the list: taken by a session that has nothing else ready.
     Analyze(&'a TablePlan),
 }
 
-/// What a task did in this run (nothing when an earlier run did it).
+fn table_of<'a>(work: &Work<'a>) -> &'a TablePlan {
+    match work {
+        Work::Copy(table) | Work::Index(table, _) | Work::Analyze(table) => table,
+    }
+}
+
+/// What a job did in this run (nothing when an earlier run did it).
 enum Done {
     Copied(i64),
     Built,
@@ -63,52 +70,51 @@ pub async fn fill(
     retry: &LockRetry,
     progress: &Progress,
 ) -> Result<Vec<String>, EngineError> {
-    let mut tasks = Vec::new();
+    let sized = sessions::table_rows(conn, plan).await?;
+    let largest = sized.iter().max_by_key(|(_, rows)| *rows).map(|(table, _)| *table);
+    let mut jobs = Vec::new();
     let mut indexes_of = Vec::new();
-    let mut analyzed = Vec::new();
-    for (n, table) in sessions::largest_first(conn, plan).await?.into_iter().enumerate() {
-        let copied = tasks.len();
-        tasks.push(Task::new(Job::Copy(table)));
+    for &(table, rows) in &sized {
+        // One lock name per new table: the copy holds it alone; plain builds share it
+        // (SHARE does not conflict with SHARE); one that adds its constraint takes ACCESS
+        // EXCLUSIVE inside its transaction, so it holds it alone too (else it would
+        // deadlock with a build beside it), and so does ANALYZE (it and CREATE INDEX lock
+        // each other out).
+        let lock = table.label();
+        let (copied, indexed) = (format!("copied {lock}"), format!("indexed {lock}"));
+        jobs.push(Job { provides: Some(copied.clone()), ..Job::new(lock.clone(), true, rows, Work::Copy(table)) });
         let indexes = recorded_indexes(conn, table).await?;
         indexes_of.push((table, indexes.len()));
-        // Plain builds of one table run side by side (SHARE does not conflict with SHARE);
-        // one that adds its constraint takes ACCESS EXCLUSIVE inside its transaction, so it
-        // waits for every other build of the table, which would otherwise deadlock with it.
-        let (constrained, plain): (Vec<RecordedIndex>, Vec<RecordedIndex>) = indexes.into_iter().partition(|index| index.3.is_some());
-        let mut before = vec![copied];
-        for index in plain {
-            before.push(tasks.len());
-            tasks.push(Task::after(Job::Index(table, index), vec![copied]));
+        for index in indexes {
+            let exclusive = index.3.is_some();
+            let job = Job::new(lock.clone(), exclusive, rows, Work::Index(table, index));
+            jobs.push(Job { needs: vec![copied.clone()], provides: Some(indexed.clone()), ..job });
         }
-        for index in constrained {
-            let position = tasks.len();
-            tasks.push(Task::after(Job::Index(table, index), before.clone()));
-            before.push(position);
-        }
-        if n > 0 {
-            analyzed.push(Task::after(Job::Analyze(table), before));
+        // Costing nothing, it comes last: taken when nothing else is ready.
+        if largest.is_some_and(|l| !std::ptr::eq(l, table)) {
+            jobs.push(Job { needs: vec![copied, indexed], ..Job::new(lock, true, 0, Work::Analyze(table)) });
         }
     }
-    tasks.extend(analyzed);
     // One batch sizer for every batch of every table, so an adaptive size learns from all.
     let sizer = Mutex::new(sizer);
     let sizer = &sizer;
-    let done = sessions::run(&mut *conn, second, &tasks, |conn, job: &Job| {
+    let tables: Vec<&TablePlan> = jobs.iter().map(|job| table_of(&job.work)).collect();
+    let done = sessions::run(&mut *conn, second, jobs, |conn, work| {
         async move {
-            let result = run_job(&mut *conn, run, plan, job, &mut SharedSizer(sizer), retry, progress).await;
+            let result = run_job(&mut *conn, run, plan, &work, &mut SharedSizer(sizer), retry, progress).await;
             (conn, result)
         }
         .boxed()
     })
     .await?;
     let mut notes: Vec<(usize, String)> = Vec::new();
-    for (task, done) in tasks.iter().zip(&done) {
-        if let (Job::Copy(table), Done::Copied(rows)) = (&task.job, done) {
+    for (table, done) in tables.iter().zip(&done) {
+        if let Done::Copied(rows) = done {
             notes.push((position(plan, table), format!("{}: {rows} rows copied into a new table", table.label())));
         }
     }
     for (table, count) in indexes_of {
-        let built = tasks.iter().zip(&done).any(|(task, done)| matches!((&task.job, done), (Job::Index(t, _), Done::Built) if std::ptr::eq(*t, table)));
+        let built = tables.iter().zip(&done).any(|(t, done)| matches!(done, Done::Built) && std::ptr::eq(*t, table));
         if built {
             notes.push((position(plan, table), format!("{}: {count} indexes built on the new table", table.label())));
         }
@@ -121,10 +127,10 @@ fn position(plan: &Plan, table: &TablePlan) -> usize {
     plan.tables.iter().position(|t| std::ptr::eq(t, table)).unwrap_or(usize::MAX)
 }
 
-/// Runs one task unless this run completed it.
-async fn run_job(conn: &mut PgConnection, run: i64, plan: &Plan, job: &Job<'_>, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Done, EngineError> {
+/// Runs one job unless this run completed it.
+async fn run_job(conn: &mut PgConnection, run: i64, plan: &Plan, job: &Work<'_>, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<Done, EngineError> {
     match job {
-        Job::Copy(table) => {
+        Work::Copy(table) => {
             let label = table.label();
             if log::is_completed(conn, run, "rebuild-copy", Some(&label)).await? {
                 return Ok(Done::Nothing);
@@ -134,8 +140,8 @@ async fn run_job(conn: &mut PgConnection, run: i64, plan: &Plan, job: &Job<'_>, 
             log::finish(conn, id, "completed", &LogRecord { rows: Some(rows), ..Default::default() }).await?;
             Ok(Done::Copied(rows))
         }
-        Job::Index(table, index) => Ok(if indexes::build(conn, run, table, index).await? { Done::Built } else { Done::Nothing }),
-        Job::Analyze(table) => {
+        Work::Index(table, index) => Ok(if indexes::build(conn, run, table, index).await? { Done::Built } else { Done::Nothing }),
+        Work::Analyze(table) => {
             analyze::once(conn, run, table, &new_table(plan, table)).await?;
             Ok(Done::Nothing)
         }

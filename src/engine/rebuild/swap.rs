@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use sqlx::PgConnection;
 
+use crate::parallel::Job;
 use crate::quote::{quote_ident, quote_literal, quote_qualified};
 
 use super::super::batch_sizer::BatchSizer;
@@ -21,7 +22,7 @@ use super::super::log::{self, LogRecord};
 use super::super::plan::{Plan, TablePlan};
 use super::super::progress::Progress;
 use super::super::report::StepReport;
-use super::super::sessions::{self, Task};
+use super::super::sessions;
 use super::super::transaction::{self, LockRetry, Logged};
 use super::change_log::{self, Direction};
 use super::prepare::{self, new_table, old_table_in_place, recorded_identities, recorded_indexes, recorded_sequences};
@@ -129,7 +130,7 @@ pub fn hand_over_sequence(schema: &str, from: &str, to: &str, retired: &str) -> 
 /// After the swap: each new table not yet analyzed analyzed ([`analyze`]), and the
 /// moved foreign keys that were validated before validated again (SHARE UPDATE EXCLUSIVE
 /// on the child: reads and writes continue); ones that were NOT VALID stay NOT VALID.
-/// One task per table, its `ANALYZE` and then its own keys' validation (both would wait
+/// One job per table, its `ANALYZE` and then its own keys' validation (both would wait
 /// on each other, each taking SHARE UPDATE EXCLUSIVE on it), dearest first by the rows of
 /// the tables they read, shared out over `conn` and, when given, `second`. Resumed after
 /// a kill, a table already analyzed is not analyzed again, and validating a valid key
@@ -156,9 +157,10 @@ pub async fn after_swap(conn: &mut PgConnection, second: Option<&mut PgConnectio
         work[position].0 += rows;
         work[position].1.foreign_keys.push(fk);
     }
-    work.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
-    let tasks: Vec<Task<TableAfterSwap>> = work.into_iter().map(|(_, w)| Task::new(w)).collect();
-    sessions::run(conn, second, &tasks, |conn, work: &TableAfterSwap| {
+    // One lock name per table: its ANALYZE and its keys' validation each take SHARE
+    // UPDATE EXCLUSIVE on it.
+    let jobs = work.into_iter().map(|(rows, w)| Job::new(format!("{}.{}", w.schema, w.name), true, rows.max(0) as u64, w)).collect();
+    sessions::run(conn, second, jobs, |conn, work: TableAfterSwap| {
         async move {
             let result = work.run(&mut *conn, run, retry).await;
             (conn, result)

@@ -1,5 +1,6 @@
-//! Runs seeding jobs (a table's COPY, a key build) on several connections at once, the
-//! largest first, never starting a job that would only wait on another's table lock.
+//! Runs jobs (the seed's table loads and key builds; the engine's classification, copies,
+//! index builds and checks) on several connections at once, the largest first, never
+//! starting a job that would only wait on another's table lock or on work not yet done.
 //!
 //! All connections are driven from the calling task: the work happens in the server (and
 //! in the generator threads), so concurrency here is I/O, not threads.
@@ -12,7 +13,6 @@ use futures::future::BoxFuture;
 use sqlx::postgres::PgConnection;
 use tokio::sync::Notify;
 
-use super::error::SeedError;
 
 /// One unit of work and the table lock it takes.
 #[derive(Debug, Clone)]
@@ -97,44 +97,60 @@ impl<T> Board<T> {
 }
 
 /// What a job runs: it borrows a connection for the job and hands it back with the result.
-pub type JobFuture<'a> = BoxFuture<'a, (&'a mut PgConnection, Result<(), SeedError>)>;
+pub type JobFuture<'a, R, E> = BoxFuture<'a, (&'a mut PgConnection, Result<R, E>)>;
 
-/// Runs every job on one of `connections`; returns the first error once every connection
-/// has finished the job it had started (none is cancelled mid-statement, so the
-/// connections stay usable), and starts no new job after an error.
-pub async fn run_jobs<'a, T, F>(connections: &'a mut [&mut PgConnection], mut jobs: Vec<Job<T>>, run: F) -> Result<(), SeedError>
+/// Jobs are left that wait on work no job does: a bug in whoever made the jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stalled {
+    pub waiting: usize,
+}
+
+/// Runs every job on one of `connections` and returns their results in the order of
+/// `jobs`; returns the first error once every connection has finished the job it had
+/// started (none is cancelled mid-statement, so the connections stay usable), and starts
+/// no new job after an error.
+pub async fn run_jobs<'a, T, R, E, F>(connections: Vec<&'a mut PgConnection>, jobs: Vec<Job<T>>, run: F) -> Result<Vec<R>, E>
 where
     T: Send,
-    F: Fn(&'a mut PgConnection, T) -> JobFuture<'a> + Sync,
+    R: Send,
+    E: From<Stalled>,
+    F: Fn(&'a mut PgConnection, T) -> JobFuture<'a, R, E> + Sync,
 {
+    let mut jobs: Vec<Job<(usize, T)>> = jobs.into_iter().enumerate().map(|(i, job)| Job { work: (i, job.work), table: job.table, exclusive: job.exclusive, cost: job.cost, needs: job.needs, provides: job.provides }).collect();
     // Largest first; among equals, exclusive jobs first so that a table's key is not
     // kept waiting behind its own indexes.
     jobs.sort_by(|a, b| b.cost.cmp(&a.cost).then(b.exclusive.cmp(&a.exclusive)));
     let board = Mutex::new(Board::new(jobs));
     let freed = Notify::new();
     let failed = AtomicBool::new(false);
-    let workers = connections.iter_mut().map(|conn| worker(&mut **conn, &board, &freed, &failed, &run));
-    let results = futures::future::join_all(workers).await;
-    results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+    let workers = connections.into_iter().map(|conn| worker(conn, &board, &freed, &failed, &run));
+    let mut done = Vec::new();
+    for result in futures::future::join_all(workers).await {
+        done.extend(result?);
+    }
+    done.sort_by_key(|(position, _)| *position);
+    Ok(done.into_iter().map(|(_, result)| result).collect())
 }
 
-async fn worker<'a, T, F>(mut conn: &'a mut PgConnection, board: &Mutex<Board<T>>, freed: &Notify, failed: &AtomicBool, run: &F) -> Result<(), SeedError>
+async fn worker<'a, T, R, E, F>(mut conn: &'a mut PgConnection, board: &Mutex<Board<(usize, T)>>, freed: &Notify, failed: &AtomicBool, run: &F) -> Result<Vec<(usize, R)>, E>
 where
-    F: Fn(&'a mut PgConnection, T) -> JobFuture<'a>,
+    E: From<Stalled>,
+    F: Fn(&'a mut PgConnection, T) -> JobFuture<'a, R, E>,
 {
+    let mut done = Vec::new();
     loop {
         // Created before looking, so a job that ends in between still wakes this worker.
         let notified = freed.notified();
         let next = {
             let mut board = board.lock().unwrap_or_else(|e| e.into_inner());
             if board.pending.is_empty() || failed.load(Ordering::SeqCst) {
-                return Ok(());
+                return Ok(done);
             }
             let next = board.take_startable();
             if next.is_none() && board.running.is_empty() {
                 failed.store(true, Ordering::SeqCst);
                 freed.notify_waiters();
-                return Err(SeedError::Internal(format!("{} seeding jobs wait on work that no job does", board.pending.len())));
+                return Err(Stalled { waiting: board.pending.len() }.into());
             }
             next
         };
@@ -142,14 +158,15 @@ where
             notified.await;
             continue;
         };
-        let (returned, result) = run(conn, job.work).await;
+        let (position, work) = job.work;
+        let (returned, result) = run(conn, work).await;
         conn = returned;
         board.lock().unwrap_or_else(|e| e.into_inner()).release(&job.table, job.provides.as_ref());
         if result.is_err() {
             failed.store(true, Ordering::SeqCst);
         }
         freed.notify_waiters();
-        result?;
+        done.push((position, result?));
     }
 }
 

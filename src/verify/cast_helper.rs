@@ -1,6 +1,8 @@
 //! The `try_cast` helpers the verifier installs in a scratch schema: Postgres 15 has no
 //! `pg_input_is_valid` (new in 16), so "can this old value be cast to the new type?" is a
-//! PL/pgSQL function with an exception block, one per target type.
+//! PL/pgSQL function with an exception block, one per target type. A helper returns the
+//! value as the target type (so a fingerprint hashes it as that type hashes it), or NULL
+//! where the cast fails.
 //!
 //! The type name never passes through our SQL text: it is bound as a parameter, turned
 //! into a `regtype` by Postgres, and `format('%s', regtype)` quotes it as Postgres does.
@@ -33,27 +35,27 @@ CREATE SCHEMA IF NOT EXISTS pgrehearse_verify;
 CREATE OR REPLACE FUNCTION pgrehearse_verify.make_cast_helper(target regtype, guard text) RETURNS text
 LANGUAGE plpgsql AS $make$
 DECLARE
-    fname text := 'try_cast_' || target::oid;
-    fast text := 'guarded_cast_' || target::oid;
+    fname text := 'try_as_' || target::oid;
+    fast text := 'guarded_as_' || target::oid;
 BEGIN
     IF to_regprocedure('pgrehearse_verify.' || fname || '(text)') IS NULL THEN
         EXECUTE format($f$
-            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
+            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS %s
             LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $body$
             BEGIN
-                RETURN v::%s::text;
+                RETURN v::%s;
             EXCEPTION WHEN others THEN
                 RETURN NULL;
-            END $body$ $f$, fname, target);
+            END $body$ $f$, fname, target, target);
     END IF;
     IF guard IS NULL THEN
         RETURN fname;
     END IF;
     IF to_regprocedure('pgrehearse_verify.' || fast || '(text)') IS NULL THEN
         EXECUTE format($f$
-            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS text
+            CREATE FUNCTION pgrehearse_verify.%I(v text) RETURNS %s
             LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS %L $f$,
-            fast, format('SELECT CASE WHEN %s THEN v::%s::text ELSE pgrehearse_verify.%I(v) END', guard, target, fname));
+            fast, target, format('SELECT CASE WHEN %s THEN v::%s ELSE pgrehearse_verify.%I(v) END', guard, target, fname));
     END IF;
     RETURN fast;
 END $make$;
@@ -61,11 +63,15 @@ END $make$;
 
 /// A condition on the text `v` that holds only when `v` casts to `target_type` without an
 /// error, for the types keys are commonly converted to; `None` for every other type.
-/// Integers are guarded by their digit count (9 digits always fit an `integer`).
+/// Integers are guarded by their digit count (9 digits always fit an `integer`). A uuid
+/// by its canonical shape in any case: 36 characters, hyphens where the canonical form
+/// has them and nowhere else, hex digits elsewhere. Two `LIKE`s and a negated one-class
+/// regex cost half of one regex spelling the groups out (0.7 s against 1.3 s over 600k
+/// values here), about as much as the cast itself.
 pub fn guard(target_type: &str) -> Option<&'static str> {
     match target_type {
         "uuid" => Some(
-            r#"length(v) = 36 AND v COLLATE "C" LIKE '________-____-____-____-____________' AND v COLLATE "C" ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$'"#,
+            r#"v COLLATE "C" LIKE '________-____-____-____-____________' AND v COLLATE "C" !~ '[^0-9a-fA-F-]' AND v COLLATE "C" NOT LIKE '%-%-%-%-%-%'"#,
         ),
         "smallint" => Some(r#"length(v) <= 4 AND v COLLATE "C" ~ '^-?[0-9]+$'"#),
         "integer" => Some(r#"length(v) <= 9 AND v COLLATE "C" ~ '^-?[0-9]+$'"#),

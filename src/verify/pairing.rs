@@ -72,12 +72,16 @@ pub fn pair_table_by(
         columns
             .iter()
             .map(|name| {
-                let own = schema.column(name).map(|c| c.data_type.clone());
-                let cast_to = match (mode, own) {
-                    (CastMode::ToAfterTypes, Some(own)) if own != target(name) => Some(target(name)),
-                    _ => None,
+                let own = schema.column(name).map(|c| c.data_type.clone()).unwrap_or_default();
+                let (cast_to, compared_as) = match mode {
+                    CastMode::ToAfterTypes if own != target(name) => (Some(target(name)), target(name)),
+                    CastMode::ToAfterTypes => (None, own),
+                    // Raw text compares text: a type the other side does not share is
+                    // compared (and hashed) by its text.
+                    CastMode::RawText if own == target(name) && before.column(name).is_some_and(|c| c.data_type == own) => (None, own),
+                    CastMode::RawText => (None, "text".to_string()),
                 };
-                ColumnProjection { name: name.clone(), cast_to }
+                ColumnProjection { name: name.clone(), cast_to, compared_as }
             })
             .collect()
     };

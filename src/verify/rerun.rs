@@ -42,7 +42,12 @@ pub async fn comparable(conn: &mut PgConnection, mut state: DatabaseState, inten
         if volatile.is_empty() {
             continue;
         }
-        let kept: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).filter(|c| !volatile.iter().any(|v| v.value == *c)).collect();
+        let kept: Vec<(&str, &str)> = schema
+            .columns
+            .iter()
+            .filter(|c| !volatile.iter().any(|v| v.value == c.name))
+            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .collect();
         // Read without the volatile columns, the print no longer matches the stored buckets.
         state.buckets.remove(table);
         match fingerprint_columns(conn, table, &kept).await? {

@@ -47,7 +47,7 @@ impl DatabaseState {
             let mut read = Vec::new();
             for table in lane.into_iter().map(|i| tables[i]) {
                 let schema = &snap.tables[table];
-                let columns: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+                let columns: Vec<(String, String)> = schema.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect();
                 if let Some(stored) = table_buckets(conn, table, &columns, &schema.primary_key).await? {
                     read.push((table.clone(), stored));
                 }

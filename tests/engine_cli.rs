@@ -6,10 +6,13 @@ mod engine_support;
 use std::process::{Command, Output};
 
 use engine_support::{fixture, snapshot};
+use pgrehearse::engine::ConvertMethod;
 use pgrehearse::provision::{self, ProvisionOptions};
 
+/// `pgrehearse migrate STEP ARGS…` with the convert method the engine tests run with.
 fn migrate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pgrehearse")).arg("migrate").args(args).output().unwrap()
+    let (step, rest) = args.split_first().expect("a step");
+    Command::new(env!("CARGO_BIN_EXE_pgrehearse")).args(["migrate", step]).args(engine_support::convert_args()).args(rest).output().unwrap()
 }
 
 #[tokio::test]
@@ -116,12 +119,24 @@ async fn status_dry_run_and_every_step_run_again_speak_to_people() {
     assert!(!dry.contains("\"tables\""), "no catalog JSON:\n{dry}");
     let json: serde_json::Value = serde_json::from_slice(&with(&["full", "--dry-run", "--format", "json"]).stdout).unwrap();
     let plan: pgrehearse::engine::Plan = serde_json::from_value(json["plan"].clone()).unwrap();
-    for statement in pgrehearse::engine::swap_sql(&plan) {
-        assert!(dry.contains(&format!("{statement};")), "the swap statement {statement} is printed");
+    match engine_support::convert_method() {
+        ConvertMethod::InPlace => {
+            for statement in pgrehearse::engine::swap_sql(&plan) {
+                assert!(dry.contains(&format!("{statement};")), "the swap statement {statement} is printed");
+            }
+            let swap_lock = format!("-- ACCESS EXCLUSIVE lock\n{};", pgrehearse::engine::swap_sql(&plan)[0]);
+            assert!(dry.contains(&swap_lock), "the swap's LOCK TABLE says its lock:\n{dry}");
+            assert!(dry.contains("-- SHARE UPDATE EXCLUSIVE lock\nCREATE UNIQUE INDEX CONCURRENTLY"), "{dry}");
+        }
+        ConvertMethod::Rebuild => {
+            let tables: Vec<String> = plan.tables.iter().map(|t| t.qualified()).collect();
+            let swap_lock = format!("-- ACCESS EXCLUSIVE lock\nLOCK TABLE {} IN ACCESS EXCLUSIVE MODE;", tables.join(", "));
+            assert!(dry.contains(&swap_lock), "the swap's LOCK TABLE of every planned table says its lock:\n{dry}");
+            for table in &tables {
+                assert!(dry.contains(&format!("SELECT the columns, converted, FROM {table} t WHERE t.ctid >=")), "{table}'s copy by heap blocks is printed:\n{dry}");
+            }
+        }
     }
-    let swap_lock = format!("-- ACCESS EXCLUSIVE lock\n{};", pgrehearse::engine::swap_sql(&plan)[0]);
-    assert!(dry.contains(&swap_lock), "the swap's LOCK TABLE says its lock:\n{dry}");
-    assert!(dry.contains("-- SHARE UPDATE EXCLUSIVE lock\nCREATE UNIQUE INDEX CONCURRENTLY"), "{dry}");
     let steps = json["script"].as_array().unwrap();
     assert_eq!(steps.iter().map(|s| s["step"].as_str().unwrap()).collect::<Vec<_>>(), ["validate-schema", "backup", "convert", "validate"]);
     assert!(steps.iter().flat_map(|s| s["statements"].as_array().unwrap()).all(|s| s["lock"].is_string()), "every statement names its lock");

@@ -8,6 +8,8 @@
 //! kept in `tests/engine_properties.proptest-regressions`. `PGREHEARSE_PROPTEST_CASES`
 //! raises the number of cases (default 8).
 
+mod engine_support;
+
 use pgrehearse::engine::{Action, Engine, EngineOptions, Outcome, Progress, Step, StepReport};
 use pgrehearse::vocabulary::{BatchSize, Policies, Policy};
 use pgrehearse::provision::{self, Database, ProvisionOptions, Server};
@@ -135,6 +137,7 @@ async fn check(server: &Server, s: &Spec) {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies: Policies { invalid: s.invalid_policy, orphan: s.orphan_policy, collision: s.collision_policy },
         batch_size: BatchSize::new(batch_size as u64).unwrap(),
+        convert: engine_support::convert_method(),
         ..Default::default()
     };
 

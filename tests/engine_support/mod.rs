@@ -27,9 +27,15 @@ pub fn options(policies: Policies, batch_size: u64) -> EngineOptions {
     }
 }
 
-/// The convert method the engine tests run with: `PGREHEARSE_TEST_CONVERT=rebuild` or
-/// `in-place` (unset: the engine's default), so the same tests check both methods.
+/// The convert method the engine tests run with. `cargo test` builds each engine test
+/// twice: in its own binary, with the engine's default method, and in
+/// `tests/engine_suite_rebuild.rs`, which gathers them all and runs them against
+/// `rebuild`, so both methods are checked on every run. `PGREHEARSE_TEST_CONVERT=rebuild`
+/// or `in-place` overrides the method of the tests' own binaries.
 pub fn convert_method() -> ConvertMethod {
+    if env!("CARGO_CRATE_NAME") == "engine_suite_rebuild" {
+        return ConvertMethod::Rebuild;
+    }
     match std::env::var("PGREHEARSE_TEST_CONVERT") {
         Ok(name) => <ConvertMethod as clap::ValueEnum>::from_str(&name, false).unwrap_or_else(|_| panic!("PGREHEARSE_TEST_CONVERT={name}: use rebuild or in-place")),
         Err(_) => ConvertMethod::default(),

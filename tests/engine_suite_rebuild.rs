@@ -1,0 +1,27 @@
+//! Every engine test that depends on the convert method, gathered into one binary and run
+//! against `--convert rebuild` (`engine_support::convert_method` reads this binary's name),
+//! while each test's own binary runs the engine's default method: one `cargo test` checks
+//! both methods. The rebuild's own tests (`engine_rebuild_*`, `run_rebuild`) stay apart.
+
+#[path = "engine_classify.rs"]
+mod engine_classify;
+#[path = "engine_cli.rs"]
+mod engine_cli;
+#[path = "engine_concurrency.rs"]
+mod engine_concurrency;
+#[path = "engine_crash.rs"]
+mod engine_crash;
+#[path = "engine_edges.rs"]
+mod engine_edges;
+#[path = "engine_fk_actions.rs"]
+mod engine_fk_actions;
+#[path = "engine_locks.rs"]
+mod engine_locks;
+#[path = "engine_policies.rs"]
+mod engine_policies;
+#[path = "engine_properties.rs"]
+mod engine_properties;
+#[path = "engine_roundtrip.rs"]
+mod engine_roundtrip;
+#[path = "engine_timestamptz.rs"]
+mod engine_timestamptz;

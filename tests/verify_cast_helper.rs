@@ -1,11 +1,12 @@
 //! The `try_cast` helper agrees with Postgres's own cast on every spelling: its guarded
 //! fast path (uuids, integers) and its exception-block slow path give what `v::uuid::text`
-//! (`v::integer::text`, ...) gives, and NULL exactly where the cast fails.
+//! (`v::integer::text`, ...) gives, and NULL exactly where the cast fails; and the
+//! shortcut that skips the cast for a uuid already written canonically holds exactly then.
 
 #[path = "verify_support/mod.rs"]
 mod support;
 
-use pgrehearse::verify::cast_helper::{ensure_try_cast, remove_helpers};
+use pgrehearse::verify::cast_helper::{already_canonical, ensure_try_cast, remove_helpers};
 use support::*;
 
 const SPELLINGS: &[&str] = &[
@@ -44,7 +45,7 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
     let helper = ensure_try_cast(&mut conn, "uuid").await.unwrap();
     assert_eq!(ensure_try_cast(&mut conn, "uuid").await.unwrap(), helper, "installing twice is harmless");
     let int_helper = ensure_try_cast(&mut conn, "integer").await.unwrap();
-    let mut valid = 0;
+    let (mut valid, mut canonical) = (0, 0);
     for spelling in SPELLINGS {
         let real: Option<String> =
             sqlx::query_scalar("SELECT $1::uuid::text").bind(spelling).fetch_one(&mut conn).await.ok();
@@ -52,8 +53,14 @@ async fn try_cast_matches_the_real_cast_for_every_spelling() {
             sqlx::query_scalar(&format!("SELECT {helper}($1)::text")).bind(spelling).fetch_one(&mut conn).await.unwrap();
         assert_eq!(helped, real, "spelling {spelling:?}");
         valid += real.is_some() as usize;
+        // The shortcut that skips the cast holds exactly when the cast gives the text back.
+        let same = already_canonical("uuid", "$1::text").expect("uuid has a canonical form");
+        let skips: bool = sqlx::query_scalar(&format!("SELECT {same}")).bind(spelling).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(skips, real.as_deref() == Some(*spelling), "already_canonical({spelling:?})");
+        canonical += skips as usize;
     }
     assert!(valid > 0 && valid < SPELLINGS.len(), "both valid and invalid spellings are exercised");
+    assert!(canonical > 0 && canonical < valid, "both canonical and other valid spellings are exercised");
     for target in ["smallint", "integer", "bigint"] {
         let helper = ensure_try_cast(&mut conn, target).await.unwrap();
         let mut valid = 0;

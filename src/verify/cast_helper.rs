@@ -80,6 +80,23 @@ pub fn guard(target_type: &str) -> Option<&'static str> {
     }
 }
 
+/// A condition on the text `expr` that holds exactly when `expr::target_type::text` is
+/// `expr` itself: the value is already written as the target type writes it, so a
+/// fingerprint can hash it without casting it (the cast and its guard cost twice this).
+/// For uuid: 36 characters, hyphens where the canonical form has them and nowhere else,
+/// lowercase hex digits elsewhere. The engine has its own such predicate; the verifier
+/// keeps one of its own (checked against the real cast by `tests/verify_cast_helper.rs`)
+/// so that it never trusts the code it checks. `None` for every other type.
+pub fn already_canonical(target_type: &str, expr: &str) -> Option<String> {
+    match target_type {
+        "uuid" => {
+            let c = format!("({expr}) COLLATE \"C\"");
+            Some(format!("({c} LIKE '________-____-____-____-____________' AND {c} ~ '^[0-9a-f-]*$' AND {c} NOT LIKE '%-%-%-%-%-%')"))
+        }
+        _ => None,
+    }
+}
+
 /// Makes sure the helper for `target_type` (a `format_type` name such as `uuid`) exists in
 /// the database `conn` is connected to, and returns its quoted, qualified name.
 pub async fn ensure_try_cast(conn: &mut PgConnection, target_type: &str) -> Result<String, VerifyError> {

@@ -9,7 +9,7 @@
 //! by its quoted old text, which matches nothing on the other side. Quoting keeps
 //! `('a|', 'b')` and `('a', '|b')` apart, and NULL apart from the text `NULL`.
 //!
-//! A fingerprint hashes each value as the type it is compared as hashes it, without
+//! A fingerprint hashes each value as the type it is compared as hashes it, mostly without
 //! printing it ([`value_hash`]), seeded by its position, and XORs the hashes: two rows
 //! hash alike exactly when their canonical texts are equal (but for a collision), and
 //! printing a timestamp or quoting and joining every column cost three times the hashing.
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use sqlx::PgConnection;
 
-use super::cast_helper::ensure_try_cast;
+use super::cast_helper::{already_canonical, ensure_try_cast};
 use super::error::VerifyError;
 use crate::quote::quote_ident;
 use crate::vocabulary::TableName;
@@ -140,8 +140,8 @@ enum Filter {
     BetweenBlocks,
 }
 
-/// One column's value as the type it is compared as (`v`), beside its original (`o`),
-/// both as SQL over the source's table.
+/// One column's value as the type it is compared as (`v`; a cast value may be its text),
+/// beside its original (`o`), both as SQL over the source's table.
 struct Value {
     typed: String,
     original: String,
@@ -155,7 +155,16 @@ fn values(source: &SourceProjection, helpers: &HashMap<String, String>) -> Vec<V
         .map(|c| {
             let col = quote_ident(&c.name);
             match &c.cast_to {
-                Some(target) => Value { typed: format!("{}({col}::text)", helpers[target]), original: col, cast: true },
+                Some(target) => {
+                    let text = format!("{col}::text");
+                    let cast = format!("{}({text})", helpers[target]);
+                    // A value already in the target's canonical text is its own cast, as text.
+                    let typed = match already_canonical(target, &text) {
+                        Some(same) => format!("CASE WHEN {same} THEN {text} ELSE {cast}::text END"),
+                        None => cast,
+                    };
+                    Value { typed, original: col, cast: true }
+                }
                 None => Value { typed: col.clone(), original: col, cast: false },
             }
         })
@@ -265,10 +274,11 @@ fn column_hash(column: &ColumnProjection, value: &Value, seed: i64) -> String {
 /// function where two values hash alike exactly when their texts are equal, else of its
 /// text, byte for byte (`COLLATE "C"`: a nondeterministic collation would hash `A` as `a`).
 /// A `timestamptz` is hashed as the UTC time it stands for, which its text shows whatever
-/// the session's time zone.
+/// the session's time zone. A uuid is hashed by its text: a converted value already
+/// written canonically then needs no cast ([`already_canonical`]), which saves more than
+/// printing a uuid costs.
 pub fn value_hash(expr: &str, compared_as: &str, seed: i64) -> String {
     match compared_as {
-        "uuid" => format!("uuid_hash_extended({expr}, {seed})"),
         "smallint" => format!("hashint2extended({expr}, {seed})"),
         "integer" => format!("hashint4extended({expr}, {seed})"),
         "bigint" => format!("hashint8extended({expr}, {seed})"),

@@ -48,7 +48,7 @@ async fn seed(db: &Database, users: i64) {
 
 async fn engine(db: &Database, batch_size: u64, step: Step, convert: ConvertMethod) -> Engine {
     let batch_size = BatchSize::new(batch_size).unwrap();
-    let options = EngineOptions { batch_size, convert, ..Default::default() };
+    let options = EngineOptions { batch_size, convert: convert.into(), ..Default::default() };
     Engine::connect(&db.connect_options(), options, step, Progress::hidden()).await.unwrap()
 }
 

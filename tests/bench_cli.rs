@@ -60,7 +60,7 @@ fn a_small_sweep_writes_bench_json_with_exactly_the_issue_keys_and_consistent_fi
     let path = scenario("journal-small.toml");
     let stdout = bench_passes(&path, &["--batch-sizes", "500,4000", "--target-batch-ms", "20", "--workload-rate", "40"], out.path());
     assert!(stdout.contains("one-shot ALTER") && stdout.contains("adaptive, target 20 ms"), "the terminal table: {stdout}");
-    assert!(stdout.contains("with the in-place convert"), "the scenario's convert, in-place by default: {stdout}");
+    assert!(stdout.contains("with the rebuild convert"), "the scenario's convert, `auto` by default, which rebuilds the journal's tables: {stdout}");
 
     let text = std::fs::read_to_string(out.path().join("bench.json")).expect("bench.json written");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -25,7 +25,7 @@ fn quarantine() -> EngineOptions {
     EngineOptions {
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
         batch_size: BatchSize::new(5).unwrap(),
-        convert: engine_support::convert_method(),
+        convert: engine_support::convert_method().into(),
         ..Default::default()
     }
 }

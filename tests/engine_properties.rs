@@ -137,7 +137,7 @@ async fn check(server: &Server, s: &Spec) {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies: Policies { invalid: s.invalid_policy, orphan: s.orphan_policy, collision: s.collision_policy },
         batch_size: BatchSize::new(batch_size as u64).unwrap(),
-        convert: engine_support::convert_method(),
+        convert: engine_support::convert_method().into(),
         ..Default::default()
     };
 

@@ -65,7 +65,7 @@ async fn rows_moved_and_unique_values_swapped_during_the_copy_are_copied_once_wi
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
         // One heap block per chunk: many chunks, many chances for a row to move between them.
         batch_size: BatchSize::new(1).unwrap(),
-        convert: ConvertMethod::Rebuild,
+        convert: ConvertMethod::Rebuild.into(),
         ..Default::default()
     };
     let options_of = "SELECT coalesce(array_to_string(ARRAY(SELECT unnest(c.reloptions) ORDER BY 1), ','), '') || ' | toast ' || coalesce(array_to_string(ARRAY(SELECT unnest(t.reloptions) ORDER BY 1), ','), '')

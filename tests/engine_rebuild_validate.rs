@@ -24,7 +24,7 @@ fn options() -> EngineOptions {
     EngineOptions {
         policies: Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine },
         batch_size: BatchSize::new(25).unwrap(),
-        convert: ConvertMethod::Rebuild,
+        convert: ConvertMethod::Rebuild.into(),
         ..Default::default()
     }
 }

@@ -37,7 +37,7 @@ async fn text_timestamps_convert_and_roll_back_exactly() {
         conversion: Conversion::TextToTimestamptz(TextToTimestamptz::default()),
         policies: Policies { invalid: Policy::Quarantine, ..Default::default() },
         batch_size: BatchSize::new(64).unwrap(),
-        convert: engine_support::convert_method(),
+        convert: engine_support::convert_method().into(),
         ..Default::default()
     };
     let report = engine_support::step(&db, &options, Step::Full).await;

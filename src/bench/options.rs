@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::error::BenchError;
-use crate::engine::ConvertMethod;
+use crate::engine::ConvertChoice;
 use crate::scenario::{BuiltinMigration, Migration, Scenario};
 
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct BenchOptions {
     /// What p99 batch duration, longest lock and workload p99 must stay within (ms).
     pub budget_ms: u64,
     /// The convert method of every run, over the scenario's `[migration] convert`.
-    pub convert: Option<ConvertMethod>,
+    pub convert: Option<ConvertChoice>,
     /// Where bench.json, bench.svg and bench.html go.
     pub out: PathBuf,
     /// Progress on stderr.

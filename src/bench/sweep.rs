@@ -32,8 +32,13 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
     if let Some(convert) = options.convert {
         engine.convert = convert;
     }
-    say(format!("every run converts with the {} method", engine.convert.name()));
     let plan = plan(&seeded, &engine).await?;
+    // Every run converts as this plan does: `auto` is settled once, here.
+    engine.convert = plan.method.into();
+    match &plan.method_reason {
+        Some(why) => say(format!("every run converts with the {} method: {why}", plan.method.name())),
+        None => say(format!("every run converts with the {} method", plan.method.name())),
+    }
     let rows: u64 = plan.tables.iter().map(|t| summary.truth.row_counts.get(&display_name(&t.schema, &t.name)).copied().unwrap_or(0)).sum();
     let seed_plan = Arc::new(SeedPlan::build(scenario, &summary.model)?);
     let workload = WorkloadPlan::new(seed_plan, &summary.model, &engine.root)?;
@@ -69,7 +74,7 @@ pub async fn sweep(server: &Server, scenario: &Scenario, options: &BenchOptions)
         }
     };
     template.drop().await?;
-    Ok(Measurements { scenario: scenario.name.clone(), convert: engine.convert, rows, budget_ms: options.budget_ms, baseline, fixed, adaptive })
+    Ok(Measurements { scenario: scenario.name.clone(), convert: plan.method, rows, budget_ms: options.budget_ms, baseline, fixed, adaptive })
 }
 
 /// The engine's plan for the seeded database (read-only).

@@ -192,10 +192,10 @@ pub struct BenchArgs {
     /// The recommendation keeps batch p99, the longest lock and the workload p99 within this.
     #[arg(long, default_value_t = 200)]
     pub budget_ms: u64,
-    /// How every run's `convert` rewrites the tables: `rebuild` or `in-place`
-    /// [default: the scenario's, else in-place].
+    /// How every run's `convert` rewrites the tables: `auto`, `rebuild` or `in-place`
+    /// [default: the scenario's, else auto].
     #[arg(long = "convert", value_enum)]
-    pub convert: Option<crate::engine::ConvertMethod>,
+    pub convert: Option<crate::engine::ConvertChoice>,
     /// Where bench.json, bench.svg and bench.html go.
     #[arg(long, default_value = "target/pgrehearse/bench")]
     pub out: PathBuf,

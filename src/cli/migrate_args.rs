@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::format::FormatArgs;
 
 use crate::engine::conversion::TextToTimestamptz;
-use crate::engine::{Conversion, ConvertMethod, Step};
+use crate::engine::{Conversion, ConvertChoice, Step};
 use crate::vocabulary::{BatchSize, Policy};
 
 #[derive(Debug, Args)]
@@ -55,9 +55,10 @@ pub struct MigrateArgs {
     pub dry_run: bool,
     /// How `convert` rewrites the tables: `rebuild` copies each into a new table and swaps
     /// them by rename; `in-place` fills a new column per converted column with batched
-    /// UPDATEs [default: the scenario's, else in-place].
+    /// UPDATEs; `auto` rebuilds unless a table has something the rebuild cannot carry
+    /// (a user trigger, row-level security, ...) [default: the scenario's, else auto].
     #[arg(long = "convert", value_enum)]
-    pub convert: Option<ConvertMethod>,
+    pub convert: Option<ConvertChoice>,
     /// How long one statement may wait for a lock before the transaction is retried.
     #[arg(long, default_value_t = 2000)]
     pub lock_timeout_ms: u64,

@@ -1,5 +1,6 @@
 //! [`ConvertMethod`]: how `convert` changes the planned tables, rebuilt by copy and swap
-//! or converted in place through shadow columns.
+//! or converted in place through shadow columns; and [`ConvertChoice`], what a user asks
+//! for: one of them, or `auto`, the rebuild wherever it can carry the tables.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,47 @@ impl ConvertMethod {
         match self {
             ConvertMethod::Rebuild => "rebuild",
             ConvertMethod::InPlace => "in-place",
+        }
+    }
+}
+
+/// The convert method a run asks for (`--convert`, `convert =` in a scenario).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConvertChoice {
+    /// `rebuild` (several times faster, the same guarantees) unless a planned table has
+    /// something the rebuild cannot carry (a user trigger, row-level security, ...): then
+    /// `in-place`, and the plan says why.
+    #[default]
+    Auto,
+    Rebuild,
+    InPlace,
+}
+
+impl ConvertChoice {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConvertChoice::Auto => "auto",
+            ConvertChoice::Rebuild => "rebuild",
+            ConvertChoice::InPlace => "in-place",
+        }
+    }
+
+    /// The method asked for, or `None` for `auto`.
+    pub fn fixed(self) -> Option<ConvertMethod> {
+        match self {
+            ConvertChoice::Auto => None,
+            ConvertChoice::Rebuild => Some(ConvertMethod::Rebuild),
+            ConvertChoice::InPlace => Some(ConvertMethod::InPlace),
+        }
+    }
+}
+
+impl From<ConvertMethod> for ConvertChoice {
+    fn from(method: ConvertMethod) -> ConvertChoice {
+        match method {
+            ConvertMethod::Rebuild => ConvertChoice::Rebuild,
+            ConvertMethod::InPlace => ConvertChoice::InPlace,
         }
     }
 }

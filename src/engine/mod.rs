@@ -84,7 +84,7 @@ pub use batch_sizer::{BatchSizer, FixedSize};
 pub use batches::batch_sql;
 pub use bookkeeping::{bookkeeping_schemas, ensure as ensure_bookkeeping, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 pub use conversion::Conversion;
-pub use convert_method::ConvertMethod;
+pub use convert_method::{ConvertChoice, ConvertMethod};
 pub use error::EngineError;
 pub use finding::{Action, RowFindingKind, RowFinding};
 pub use log::{committed_batches, LogRow};

@@ -3,7 +3,7 @@
 
 use crate::vocabulary::{BatchSize, ColumnRef, DeclaredRelation, Policies};
 use super::conversion::Conversion;
-use super::convert_method::ConvertMethod;
+use super::convert_method::ConvertChoice;
 use super::transaction::LockRetry;
 
 #[derive(Debug, Clone)]
@@ -17,8 +17,8 @@ pub struct EngineOptions {
     pub batch_size: BatchSize,
     pub policies: Policies,
     pub retry: LockRetry,
-    /// How `convert` rewrites the tables.
-    pub convert: ConvertMethod,
+    /// How `convert` rewrites the tables: a method, or `auto`.
+    pub convert: ConvertChoice,
 }
 
 impl Default for EngineOptions {
@@ -30,7 +30,7 @@ impl Default for EngineOptions {
             batch_size: BatchSize::DEFAULT,
             policies: Policies::default(),
             retry: LockRetry::default(),
-            convert: ConvertMethod::default(),
+            convert: ConvertChoice::default(),
         }
     }
 }

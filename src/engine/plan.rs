@@ -30,6 +30,9 @@ pub struct Plan {
     /// How `convert` rewrites the tables (plans stored before the choice existed were in place).
     #[serde(default)]
     pub method: ConvertMethod,
+    /// Why `auto` chose `method`, when it chose in place: what the rebuild cannot carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_reason: Option<String>,
     /// What a rebuild moves to the new tables beyond the above; empty in place.
     #[serde(default)]
     pub rebuild: RebuildPlan,

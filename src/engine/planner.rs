@@ -79,7 +79,7 @@ pub fn build(facts: &CatalogFacts, root: &ColumnRef, declared: &[DeclaredRelatio
     }
     let views = dependent_views(facts, &converted)?;
     let references = references(facts, declared, &foreign_keys, &converted);
-    Ok(Plan { conversion, root: root.clone(), tables, foreign_keys, key_constraints, indexes, views, references, method: Default::default(), rebuild: Default::default() })
+    Ok(Plan { conversion, root: root.clone(), tables, foreign_keys, key_constraints, indexes, views, references, method: Default::default(), method_reason: None, rebuild: Default::default() })
 }
 
 fn check_column(facts: &CatalogFacts, column: &ColumnRef, conversion: &Conversion) -> Result<(), PlanError> {

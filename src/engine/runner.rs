@@ -8,9 +8,10 @@ use super::batch_sizer::{BatchSizer, FixedSize};
 use super::error::EngineError;
 use super::finding::RowFinding;
 use super::log::{self, LogRecord};
-use super::convert_method::ConvertMethod;
+use super::convert_method::{ConvertChoice, ConvertMethod};
 use super::options::{EngineOptions, Step};
 use super::plan::Plan;
+use super::planner::PlanError;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
@@ -63,10 +64,35 @@ impl Engine {
     pub async fn fresh_plan(&mut self) -> Result<Plan, EngineError> {
         let facts = catalog::read(&mut self.conn).await?;
         let mut plan = planner::build(&facts, &self.options.root, &self.options.relations, self.options.conversion.clone())?;
-        plan.method = self.options.convert;
-        if plan.method == ConvertMethod::Rebuild {
-            plan.rebuild = rebuild::rebuild_plan(&facts, &plan)?;
-            rebuild::check_refusals(&mut self.conn, &plan).await?;
+        match self.options.convert.fixed() {
+            Some(ConvertMethod::Rebuild) => {
+                plan.method = ConvertMethod::Rebuild;
+                plan.rebuild = rebuild::rebuild_plan(&facts, &plan)?;
+                rebuild::check_refusals(&mut self.conn, &plan).await?;
+            }
+            Some(ConvertMethod::InPlace) => plan.method = ConvertMethod::InPlace,
+            // `auto`: the rebuild, unless it refuses something in the tables.
+            None => {
+                let mut rebuilt = Plan { method: ConvertMethod::Rebuild, ..plan.clone() };
+                let refused = match rebuild::rebuild_plan(&facts, &rebuilt) {
+                    Ok(extra) => {
+                        rebuilt.rebuild = extra;
+                        rebuild::check_refusals(&mut self.conn, &rebuilt).await.err()
+                    }
+                    Err(error) => Some(error.into()),
+                };
+                match refused {
+                    None => plan = rebuilt,
+                    Some(EngineError::Plan(why)) => {
+                        plan.method = ConvertMethod::InPlace;
+                        plan.method_reason = Some(match why {
+                            PlanError::CannotRebuild { table, what } => format!("the rebuild cannot carry {table}: {what}"),
+                            other => other.to_string(),
+                        });
+                    }
+                    Some(other) => return Err(other),
+                }
+            }
         }
         Ok(plan)
     }
@@ -170,6 +196,11 @@ impl Engine {
             plan.indexes.len(),
             plan.views.len()
         ));
+        report.notes.push(match (&plan.method_reason, self.options.convert) {
+            (Some(why), _) => format!("converted in place: {why}"),
+            (None, ConvertChoice::Auto) => format!("converted by {} (chosen by `--convert auto`)", plan.method.name()),
+            (None, _) => format!("converted by {}", plan.method.name()),
+        });
         if report.findings.iter().any(RowFinding::blocks) {
             report.outcome = Outcome::Blocked;
         }

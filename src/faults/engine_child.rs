@@ -80,6 +80,9 @@ impl EngineCommand {
             .args(["migrate", step, "--scenario"])
             .arg(&self.scenario)
             .args(["--format", "json"])
+            // The fault points land on the in-place convert's log writes; a scenario with
+            // faults asks for no other method (`faults_load`), so `auto` is settled here.
+            .args(["--convert", "in-place"])
             .args(&self.flags)
             .env("DATABASE_URL", &self.url)
             .env_remove("RUST_LOG")

@@ -9,14 +9,14 @@ use super::error::ScenarioError;
 use super::file::FaultsSection;
 use super::load::Source;
 use super::migration::Migration;
-use crate::engine::ConvertMethod;
+use crate::engine::ConvertChoice;
 use crate::faults::{Fault, FaultPoint};
 
 pub(super) fn validate_faults(source: &Source<'_>, section: Option<&Spanned<FaultsSection>>, migration: Option<&Migration>) -> Result<Vec<Fault>, ScenarioError> {
     let Some(section) = section else { return Ok(Vec::new()) };
     let at = source.at(section);
     match migration {
-        Some(Migration::Builtin(builtin)) if builtin.convert == ConvertMethod::Rebuild => {
+        Some(Migration::Builtin(builtin)) if builtin.convert == ConvertChoice::Rebuild => {
             // The kill points land on the in-place convert's log writes (`FaultPoint::landing`);
             // the rebuild's own crash points are tested by tests/engine_rebuild_crash.rs.
             return Err(source.invalid(at, "[faults] are injected into the in-place convert; this scenario sets `convert = \"rebuild\"`: remove [faults], or rehearse the faults with `convert = \"in-place\"`"))

@@ -132,7 +132,9 @@ pub struct MigrationSection {
     #[schemars(with = "Option<String>")]
     pub root: Option<Spanned<String>>,
     pub batch_size: Option<u64>,
-    /// How the built-in engine rewrites the tables: `rebuild` (copy and swap) or `in-place`.
+    /// How the built-in engine rewrites the tables: `auto` (the default: `rebuild` unless a
+    /// table has something it cannot carry, then `in-place`), `rebuild` (copy and swap) or
+    /// `in-place`.
     #[schemars(with = "Option<String>")]
     pub convert: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]

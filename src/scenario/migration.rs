@@ -2,7 +2,7 @@
 //! user's own up/down SQL files. Parsed here, executed by the engine and the runner.
 
 use super::names::ColumnName;
-use crate::engine::ConvertMethod;
+use crate::engine::ConvertChoice;
 use crate::migration::MigrationSet;
 use crate::vocabulary::{BatchSize, Policies};
 
@@ -22,7 +22,7 @@ pub struct BuiltinMigration {
     /// `on_invalid`, `on_orphan`, `on_collision`.
     pub policies: Policies,
     /// `convert = "rebuild" | "in-place"`: how the engine rewrites the tables.
-    pub convert: ConvertMethod,
+    pub convert: ConvertChoice,
     pub keep_bookkeeping: bool,
 }
 

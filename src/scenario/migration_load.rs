@@ -8,7 +8,7 @@ use super::error::ScenarioError;
 use super::file::MigrationSection;
 use super::load::Source;
 use super::migration::{BuiltinEngine, BuiltinMigration, Migration, SqlMigration};
-use crate::engine::ConvertMethod;
+use crate::engine::ConvertChoice;
 use crate::migration::MigrationSet;
 use crate::vocabulary::{BatchSize, Policies, Policy, PolicyTarget};
 
@@ -51,9 +51,10 @@ fn validate_builtin(source: &Source<'_>, m: &MigrationSection, engine: &Spanned<
         Some(rows) => BatchSize::new(rows).map_err(|err| source.invalid(source.at(engine), format!("`batch_size` {err}")))?,
     };
     let convert = match &m.convert {
-        None => ConvertMethod::default(),
-        Some(value) => <ConvertMethod as clap::ValueEnum>::from_str(value.get_ref(), false)
-            .map_err(|_| source.invalid(source.at(value), format!("`convert = \"{}\"` is not a convert method: use \"rebuild\" or \"in-place\"", value.get_ref())))?,
+        None => ConvertChoice::default(),
+        Some(value) => <ConvertChoice as clap::ValueEnum>::from_str(value.get_ref(), false).map_err(|_| {
+            source.invalid(source.at(value), format!("`convert = \"{}\"` is not a convert method: use \"auto\", \"rebuild\" or \"in-place\"", value.get_ref()))
+        })?,
     };
     Ok(Migration::Builtin(BuiltinMigration {
         engine: engine_kind,

@@ -22,23 +22,24 @@ pub fn options(policies: Policies, batch_size: u64) -> EngineOptions {
         relations: vec!["reminders.user_id=users.id".parse().unwrap()],
         policies,
         batch_size: BatchSize::new(batch_size).expect("a batch size of at least 1"),
-        convert: convert_method(),
+        convert: convert_method().into(),
         ..Default::default()
     }
 }
 
 /// The convert method the engine tests run with. `cargo test` builds each engine test
-/// twice: in its own binary, with the engine's default method, and in
-/// `tests/engine_suite_rebuild.rs`, which gathers them all and runs them against
-/// `rebuild`, so both methods are checked on every run. `PGREHEARSE_TEST_CONVERT=rebuild`
-/// or `in-place` overrides the method of the tests' own binaries.
+/// twice: in its own binary, with `rebuild` (what the default, `auto`, chooses for their
+/// tables), and in `tests/engine_suite_in_place.rs`, which gathers them all and runs them
+/// against `in-place`, so both methods are checked on every run.
+/// `PGREHEARSE_TEST_CONVERT=rebuild` or `in-place` overrides the method of the tests' own
+/// binaries.
 pub fn convert_method() -> ConvertMethod {
-    if env!("CARGO_CRATE_NAME") == "engine_suite_rebuild" {
-        return ConvertMethod::Rebuild;
+    if env!("CARGO_CRATE_NAME") == "engine_suite_in_place" {
+        return ConvertMethod::InPlace;
     }
     match std::env::var("PGREHEARSE_TEST_CONVERT") {
         Ok(name) => <ConvertMethod as clap::ValueEnum>::from_str(&name, false).unwrap_or_else(|_| panic!("PGREHEARSE_TEST_CONVERT={name}: use rebuild or in-place")),
-        Err(_) => ConvertMethod::default(),
+        Err(_) => ConvertMethod::Rebuild,
     }
 }
 

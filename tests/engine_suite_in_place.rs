@@ -1,7 +1,8 @@
 //! Every engine test that depends on the convert method, gathered into one binary and run
-//! against `--convert rebuild` (`engine_support::convert_method` reads this binary's name),
-//! while each test's own binary runs the engine's default method: one `cargo test` checks
-//! both methods. The rebuild's own tests (`engine_rebuild_*`, `run_rebuild`) stay apart.
+//! against `--convert in-place` (`engine_support::convert_method` reads this binary's
+//! name), while each test's own binary runs `rebuild`, what `auto` (the default) chooses
+//! for their tables: one `cargo test` checks both methods. The rebuild's own tests
+//! (`engine_rebuild_*`, `run_rebuild`) stay apart.
 
 #[path = "engine_classify.rs"]
 mod engine_classify;

@@ -10,6 +10,8 @@
 //! `convert` alone and of `rollback` at batch sizes 100 to 50000. Every sample works on a
 //! fresh template clone made outside the timed section, and only the step measured is
 //! timed. Run with `cargo bench --bench engine` (`-- full_vs_alter` for the ratio only).
+//! `PGREHEARSE_BENCH_SCALE=10` also measures how `migrate full` grows with ten times the
+//! rows, against the one-shot ALTER's own growth on the same server (minutes).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -170,6 +172,10 @@ fn conversion(c: &mut Criterion) {
         }
     }
 
+    if let Some(factor) = std::env::var("PGREHEARSE_BENCH_SCALE").ok().and_then(|v| v.parse::<i64>().ok()) {
+        runtime.block_on(scale(&template, rows, factor));
+    }
+
     // Each sample takes seconds: flat sampling, ten samples, no warm-up to speak of.
     let mut group = c.benchmark_group(format!("engine_{rows}_key_rows"));
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
@@ -186,6 +192,46 @@ fn conversion(c: &mut Criterion) {
     group.finish();
     drop(template);
     drop(server);
+}
+
+/// `PGREHEARSE_BENCH_SCALE=F`: how `migrate full` (rebuild) grows with the data, side by
+/// side with the one-shot ALTER's own growth: `F` times the rows seeded on the same server,
+/// then three rounds of each method at both sizes, alternating, each on a fresh clone; it
+/// prints time(F×) ÷ time(1×) of the medians for both (the goal: ≤ 11 for F = 10).
+async fn scale(small: &Template<'_>, rows: i64, factor: i64) {
+    let server = small.server();
+    let seeded = server.create_database().await.unwrap();
+    seed(&seeded, rows * factor / 4).await;
+    let large = Template::freeze(server, seeded).await.unwrap();
+    let locks = Mutex::new(Vec::new());
+    let (mut engine_times, mut alter_times) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    for _ in 0..3 {
+        for (i, template) in [small, &large].into_iter().enumerate() {
+            let db = template.clone_database().await.unwrap();
+            alter_times[i].push(one_shot(&db).await);
+            server.drop_database(db).await.unwrap();
+            let db = template.clone_database().await.unwrap();
+            engine_times[i].push(full(&db, FULL_BATCH, ConvertMethod::Rebuild, &locks).await);
+            server.drop_database(db).await.unwrap();
+        }
+    }
+    let med = |times: &mut Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2].as_secs_f64()
+    };
+    let (e1, e2, a1, a2) = (med(&mut engine_times[0]), med(&mut engine_times[1]), med(&mut alter_times[0]), med(&mut alter_times[1]));
+    let longest = locks.lock().unwrap().iter().copied().fold(0.0, f64::max);
+    println!(
+        "scale ×{factor} ({rows} and {} key rows, medians of 3): migrate full (rebuild) {e1:.2} s and {e2:.2} s: time({factor}×) ÷ time(1×) = {:.2} (goal ≤ {}); \
+         the one-shot ALTER {a1:.2} s and {a2:.2} s: {:.2}; one-shot ÷ migrate full = {:.2} and {:.2}; longest swap lock {longest:.0} ms",
+        rows * factor,
+        e2 / e1,
+        factor + factor / 10,
+        a2 / a1,
+        a1 / e1,
+        a2 / e2
+    );
+    large.drop().await.unwrap();
 }
 
 criterion_group!(benches, conversion);

@@ -152,7 +152,7 @@ fn rehearse(spec: &Spec) -> Result<(Vec<String>, Vec<String>), TestCaseError> {
 #[test]
 fn whole_rehearsals_pass_or_refuse_exactly_when_the_spec_says() {
     let cases = std::env::var("PGREHEARSE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
-    let config = Config { cases, max_shrink_iters: 24, failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))), ..Config::default() };
+    let config = Config { cases, max_shrink_iters: 24, failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))), source_file: Some(file!()), ..Config::default() };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&spec(), |spec| {
         let (failed, up_findings) = rehearse(&spec)?;

@@ -19,7 +19,8 @@ const PROBES: usize = 64;
 
 /// Adds to `planned` one or two children (one for a unique reference) for every
 /// non-canonical parent of each reference column, as far as the table has rows without an
-/// anomaly. Columns that cannot take the parent's exact text are left alone: a uuid column
+/// anomaly, always leaving one: a table that references this one needs a row without an
+/// anomaly to point at, and these children are the dataset's own, not asked for. Columns that cannot take the parent's exact text are left alone: a uuid column
 /// (COPY would canonicalise it), one too short, a self-reference, or a column whose values
 /// are drawn with others (a key of references, a multi-column FK).
 pub fn inherit_noncanonical(ctx: &AnomalyContext<'_>, this: &TablePlan, planned: &mut BTreeMap<u64, RowAnomaly>) {
@@ -62,9 +63,10 @@ pub fn inherit_noncanonical(ctx: &AnomalyContext<'_>, this: &TablePlan, planned:
     }
 }
 
-/// A row of `0..rows` that carries no anomaly yet, chosen by `rng`; `None` when all do.
+/// A row of `0..rows` that carries no anomaly yet, chosen by `rng`; `None` when at most
+/// one such row is left.
 fn free_row(rng: &mut ChaCha8Rng, rows: u64, planned: &BTreeMap<u64, RowAnomaly>) -> Option<u64> {
-    if planned.len() as u64 >= rows {
+    if planned.len() as u64 + 1 >= rows {
         return None;
     }
     let mut row = 0;

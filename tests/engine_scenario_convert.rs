@@ -75,3 +75,30 @@ async fn auto_rebuilds_what_it_can_carry_and_converts_the_rest_in_place_saying_w
         assert_eq!(back.outcome, Outcome::Completed, "{back:#?}");
     }
 }
+
+/// A table with a trigger of its own is converted in place, and the batches' UPDATEs
+/// (which only fill the shadow column) do not fire it: an `updated_at`-style trigger would
+/// otherwise rewrite every row, and rollback could not undo it. The trigger stays enabled
+/// and fires for the application's writes as before.
+#[tokio::test]
+async fn the_batches_do_not_fire_the_tables_own_triggers() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    engine_support::fixture::create(&mut conn, 60).await;
+    let sql = "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
+               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
+               CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    let quarantine = Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine };
+    let options = pgrehearse::engine::EngineOptions { convert: ConvertChoice::Auto, ..engine_support::options(quarantine, 7) };
+    let full = engine_support::step(&db, &options, Step::Full).await;
+    assert_eq!(full.outcome, Outcome::Completed, "{full:#?}");
+    let touched: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE touched <> 0").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(touched, 0, "no batch fired the table's trigger");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&mut conn).await.unwrap();
+    assert!(users > 7, "several batches ran: {users} users");
+    sqlx::raw_sql("UPDATE users SET touched = touched WHERE id = (SELECT id FROM users ORDER BY id LIMIT 1)").execute(&mut conn).await.unwrap();
+    let fired: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE touched = 1").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(fired, 1, "the trigger still fires for the application");
+}

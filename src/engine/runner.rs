@@ -10,6 +10,7 @@ use super::finding::RowFinding;
 use super::log::{self, LogRecord};
 use super::convert_method::{ConvertChoice, ConvertMethod};
 use super::options::{EngineOptions, Step};
+use super::facts::CatalogFacts;
 use super::plan::Plan;
 use super::planner::PlanError;
 use super::progress::Progress;
@@ -65,35 +66,30 @@ impl Engine {
         let facts = catalog::read(&mut self.conn).await?;
         let mut plan = planner::build(&facts, &self.options.root, &self.options.relations, self.options.conversion.clone())?;
         match self.options.convert.fixed() {
-            Some(ConvertMethod::Rebuild) => {
-                plan.method = ConvertMethod::Rebuild;
-                plan.rebuild = rebuild::rebuild_plan(&facts, &plan)?;
-                rebuild::check_refusals(&mut self.conn, &plan).await?;
-            }
+            Some(ConvertMethod::Rebuild) => plan = self.rebuilt(&facts, plan).await?,
             Some(ConvertMethod::InPlace) => plan.method = ConvertMethod::InPlace,
             // `auto`: the rebuild, unless it refuses something in the tables.
-            None => {
-                let mut rebuilt = Plan { method: ConvertMethod::Rebuild, ..plan.clone() };
-                let refused = match rebuild::rebuild_plan(&facts, &rebuilt) {
-                    Ok(extra) => {
-                        rebuilt.rebuild = extra;
-                        rebuild::check_refusals(&mut self.conn, &rebuilt).await.err()
-                    }
-                    Err(error) => Some(error.into()),
-                };
-                match refused {
-                    None => plan = rebuilt,
-                    Some(EngineError::Plan(why)) => {
-                        plan.method = ConvertMethod::InPlace;
-                        plan.method_reason = Some(match why {
-                            PlanError::CannotRebuild { table, what } => format!("the rebuild cannot carry {table}: {what}"),
-                            other => other.to_string(),
-                        });
-                    }
-                    Some(other) => return Err(other),
+            None => match self.rebuilt(&facts, plan.clone()).await {
+                Ok(rebuilt) => plan = rebuilt,
+                Err(EngineError::Plan(why)) => {
+                    plan.method = ConvertMethod::InPlace;
+                    plan.method_reason = Some(match why {
+                        PlanError::CannotRebuild { table, what } => format!("the rebuild cannot carry {table}: {what}"),
+                        other => other.to_string(),
+                    });
                 }
-            }
+                Err(other) => return Err(other),
+            },
         }
+        Ok(plan)
+    }
+
+    /// `plan` converted by rebuild: what the rebuild moves besides, once it has checked
+    /// that it can carry every planned table.
+    async fn rebuilt(&mut self, facts: &CatalogFacts, mut plan: Plan) -> Result<Plan, EngineError> {
+        plan.method = ConvertMethod::Rebuild;
+        plan.rebuild = rebuild::rebuild_plan(facts, &plan)?;
+        rebuild::check_refusals(&mut self.conn, &plan).await?;
         Ok(plan)
     }
 

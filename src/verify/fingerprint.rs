@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, Executor, PgConnection, Row};
 
 use super::error::VerifyError;
-use super::projection::{ColumnProjection, PreparedSide, PreparedSource, Side, SourceProjection};
+use super::projection::{PreparedSide, PreparedSource, Side, SourceProjection};
 use crate::vocabulary::TableName;
 
 /// Two multisets of rows with equal fingerprints are equal but for a 64-bit-sum collision.
@@ -145,12 +145,12 @@ pub async fn table_buckets(
 
 /// Fingerprints `columns` (name and type) of `table` as they are; `None` when no column is
 /// given.
-pub async fn fingerprint_columns(conn: &mut PgConnection, table: &TableName, columns: &[(&str, &str)]) -> Result<Option<Fingerprint>, VerifyError> {
+pub async fn fingerprint_columns(conn: &mut PgConnection, table: &TableName, columns: &[(String, String)]) -> Result<Option<Fingerprint>, VerifyError> {
     if columns.is_empty() {
         return Ok(None);
     }
-    let columns: Vec<ColumnProjection> = columns.iter().map(|(name, data_type)| ColumnProjection { name: name.to_string(), cast_to: None, compared_as: data_type.to_string() }).collect();
-    let source = SourceProjection { table: table.clone(), key: (0..columns.len()).collect(), columns, is_quarantine: false };
+    // No key given: every column is the key.
+    let source = SourceProjection::whole_table(table, columns, &[]);
     let side = Side { sources: vec![source] }.prepare(conn).await?;
     Ok(Some(fingerprint_side(conn, &side).await?))
 }

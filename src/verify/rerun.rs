@@ -42,11 +42,11 @@ pub async fn comparable(conn: &mut PgConnection, mut state: DatabaseState, inten
         if volatile.is_empty() {
             continue;
         }
-        let kept: Vec<(&str, &str)> = schema
+        let kept: Vec<(String, String)> = schema
             .columns
             .iter()
             .filter(|c| !volatile.iter().any(|v| v.value == c.name))
-            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .map(|c| (c.name.clone(), c.data_type.clone()))
             .collect();
         // Read without the volatile columns, the print no longer matches the stored buckets.
         state.buckets.remove(table);

@@ -311,11 +311,17 @@ async fn nullify(tx: &mut PgConnection, run: i64, plan: &Plan, findings: &[RowFi
             sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
         }
     }
+    // One UPDATE per table and reference, its rows found through the key index (a key
+    // compared as JSON built per row would scan the whole table once per orphan).
+    let mut by_reference: std::collections::BTreeMap<(&str, &str), Vec<serde_json::Value>> = Default::default();
     for f in &chosen {
-        let Some(table) = plan.tables.iter().find(|t| t.label() == f.table) else { continue };
-        let sets: Vec<String> = f.column.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();
-        let sql = format!("UPDATE {} t SET {} WHERE {} = $1", table.qualified(), sets.join(", "), pk_json("t", table));
-        sqlx::query(&sql).bind(&f.pk).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
+        by_reference.entry((f.table.as_str(), f.column.as_str())).or_default().push(f.pk.clone());
+    }
+    for ((label, columns), keys) in by_reference {
+        let Some(table) = plan.tables.iter().find(|t| t.label() == label) else { continue };
+        let sets: Vec<String> = columns.split(',').map(|c| format!("{} = NULL", quote_ident(c))).collect();
+        let sql = format!("UPDATE {} t SET {} WHERE {}", table.qualified(), sets.join(", "), keyed_by(table, "t"));
+        sqlx::query(&sql).bind(keys).execute(&mut *tx).await.map_err(EngineError::query(&sql))?;
     }
     Ok(())
 }

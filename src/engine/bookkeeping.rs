@@ -104,6 +104,12 @@ pub async fn open_run(conn: &mut PgConnection) -> Result<Option<(i64, Plan)>, En
     }
 }
 
+/// How the open run converts (or converted), as its stored plan says; `None` when no run
+/// is open. The report names it, since `--convert auto` decides only once it has planned.
+pub async fn open_method(conn: &mut PgConnection) -> Result<Option<super::convert_method::ConvertMethod>, EngineError> {
+    Ok(open_run(conn).await?.map(|(_, plan)| plan.method))
+}
+
 /// The last run, when `cleanup` completed it: the migration is done and every step says so.
 pub async fn completed_run(conn: &mut PgConnection) -> Result<Option<i64>, EngineError> {
     if !exists(conn).await? {

@@ -82,7 +82,7 @@ mod validate;
 
 pub use batch_sizer::{BatchSizer, FixedSize};
 pub use batches::batch_sql;
-pub use bookkeeping::{bookkeeping_schemas, ensure as ensure_bookkeeping, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
+pub use bookkeeping::{bookkeeping_schemas, ensure as ensure_bookkeeping, open_method, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 pub use conversion::Conversion;
 pub use convert_method::{ConvertChoice, ConvertMethod};
 pub use error::EngineError;

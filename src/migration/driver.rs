@@ -9,7 +9,7 @@ use super::error::{MigrationError, UserSqlError};
 use super::failure::MigrationFailure;
 use super::run::{run_file, run_setup};
 use super::source::MigrationSet;
-use crate::engine::{self, Engine, EngineOptions, Outcome, Progress, Step};
+use crate::engine::{self, ConvertChoice, ConvertMethod, Engine, EngineOptions, Outcome, Progress, Step};
 use crate::provision::Database;
 use crate::vocabulary::Batch;
 
@@ -53,6 +53,8 @@ pub struct UpRun {
     pub batches: Vec<Batch>,
     /// Longest exclusive lock the engine held, in milliseconds.
     pub longest_lock_ms: Option<f64>,
+    /// How the engine converted (what `--convert auto` chose); `None` for user SQL.
+    pub method: Option<ConvertMethod>,
 }
 
 impl MigrationDriver {
@@ -64,11 +66,16 @@ impl MigrationDriver {
         self
     }
 
-    /// Says what runs, for the report.
-    pub fn describe(&self) -> String {
+    /// Says what runs, for the report; `chosen`: how the engine converted, when it ran
+    /// (with `convert = "auto"` the plan decides).
+    pub fn describe(&self, chosen: Option<ConvertMethod>) -> String {
         match self {
             MigrationDriver::Engine { options, .. } => {
-                format!("built-in uuid engine (root {}, {} convert, batch size {})", options.root, options.convert.name(), options.batch_size)
+                let convert = match (options.convert, chosen) {
+                    (ConvertChoice::Auto, Some(method)) => format!("{} convert, chosen by auto", method.name()),
+                    (choice, _) => format!("{} convert", choice.name()),
+                };
+                format!("built-in uuid engine (root {}, {convert}, batch size {})", options.root, options.batch_size)
             }
             MigrationDriver::Sql { set, base, .. } => {
                 let up = shown(base, &set.rehearsed.up.path);
@@ -120,14 +127,15 @@ impl MigrationDriver {
                 limit(&mut conn, *statement_timeout, &set.rehearsed.up.path).await?;
                 let outcome = run_file(&mut conn, &set.rehearsed.up).await?;
                 let failure = outcome.failure.map(MigrationFailure::Statement);
-                Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None })
+                Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None, method: None })
             }
             MigrationDriver::Engine { options, .. } => {
                 let report = run_engine(db, options, Step::Full, progress).await?;
                 let mut conn = db.connect().await?;
                 let batches = engine::committed_batches(&mut conn).await?;
+                let method = engine::open_method(&mut conn).await?;
                 let longest_lock_ms = report.lock_held_ms.iter().map(|(_, ms)| *ms).reduce(f64::max);
-                Ok(UpRun { failure: engine_failure(report), duration: started.elapsed(), batches, longest_lock_ms })
+                Ok(UpRun { failure: engine_failure(report), duration: started.elapsed(), batches, longest_lock_ms, method })
             }
         }
     }

@@ -90,7 +90,7 @@ async fn build_report(r: &mut Rehearsal<'_>, error: Option<RehearsalError>) -> R
         server_version,
         pgrehearse_version: env!("CARGO_PKG_VERSION").into(),
         database: r.work_db.display_url(),
-        migration: r.driver.describe(),
+        migration: r.driver.describe(r.up.as_ref().and_then(|up| up.method)),
     };
     let mut report = Report::new(&r.scenario.name, backend, std::mem::take(&mut r.checks));
     report.tables = std::mem::take(&mut r.tables);

@@ -51,31 +51,14 @@ pub fn batch_sql(plan: &Plan, table: &TablePlan, after_checkpoint: bool) -> Stri
 /// Converts every row of `table` not yet converted in this run, each batch as large as
 /// `sizer` says.
 pub async fn convert_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, sizer: &mut dyn BatchSizer, retry: &LockRetry, progress: &Progress) -> Result<i64, EngineError> {
-    let quiet = quiet_user_triggers(conn).await?;
+    // The plan refused the tables whose own triggers would fire here (`quiet_triggers`).
+    let quiet = super::quiet_triggers::quiet(conn).await?;
     let done = run_batches(conn, run, table, &|after| BatchSql::Returning(batch_sql(plan, table, after)), sizer, retry, progress).await;
     if quiet {
-        sqlx::query(TRIGGERS_AGAIN).execute(&mut *conn).await.map_err(EngineError::query(TRIGGERS_AGAIN))?;
+        super::quiet_triggers::again(conn).await?;
     }
     done
 }
-
-/// A batch's UPDATE only fills the shadow column, so the table's own triggers and rules
-/// must not fire on it: an `updated_at` trigger would rewrite every row, and rollback could
-/// not undo that. A superuser keeps them from firing for this session alone
-/// (`session_replication_role = replica`: the application's sessions still fire them, and
-/// the engine's own sync trigger, which the batch does the work of, is skipped too); for
-/// any other role they fire as they would for an UPDATE by hand. Whether it did so.
-async fn quiet_user_triggers(conn: &mut PgConnection) -> Result<bool, EngineError> {
-    let superuser: bool = sqlx::query_scalar(IS_SUPERUSER).fetch_one(&mut *conn).await.map_err(EngineError::query(IS_SUPERUSER))?;
-    if superuser {
-        sqlx::query(TRIGGERS_QUIET).execute(&mut *conn).await.map_err(EngineError::query(TRIGGERS_QUIET))?;
-    }
-    Ok(superuser)
-}
-
-const IS_SUPERUSER: &str = "SELECT current_setting('is_superuser') = 'on'";
-const TRIGGERS_QUIET: &str = "SET session_replication_role = replica";
-const TRIGGERS_AGAIN: &str = "RESET session_replication_role";
 
 /// The SQL of one batch, with `$1` the batch size and `$2..` the checkpoint (if any).
 pub enum BatchSql {

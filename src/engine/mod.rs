@@ -65,6 +65,7 @@ pub mod planner;
 mod preflight;
 mod progress;
 mod quarantine;
+mod quiet_triggers;
 mod rebuild;
 mod recorded;
 mod report;

@@ -23,6 +23,8 @@ pub enum PlanError {
     ReferencesUnconverted { constraint: String, column: String, referenced: String },
     #[error("rebuild {table}: {what}; convert it with `--convert in-place` (scenario: `convert = \"in-place\"`) or remove that first")]
     CannotRebuild { table: String, what: String },
+    #[error("convert {table} in place: its {what} would fire on every batch's UPDATE and change rows that rollback cannot restore; {why}")]
+    TriggersWouldFire { table: String, what: String, why: String },
 }
 
 /// Plans the conversion of `root` and everything that references it.

@@ -58,15 +58,3 @@ where
     sessions.extend(second);
     parallel::run_jobs(sessions, jobs, work).await
 }
-
-/// Runs `work` for every table of `tables`, in that order as far as two sessions allow,
-/// and returns the results in that order.
-pub async fn each_table<'a, T, F>(conn: &'a mut PgConnection, second: Option<&'a mut PgConnection>, tables: &[&'a TablePlan], work: F) -> Result<Vec<T>, EngineError>
-where
-    T: Send,
-    F: Fn(&'a mut PgConnection, &'a TablePlan) -> TaskWork<'a, T> + Sync,
-{
-    // Each job locks only its own name, and the cost keeps the given order.
-    let jobs = tables.iter().enumerate().map(|(i, &table)| Job::new(format!("{i}"), false, (tables.len() - i) as u64, table)).collect();
-    run(conn, second, jobs, work).await
-}

@@ -15,7 +15,8 @@ use super::convert_method::ConvertMethod;
 use super::rebuild;
 use super::error::EngineError;
 use super::sessions;
-use super::plan::{names, Enforcement, Plan, TablePlan};
+use super::plan::{names, Enforcement, Plan, Reference, TablePlan};
+use crate::parallel::Job as ParallelJob;
 use super::quarantine::quarantine_table;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -47,39 +48,62 @@ fn plain_pk(table: &TablePlan, alias: &str) -> String {
     format!("({})", super::sql::column_list(Some(alias), &table.pk_names()))
 }
 
-/// Every check, the tables' own ones shared out between `conn` and, when given, `second`
-/// (they only read, each table on its own), in the plan's order.
+/// What `validate` checks on one session: a table's own checks, or that an unenforced
+/// reference resolves (a scan of its child table).
+enum Job<'a> {
+    Table(&'a TablePlan),
+    Reference(&'a Reference, &'a TablePlan, &'a TablePlan),
+}
+
+/// Every check: the tables' own ones and the unenforced references', shared out between
+/// `conn` and, when given, `second` (they only read), the largest first, and never two
+/// scans of one table at once (two sessions, each with its parallel workers, scanning the
+/// same table took 1.0 s where one after the other took 0.4 s here); then the counts of
+/// the tables outside the plan. Reported in the plan's order.
 pub async fn run(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Vec<Check>, EngineError> {
-    let tables: Vec<&TablePlan> = plan.tables.iter().collect();
-    let per_table = sessions::each_table(&mut *conn, second, &tables, |conn, table| {
+    let sized = sessions::table_rows(&mut *conn, plan).await?;
+    let rows_of = |table: &TablePlan| sized.iter().find(|(t, _)| t.label() == table.label()).map_or(0, |(_, rows)| *rows);
+    let mut jobs: Vec<ParallelJob<Job<'_>>> = plan.tables.iter().map(|table| ParallelJob::new(table.label(), true, rows_of(table), Job::Table(table))).collect();
+    for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
+        let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
+        jobs.push(ParallelJob::new(child.label(), true, rows_of(child), Job::Reference(r, child, parent)));
+    }
+    let mut per_table = sessions::run(&mut *conn, second, jobs, |conn, job| {
         async move {
-            let result = table_checks(&mut *conn, plan, table).await;
+            let result = match job {
+                Job::Table(table) => table_checks(&mut *conn, plan, table).await,
+                Job::Reference(r, child, parent) => resolves(&mut *conn, r, child, parent).await.map(|check| vec![check]),
+            };
             (conn, result)
         }
         .boxed()
     })
     .await?;
+    // The results come in the jobs' order: the tables', then the references'.
+    let references = per_table.split_off(plan.tables.len());
     let mut checks: Vec<Check> = per_table.into_iter().flatten().collect();
     checks.extend(outside_plan(conn, run).await?);
-    for r in plan.references.iter().filter(|r| r.enforcement != Enforcement::Validated) {
-        let (Some(child), Some(parent)) = (plan.table(&r.child_schema, &r.child_table), plan.table(&r.parent_schema, &r.parent_table)) else { continue };
-        let c = super::sql::column_list(Some("c"), &r.child_columns.iter().map(String::as_str).collect::<Vec<_>>());
-        let p = super::sql::column_list(Some("p"), &r.parent_columns.iter().map(String::as_str).collect::<Vec<_>>());
-        let present: Vec<String> = r.child_columns.iter().map(|x| format!("c.{} IS NOT NULL", quote_ident(x))).collect();
-        let sql = format!(
-            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE ({p}) = ({c}))",
-            child.qualified(),
-            present.join(" AND "),
-            parent.qualified()
-        );
-        let orphans = scalar(conn, &sql).await?;
-        checks.push(Check {
-            name: format!("{}.{} references resolve in {}", child.label(), r.child_columns.join(","), parent.label()),
-            ok: orphans == 0,
-            detail: format!("{orphans} orphans"),
-        });
-    }
+    checks.extend(references.into_iter().flatten());
     Ok(checks)
+}
+
+/// Every child row of the unenforced reference `r` with its columns set finds its parent.
+async fn resolves(conn: &mut PgConnection, r: &Reference, child: &TablePlan, parent: &TablePlan) -> Result<Check, EngineError> {
+    let c = super::sql::column_list(Some("c"), &r.child_columns.iter().map(String::as_str).collect::<Vec<_>>());
+    let p = super::sql::column_list(Some("p"), &r.parent_columns.iter().map(String::as_str).collect::<Vec<_>>());
+    let present: Vec<String> = r.child_columns.iter().map(|x| format!("c.{} IS NOT NULL", quote_ident(x))).collect();
+    let sql = format!(
+        "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE ({p}) = ({c}))",
+        child.qualified(),
+        present.join(" AND "),
+        parent.qualified()
+    );
+    let orphans = scalar(conn, &sql).await?;
+    Ok(Check {
+        name: format!("{}.{} references resolve in {}", child.label(), r.child_columns.join(","), parent.label()),
+        ok: orphans == 0,
+        detail: format!("{orphans} orphans"),
+    })
 }
 
 /// The checks of one table: its converted columns' types and values, and no row lost.

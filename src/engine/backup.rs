@@ -6,6 +6,7 @@
 //! only creates each backup table empty, for the rows `nullify` is about to change
 //! ([`super::quarantine`] copies them in first), and counts the rows.
 
+use futures::FutureExt;
 use sqlx::{Executor, PgConnection};
 
 use crate::quote::{quote_ident, quote_qualified};
@@ -36,26 +37,46 @@ async fn fingerprint(tx: &mut PgConnection, relation: &str) -> Result<(i64, Stri
     sqlx::query_as(&sql).fetch_one(&mut *tx).await.map_err(EngineError::query(&sql))
 }
 
-/// Backs up every table and logs each one; all or nothing.
-pub async fn run(conn: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<(String, i64)>, EngineError> {
+/// Backs up every table and logs each one; all or nothing. Rebuilding, the rows of the
+/// tables kept as the backup are counted first, on `second` too when given (the counts
+/// only say how many rows there are, and need no snapshot shared with the rest).
+pub async fn run(conn: &mut PgConnection, second: Option<&mut PgConnection>, run: i64, plan: &Plan) -> Result<Vec<(String, i64)>, EngineError> {
+    let kept = match plan.method {
+        ConvertMethod::Rebuild => count_kept(&mut *conn, second, plan).await?,
+        ConvertMethod::InPlace => Vec::new(),
+    };
     let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
     conn.execute(begin).await.map_err(EngineError::query(begin))?;
-    let result = copy_all(conn, run, plan).await;
+    let result = copy_all(conn, run, plan, &kept).await;
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     conn.execute(end).await.map_err(EngineError::query(end))?;
     result
 }
 
-async fn copy_all(tx: &mut PgConnection, run: i64, plan: &Plan) -> Result<Vec<(String, i64)>, EngineError> {
+/// The rows of every planned table, in plan order, the largest counted first.
+async fn count_kept(conn: &mut PgConnection, second: Option<&mut PgConnection>, plan: &Plan) -> Result<Vec<i64>, EngineError> {
+    let sized = super::sessions::table_rows(&mut *conn, plan).await?;
+    let jobs = sized.into_iter().map(|(table, rows)| crate::parallel::Job::new(table.label(), false, rows, table)).collect();
+    super::sessions::run(conn, second, jobs, |conn, table| {
+        async move {
+            let count = format!("SELECT count(*) FROM {}", table.qualified());
+            let rows = sqlx::query_scalar(&count).fetch_one(&mut *conn).await.map_err(EngineError::query(&count));
+            (conn, rows)
+        }
+        .boxed()
+    })
+    .await
+}
+
+async fn copy_all(tx: &mut PgConnection, run: i64, plan: &Plan, kept: &[i64]) -> Result<Vec<(String, i64)>, EngineError> {
     let sql = format!("DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}", quote_ident(BACKUP_SCHEMA));
     tx.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
     let mut counts = Vec::new();
-    for table in &plan.tables {
+    for (i, table) in plan.tables.iter().enumerate() {
         let copy = copy_sql(plan, table);
         tx.execute(copy.as_str()).await.map_err(EngineError::query(&copy))?;
         if plan.method == ConvertMethod::Rebuild {
-            let count = format!("SELECT count(*) FROM {}", table.qualified());
-            let rows: i64 = sqlx::query_scalar(&count).fetch_one(&mut *tx).await.map_err(EngineError::query(&count))?;
+            let rows = kept[i];
             let record = LogRecord { rows: Some(rows), message: Some("the original table is the backup until cleanup".into()), ..Default::default() };
             log::record(tx, run, "backup-table", Some(&table.label()), &record).await?;
             counts.push((table.label(), rows));

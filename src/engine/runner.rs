@@ -230,23 +230,29 @@ impl Engine {
         let (run, plan) = self.open_or_start().await?;
         shadow::install_delete_log(&mut self.conn, &plan, &self.options.retry).await?;
         let mut second = sessions::second_session(&self.connect, &plan).await?;
-        let store = classify::stored(&mut self.conn, second.as_mut(), run, &plan).await;
+        let backed_up = self.classify_and_back_up(second.as_mut(), run, &plan, &mut report).await;
         sessions::close(second).await;
-        let store = store?;
-        report.findings = preflight::run(&mut self.conn, store, &plan, &self.options.policies).await?;
-        if report.findings.iter().any(RowFinding::blocks) {
-            // A `fail` policy stops the run before the backup: it leaves nothing behind.
-            rollback::run(&mut self.conn, run, &plan, &self.options.retry).await?;
-            report.outcome = Outcome::Blocked;
-            return Ok(report);
-        }
-        for (table, rows) in backup::run(&mut self.conn, run, &plan).await? {
+        for (table, rows) in backed_up? {
             report.notes.push(match plan.method {
                 ConvertMethod::InPlace => format!("backed up {rows} rows of {table} (row count and checksum verified)"),
                 ConvertMethod::Rebuild => format!("{table}: {rows} rows; the original table is kept as the backup until cleanup"),
             });
         }
         Ok(report)
+    }
+
+    /// The backup step's work on the engine's session and `second`: classifies, stops
+    /// (leaving nothing behind) when a `fail` policy blocks the run, else backs up.
+    /// Returns each table's rows backed up, none when blocked.
+    async fn classify_and_back_up(&mut self, mut second: Option<&mut PgConnection>, run: i64, plan: &Plan, report: &mut StepReport) -> Result<Vec<(String, i64)>, EngineError> {
+        let store = classify::stored(&mut self.conn, second.as_deref_mut(), run, plan).await?;
+        report.findings = preflight::run(&mut self.conn, store, plan, &self.options.policies).await?;
+        if report.findings.iter().any(RowFinding::blocks) {
+            rollback::run(&mut self.conn, run, plan, &self.options.retry).await?;
+            report.outcome = Outcome::Blocked;
+            return Ok(Vec::new());
+        }
+        backup::run(&mut self.conn, second, run, plan).await
     }
 
     async fn require(&mut self, step: &'static str, requires: &'static str) -> Result<(i64, Plan), EngineError> {

@@ -8,7 +8,6 @@ mod engine_support;
 
 use pgrehearse::engine::{ConvertChoice, Engine, EngineError, EngineOptions, Outcome, PlanError, Progress, Step};
 use pgrehearse::provision::{self, Database, ProvisionOptions};
-use pgrehearse::quote::quote_literal;
 use pgrehearse::vocabulary::{Policies, Policy};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection;
@@ -20,31 +19,18 @@ fn options() -> EngineOptions {
     EngineOptions { convert: ConvertChoice::InPlace, ..engine_support::options(quarantine, 7) }
 }
 
-/// The fixture with an `updated_at`-style trigger on `users`, every table and view owned by a
-/// non-superuser role that may create schemas and, in `public`, indexes; returns how to log in as that role.
-async fn fixture_owned_by_a_role(db: &Database, password: &str) -> PgConnectOptions {
+/// The fixture with an `updated_at`-style trigger on `users`, handed over to a
+/// non-superuser role; returns how to log in as that role.
+async fn fixture_owned_by_a_role(db: &Database) -> PgConnectOptions {
     let mut conn = db.connect().await.unwrap();
     engine_support::fixture::create(&mut conn, 60).await;
-    let sql = format!(
-        "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
-         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
-         CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
-         DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN CREATE ROLE {ROLE} LOGIN; END IF; END $$;
-         ALTER ROLE {ROLE} PASSWORD {};
-         GRANT CREATE ON DATABASE {} TO {ROLE};
-         GRANT CREATE ON SCHEMA public TO {ROLE};",
-        quote_literal(password),
-        pgrehearse::quote::quote_ident(db.name()),
-    );
-    sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
-    let owned = "SELECT format('ALTER %s %I OWNER TO %I', CASE relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, relname, $1::text)
-                 FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v', 'm')";
-    let statements: Vec<String> = sqlx::query_scalar(owned).bind(ROLE).fetch_all(&mut conn).await.unwrap();
-    assert!(statements.len() >= 3, "the fixture has its tables: {statements:?}");
-    for statement in statements {
-        sqlx::raw_sql(&statement).execute(&mut conn).await.unwrap();
-    }
-    db.connect_options().username(ROLE).password(password)
+    let sql = "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
+               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
+               CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    let as_role = engine_support::role::login_role(&mut conn, db, ROLE).await;
+    engine_support::role::hand_over(&mut conn, db, ROLE).await;
+    as_role
 }
 
 async fn plan_error(connect: &PgConnectOptions) -> Option<EngineError> {
@@ -56,8 +42,7 @@ async fn plan_error(connect: &PgConnectOptions) -> Option<EngineError> {
 async fn a_role_that_cannot_quiet_the_trigger_is_refused_and_one_granted_the_parameter_converts() {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
     let db = server.create_database().await.unwrap().keep_on_panic();
-    let password = format!("pw{:x}", rand::random::<u64>());
-    let as_role = fixture_owned_by_a_role(&db, &password).await;
+    let as_role = fixture_owned_by_a_role(&db).await;
 
     let Some(EngineError::Plan(PlanError::TriggersWouldFire { table, what, why })) = plan_error(&as_role).await else {
         panic!("the plan must refuse the trigger");

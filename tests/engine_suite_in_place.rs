@@ -24,6 +24,8 @@ mod engine_fk_actions;
 mod engine_locks;
 #[path = "engine_policies.rs"]
 mod engine_policies;
+#[path = "engine_privileges.rs"]
+mod engine_privileges;
 #[path = "engine_properties.rs"]
 mod engine_properties;
 #[path = "engine_roundtrip.rs"]

@@ -63,6 +63,7 @@ mod options;
 mod plan;
 pub mod planner;
 mod preflight;
+mod privileges;
 mod progress;
 mod quarantine;
 mod quiet_triggers;

@@ -25,6 +25,8 @@ pub enum PlanError {
     CannotRebuild { table: String, what: String },
     #[error("convert {table} in place: its {what} would fire on every batch's UPDATE and change rows that rollback cannot restore; {why}")]
     TriggersWouldFire { table: String, what: String, why: String },
+    #[error("the engine's role {role} lacks what the migration needs: {missing}; grant it (or run as the tables' owner) and run again: nothing was changed")]
+    MissingPrivileges { role: String, missing: String },
 }
 
 /// Plans the conversion of `root` and everything that references it.

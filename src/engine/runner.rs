@@ -16,7 +16,7 @@ use super::planner::PlanError;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
-use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, quarantine, quiet_triggers, rebuild, rollback, sessions, shadow, status, swap, validate};
+use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, privileges, quarantine, quiet_triggers, rebuild, rollback, sessions, shadow, status, swap, validate};
 
 pub struct Engine {
     conn: PgConnection,
@@ -81,6 +81,7 @@ impl Engine {
                 Err(other) => return Err(other),
             },
         }
+        privileges::check(&mut self.conn, &plan).await?;
         if plan.method == ConvertMethod::InPlace {
             quiet_triggers::check(&mut self.conn, &plan).await?;
         }

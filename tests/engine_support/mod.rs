@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod role;
 pub mod snapshot;
 
 use pgrehearse::engine::{ConvertMethod, Engine, EngineOptions, Progress, Step, StepReport};

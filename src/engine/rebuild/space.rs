@@ -1,7 +1,8 @@
 //! The free-space check before a rebuild writes its new tables: about twice the planned
 //! tables' total size (the new tables with their indexes, and the WAL they write) against
 //! the free space of the server's data directory, when that directory is on this machine
-//! (a native cluster); otherwise the check is skipped and says so.
+//! (a native cluster) and the engine's role may read where it is; otherwise the check is
+//! skipped and says so.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -33,8 +34,12 @@ pub async fn check(conn: &mut PgConnection, plan: &Plan) -> Result<String, Engin
     let sql = "SELECT coalesce(sum(pg_total_relation_size(t::regclass)), 0)::bigint FROM unnest($1::text[]) t";
     let size: i64 = sqlx::query_scalar(sql).bind(&tables).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?;
     let needed = 2 * size.max(0) as u64;
-    let sql = "SELECT current_setting('data_directory', true)";
-    let data_directory: Option<String> = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?;
+    // Only a superuser or a member of pg_read_all_settings may read where the data is.
+    let sql = "SELECT pg_has_role('pg_read_all_settings', 'USAGE'), CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') THEN current_setting('data_directory', true) END";
+    let (may_read, data_directory): (bool, Option<String>) = sqlx::query_as(sql).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?;
+    if !may_read {
+        return Ok(format!("free space not checked: the engine's role may not read where the server keeps its data (pg_read_all_settings); the rebuild needs about {}", mib(needed)));
+    }
     let Some((directory, free)) = data_directory.and_then(|d| free_bytes(Path::new(&d)).filter(|_| Path::new(&d).is_dir()).map(|f| (d, f))) else {
         return Ok(format!("free space not checked: the server's data directory is not on this machine (the rebuild needs about {})", mib(needed)));
     };

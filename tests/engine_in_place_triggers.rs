@@ -24,10 +24,7 @@ fn options() -> EngineOptions {
 async fn fixture_owned_by_a_role(db: &Database) -> PgConnectOptions {
     let mut conn = db.connect().await.unwrap();
     engine_support::fixture::create(&mut conn, 60).await;
-    let sql = "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
-               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
-               CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
-    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    engine_support::fixture::add_touch_trigger(&mut conn).await;
     let as_role = engine_support::role::login_role(&mut conn, db, ROLE).await;
     engine_support::role::hand_over(&mut conn, db, ROLE).await;
     as_role

@@ -86,10 +86,7 @@ async fn the_batches_do_not_fire_the_tables_own_triggers() {
     let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
     engine_support::fixture::create(&mut conn, 60).await;
-    let sql = "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
-               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
-               CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
-    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    engine_support::fixture::add_touch_trigger(&mut conn).await;
     let quarantine = Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine };
     let options = pgrehearse::engine::EngineOptions { convert: ConvertChoice::Auto, ..engine_support::options(quarantine, 7) };
     let full = engine_support::step(&db, &options, Step::Full).await;

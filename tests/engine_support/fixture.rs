@@ -115,3 +115,12 @@ pub async fn orphan_reminder_ids(conn: &mut PgConnection) -> Vec<i32> {
     .await
     .unwrap()
 }
+
+/// An `updated_at`-style trigger on `users`: each row UPDATE it fires on adds one to
+/// `users.touched`, so a test counts the rows it fired for.
+pub async fn add_touch_trigger(conn: &mut PgConnection) {
+    let sql = "ALTER TABLE users ADD COLUMN touched integer NOT NULL DEFAULT 0;
+               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$;
+               CREATE TRIGGER touch_users BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
+    sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap();
+}

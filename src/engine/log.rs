@@ -50,24 +50,24 @@ pub async fn record(conn: &mut PgConnection, run: i64, step: &str, table: Option
 
 /// Records a committed batch; called inside the batch's transaction.
 pub async fn record_batch(conn: &mut PgConnection, run: i64, table: &str, batch: i32, rows: i64, checkpoint: &[String], started: chrono::DateTime<chrono::Utc>) -> Result<(), EngineError> {
-    let sql = "INSERT INTO pgrehearse_engine.migration_log (run, step, table_name, batch, status, started_at, finished_at, rows, checkpoint)
-               VALUES ($1, 'convert-batch', $2, $3, 'completed', $4, clock_timestamp(), $5, $6)";
-    sqlx::query(sql)
+    let sql = record_batch_with("SELECT $1::text[]", 2);
+    sqlx::query(&sql)
+        .bind(checkpoint)
         .bind(run)
         .bind(table)
         .bind(batch)
-        .bind(started)
         .bind(rows)
-        .bind(checkpoint)
+        .bind(started)
         .execute(conn)
         .await
-        .map_err(EngineError::query(sql))?;
+        .map_err(EngineError::query(&sql))?;
     Ok(())
 }
 
 /// `next`, a statement that returns a batch's next checkpoint (NULL after the last batch),
-/// made to also record the batch as [`record_batch`] does when there is a checkpoint: one
-/// round trip instead of two, per batch. The record's values are bound from `$first`: the
+/// made to also record the batch, its `convert-batch` row of the log, when there is a
+/// checkpoint: a copy's chunk then takes one round trip for both, and [`record_batch`]
+/// writes the same row. The record's values are bound from `$first`: the
 /// run, the table, the batch number, its rows and when it started.
 pub fn record_batch_with(next: &str, first: usize) -> String {
     let p = |i: usize| format!("${}", first + i);

@@ -8,6 +8,8 @@
 // module is compiled once per file here: on purpose.
 #![allow(clippy::duplicate_mod)]
 
+#[path = "engine_carried_classification.rs"]
+mod engine_carried_classification;
 #[path = "engine_classify.rs"]
 mod engine_classify;
 #[path = "engine_cli.rs"]

@@ -91,11 +91,7 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     if log::is_completed(conn, run, "classify", None).await? {
         return Ok(store);
     }
-    let sql = format!(
-        "CREATE TABLE IF NOT EXISTS pgrehearse_engine.classified ({COLUMNS});
-         CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
-    );
-    conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    ensure_store(conn).await?;
     let sized = sessions::table_rows(conn, plan).await?;
     let classified = |schema: &str, name: &str| format!("classified {schema}.{name}");
     let mut jobs = Vec::new();
@@ -123,6 +119,16 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     let found: i64 = sqlx::query_scalar(&sql).bind(run).fetch_one(&mut *conn).await.map_err(EngineError::query(&sql))?;
     log::record(conn, run, "classify", None, &LogRecord { rows: Some(found), message: Some("orphans found".into()), ..Default::default() }).await?;
     Ok(store)
+}
+
+/// Creates the run store if missing (idempotent).
+pub(super) async fn ensure_store(conn: &mut PgConnection) -> Result<(), EngineError> {
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS pgrehearse_engine.classified ({COLUMNS});
+         CREATE INDEX IF NOT EXISTS classified_by_kind ON pgrehearse_engine.classified (run, table_name, kind)"
+    );
+    conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    Ok(())
 }
 
 /// One job of the stored classification.
@@ -268,7 +274,7 @@ fn recheck_sql(plan: &Plan, store: Store, reference: &Reference, parent_changed:
 
 /// The references whose orphans must be found: those the database does not (fully)
 /// enforce, between planned tables.
-fn unenforced(plan: &Plan) -> impl Iterator<Item = &Reference> {
+pub(super) fn unenforced(plan: &Plan) -> impl Iterator<Item = &Reference> {
     plan.references.iter().filter(|r| {
         r.enforcement != Enforcement::Validated && plan.table(&r.child_schema, &r.child_table).is_some() && plan.table(&r.parent_schema, &r.parent_table).is_some()
     })

@@ -48,6 +48,7 @@ mod backup;
 mod batch_sizer;
 mod batches;
 mod bookkeeping;
+mod carried_classification;
 mod catalog;
 mod classify;
 mod cleanup;
@@ -84,6 +85,7 @@ mod validate;
 
 pub use batch_sizer::{BatchSizer, FixedSize};
 pub use batches::batch_sql;
+pub use carried_classification::{carry as carry_classification, Restored, CARRIED_TABLE, REUSED_NOTE as REUSED_CLASSIFICATION_NOTE};
 pub use bookkeeping::{bookkeeping_schemas, ensure as ensure_bookkeeping, open_method, BACKUP_SCHEMA, ENGINE_SCHEMA, QUARANTINE_SCHEMA};
 pub use conversion::Conversion;
 pub use convert_method::{ConvertChoice, ConvertMethod};

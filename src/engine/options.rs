@@ -19,6 +19,10 @@ pub struct EngineOptions {
     pub retry: LockRetry,
     /// How `convert` rewrites the tables: a method, or `auto`.
     pub convert: ConvertChoice,
+    /// A schema holding a classification carried from an earlier run on the same data
+    /// ([`super::carried_classification`]): `backup` copies it instead of scanning, when it
+    /// holds for this run's plan. The caller vouches that no row changed since.
+    pub reuse_classification: Option<String>,
 }
 
 impl Default for EngineOptions {
@@ -31,6 +35,7 @@ impl Default for EngineOptions {
             policies: Policies::default(),
             retry: LockRetry::default(),
             convert: ConvertChoice::default(),
+            reuse_classification: None,
         }
     }
 }

@@ -16,7 +16,7 @@ use super::planner::PlanError;
 use super::progress::Progress;
 use super::report::{Outcome, StepReport};
 use super::run_lock::{endpoint, RunLock};
-use super::{backup, batches, bookkeeping, catalog, classify, cleanup, planner, preflight, privileges, quarantine, quiet_triggers, rebuild, rollback, sessions, shadow, status, swap, validate};
+use super::{backup, batches, bookkeeping, carried_classification, catalog, classify, cleanup, planner, preflight, privileges, quarantine, quiet_triggers, rebuild, rollback, sessions, shadow, status, swap, validate};
 
 pub struct Engine {
     conn: PgConnection,
@@ -246,6 +246,10 @@ impl Engine {
     /// (leaving nothing behind) when a `fail` policy blocks the run, else backs up.
     /// Returns each table's rows backed up, none when blocked.
     async fn classify_and_back_up(&mut self, mut second: Option<&mut PgConnection>, run: i64, plan: &Plan, report: &mut StepReport) -> Result<Vec<(String, i64)>, EngineError> {
+        if let Some(schema) = &self.options.reuse_classification {
+            let restored = carried_classification::restore(&mut self.conn, schema, run, plan).await?;
+            report.notes.push(restored.note(schema));
+        }
         let store = classify::stored(&mut self.conn, second.as_deref_mut(), run, plan).await?;
         report.findings = preflight::run(&mut self.conn, store, plan, &self.options.policies).await?;
         if report.findings.iter().any(RowFinding::blocks) {

@@ -43,6 +43,19 @@ fn shown(base: &Path, path: &Path) -> String {
     path.strip_prefix(base).unwrap_or(path).display().to_string()
 }
 
+/// What the engine's up does with its classification of the data beyond its own run
+/// (the user's SQL has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carry<'a> {
+    /// Nothing: it goes with the run.
+    Nothing,
+    /// Copies it into this schema once up has run, for a later up on the same data.
+    Keep(&'a str),
+    /// Takes the classification kept in this schema instead of scanning again, when it
+    /// holds for the plan: the caller vouches that no row changed since it was kept.
+    Reuse(&'a str),
+}
+
 /// What one run of `up` did.
 #[derive(Debug, Clone)]
 pub struct UpRun {
@@ -55,6 +68,8 @@ pub struct UpRun {
     pub longest_lock_ms: Option<f64>,
     /// How the engine converted (what `--convert auto` chose); `None` for user SQL.
     pub method: Option<ConvertMethod>,
+    /// The engine's notes (every step's, prefixed with its name); empty for user SQL.
+    pub notes: Vec<String>,
 }
 
 impl MigrationDriver {
@@ -120,6 +135,11 @@ impl MigrationDriver {
     }
 
     pub async fn up(&self, db: &Database, progress: &Progress) -> Result<UpRun, MigrationError> {
+        self.up_carrying(db, progress, Carry::Nothing).await
+    }
+
+    /// [`Self::up`], keeping or reusing the engine's classification as `carry` says.
+    pub async fn up_carrying(&self, db: &Database, progress: &Progress, carry: Carry<'_>) -> Result<UpRun, MigrationError> {
         let started = Instant::now();
         match self {
             MigrationDriver::Sql { set, statement_timeout, .. } => {
@@ -127,15 +147,24 @@ impl MigrationDriver {
                 limit(&mut conn, *statement_timeout, &set.rehearsed.up.path).await?;
                 let outcome = run_file(&mut conn, &set.rehearsed.up).await?;
                 let failure = outcome.failure.map(MigrationFailure::Statement);
-                Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None, method: None })
+                Ok(UpRun { failure, duration: started.elapsed(), batches: Vec::new(), longest_lock_ms: None, method: None, notes: Vec::new() })
             }
             MigrationDriver::Engine { options, .. } => {
-                let report = run_engine(db, options, Step::Full, progress).await?;
+                let mut options = options.clone();
+                if let Carry::Reuse(schema) = carry {
+                    options.reuse_classification = Some(schema.to_string());
+                }
+                let report = run_engine(db, &options, Step::Full, progress).await?;
+                let longest_lock_ms = report.lock_held_ms.iter().map(|(_, ms)| *ms).reduce(f64::max);
+                let notes = report.notes.clone();
+                let failure = engine_failure(report);
                 let mut conn = db.connect().await?;
+                if let (Carry::Keep(schema), None) = (carry, &failure) {
+                    engine::carry_classification(&mut conn, schema).await?;
+                }
                 let batches = engine::committed_batches(&mut conn).await?;
                 let method = engine::open_method(&mut conn).await?;
-                let longest_lock_ms = report.lock_held_ms.iter().map(|(_, ms)| *ms).reduce(f64::max);
-                Ok(UpRun { failure: engine_failure(report), duration: started.elapsed(), batches, longest_lock_ms, method })
+                Ok(UpRun { failure, duration: started.elapsed(), batches, longest_lock_ms, method, notes })
             }
         }
     }

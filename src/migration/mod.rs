@@ -12,7 +12,7 @@ mod source;
 mod statement_failure;
 mod transaction;
 
-pub use driver::{MigrationDriver, UpRun, DEFAULT_STATEMENT_TIMEOUT};
+pub use driver::{Carry, MigrationDriver, UpRun, DEFAULT_STATEMENT_TIMEOUT};
 pub use error::{MigrationError, UserSqlError};
 pub use failure::MigrationFailure;
 pub use run::{run_file, run_setup, FileOutcome};

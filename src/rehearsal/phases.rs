@@ -15,7 +15,9 @@ use super::intent::resolve_intent;
 use super::reasons::{attach_engine_reasons, engine_nulled_rows};
 use super::scope::{scopes, Scopes};
 use crate::dataset::{self, GroundTruth, SeedObserver};
-use crate::migration::{MigrationDriver, MigrationFailure, UpRun};
+use crate::dataset::truth::TRUTH_SCHEMA;
+use crate::engine::REUSED_CLASSIFICATION_NOTE;
+use crate::migration::{Carry, MigrationDriver, MigrationFailure, UpRun};
 use crate::progress::Progress;
 use crate::provision::{Database, Server, Template};
 use crate::report::{Batch, Timing};
@@ -132,7 +134,9 @@ impl<'s> Rehearsal<'s> {
 
     /// Up: the migration runs on the work database; `up-runs` scores how it ran.
     pub async fn up(&mut self) -> Result<(), RehearsalError> {
-        let up = self.driver.up(&self.work_db, &self.progress).await?;
+        // The re-run after down may reuse the classification of the data (see `rerun`).
+        let carry = if self.reruns_after_down() { Carry::Keep(TRUTH_SCHEMA) } else { Carry::Nothing };
+        let up = self.driver.up_carrying(&self.work_db, &self.progress, carry).await?;
         self.timings.push(Timing { phase: "migrate".into(), duration: up.duration });
         self.checks.push(up_runs::check(up.failure.as_ref(), &self.scenario.expect.up, up.duration));
         self.up = Some(up);
@@ -217,17 +221,25 @@ impl<'s> Rehearsal<'s> {
     /// state the first up reached, volatile columns aside.
     pub async fn rerun(&mut self) -> Result<(), RehearsalError> {
         let Some(first) = self.after_up.take() else { return Ok(()) };
-        let fresh = !self.driver.has_down() || self.is_irreversible();
+        let fresh = !self.reruns_after_down();
         let (again, second) = match fresh {
             true => self.up_on_fresh_clone().await?,
             false => {
-                let again = self.driver.up(&self.work_db, &self.progress).await?;
+                // Rollback identity passed: every row is as the first up found it, so the
+                // classification that up kept still holds.
+                let restored = self.checks.iter().any(|c| c.check == CheckKind::RollbackIdentity && c.status == CheckStatus::Pass);
+                let carry = if restored { Carry::Reuse(TRUTH_SCHEMA) } else { Carry::Nothing };
+                let again = self.driver.up_carrying(&self.work_db, &self.progress, carry).await?;
                 let second = self.reached_by(&again, &mut None).await?;
                 (again, second)
             }
         };
         let on = if fresh { rerun::On::FreshClone } else { rerun::On::AfterDown };
-        self.checks.push(rerun::check_declared(&first, second.as_ref(), again.duration, &self.intent, on));
+        let mut check = rerun::check_declared(&first, second.as_ref(), again.duration, &self.intent, on);
+        if again.notes.iter().any(|n| n.contains(REUSED_CLASSIFICATION_NOTE)) {
+            check.summary.push_str("; the first up's classification of the data was reused, since rollback identity showed every row unchanged");
+        }
+        self.checks.push(check);
         self.timings.push(Timing { phase: "re-run".into(), duration: again.duration });
         Ok(())
     }
@@ -262,6 +274,11 @@ impl<'s> Rehearsal<'s> {
         };
         let state = DatabaseState::capture_on(conn, more, &options).await?;
         Ok(Ok(rerun::comparable(conn, state, &self.intent).await?))
+    }
+
+    /// Whether up runs again on the work database after down (else on a fresh clone).
+    fn reruns_after_down(&self) -> bool {
+        self.driver.has_down() && !self.is_irreversible()
     }
 
     /// `[expect] down = "fail"`: the down must fail, and its state is not compared with the

@@ -1,0 +1,106 @@
+//! A classification carried from one run to the next on the same data: the second run
+//! copies it instead of scanning, finds and migrates exactly what the first did (and what
+//! the oracle says), refuses a copy made for another plan, and, when the caller's promise
+//! that no row changed is broken, is stopped by `validate` rather than migrating a wrong
+//! result.
+
+mod engine_support;
+
+use pgrehearse::engine::{carry_classification, EngineOptions, Outcome, RowFindingKind, Step, REUSED_CLASSIFICATION_NOTE};
+use pgrehearse::provision::{self, Database, ProvisionOptions, Server};
+use pgrehearse::vocabulary::{Policies, Policy};
+use sqlx::{Connection, Executor, PgConnection};
+
+use engine_support::{fixture, snapshot, step};
+
+const CARRIED: &str = "carried";
+
+fn quarantine() -> EngineOptions {
+    let policies = Policies { invalid: Policy::Quarantine, orphan: Policy::Quarantine, collision: Policy::Quarantine };
+    engine_support::options(policies, 25)
+}
+
+fn reusing(options: &EngineOptions) -> EngineOptions {
+    EngineOptions { reuse_classification: Some(CARRIED.to_string()), ..options.clone() }
+}
+
+/// The fixture, migrated once with `options`, its classification carried, rolled back.
+/// Returns the server (which stops when dropped), the database, a connection, the first
+/// run's final rows and its classification.
+async fn migrated_carried_and_rolled_back(options: &EngineOptions) -> (Server, Database, PgConnection, Vec<String>, Vec<String>) {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    fixture::create(&mut conn, 60).await;
+    conn.execute(format!("CREATE SCHEMA {CARRIED}").as_str()).await.unwrap();
+    let first = step(&db, options, Step::Full).await;
+    assert_eq!(first.outcome, Outcome::Completed, "{first:#?}");
+    let classified = classification(&mut conn, "pgrehearse_engine.classified WHERE run = 1").await;
+    let carried = carry_classification(&mut conn, CARRIED).await.unwrap();
+    assert_eq!(carried, Some(classified.len() as u64), "every value of the run is carried");
+    let rows = snapshot::rows(&mut conn).await;
+    let rollback = step(&db, options, Step::Rollback).await;
+    assert_eq!(rollback.outcome, Outcome::Completed, "{rollback:#?}");
+    (server, db, conn, rows, classified)
+}
+
+/// The classified values in `from` (a relation and its filter), as sorted text.
+async fn classification(conn: &mut PgConnection, from: &str) -> Vec<String> {
+    let sql = format!("SELECT concat_ws(' ', table_name, pk::text, column_name, kind, value, related_table) FROM {from} ORDER BY 1");
+    sqlx::query_scalar(&sql).fetch_all(conn).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_run_given_the_carried_classification_reuses_it_and_migrates_as_the_first_did() {
+    let options = quarantine();
+    let (_server, db, mut conn, first_rows, first_classified) = migrated_carried_and_rolled_back(&options).await;
+    let invalid = fixture::invalid_user_ids(&mut conn).await;
+    assert!(!invalid.is_empty(), "the fixture has invalid ids");
+
+    let again = step(&db, &reusing(&options), Step::Full).await;
+    assert_eq!(again.outcome, Outcome::Completed, "{again:#?}");
+    assert!(again.notes.iter().any(|n| n.contains(REUSED_CLASSIFICATION_NOTE)), "the run says it reused: {:#?}", again.notes);
+    let run: i64 = sqlx::query_scalar("SELECT max(run) FROM pgrehearse_engine.migration_state").fetch_one(&mut conn).await.unwrap();
+    let reused = classification(&mut conn, &format!("pgrehearse_engine.classified WHERE run = {run}")).await;
+    assert_eq!(reused, first_classified, "the run's classification is the carried one");
+    let messages: Vec<String> =
+        sqlx::query_scalar("SELECT message FROM pgrehearse_engine.migration_log WHERE run = $1 AND step = 'classify-table'").bind(run).fetch_all(&mut conn).await.unwrap();
+    assert!(!messages.is_empty() && messages.iter().all(|m| m.contains(CARRIED)), "no table was scanned again: {messages:?}");
+    let mut invalid_found: Vec<String> =
+        again.findings.iter().filter(|f| f.kind == RowFindingKind::Invalid && f.table == "public.users" && f.column == "id").filter_map(|f| f.value.clone()).collect();
+    invalid_found.sort();
+    assert_eq!(invalid_found, invalid, "the invalid ids are the oracle's");
+    assert_eq!(snapshot::rows(&mut conn).await, first_rows, "the second run reaches the first run's rows");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_classification_carried_for_another_plan_is_not_used() {
+    let options = quarantine();
+    let (_server, db, mut conn, first_rows, _) = migrated_carried_and_rolled_back(&options).await;
+    // Another plan: the declared reference is gone, so its orphans are no longer looked for.
+    let other = EngineOptions { relations: Vec::new(), ..reusing(&options) };
+    let again = step(&db, &other, Step::Full).await;
+    assert_eq!(again.outcome, Outcome::Completed, "{again:#?}");
+    assert!(again.notes.iter().any(|n| n.contains("is for another plan: every table classified")), "{:#?}", again.notes);
+    assert!(!again.notes.iter().any(|n| n.contains(REUSED_CLASSIFICATION_NOTE)));
+    assert_ne!(snapshot::rows(&mut conn).await, first_rows, "without the declared reference the orphan reminders stay, unlike the first run");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_broken_promise_is_caught_by_validate() {
+    let options = quarantine();
+    let (_server, db, mut conn, _, _) = migrated_carried_and_rolled_back(&options).await;
+    let orphans = fixture::orphan_reminder_ids(&mut conn).await;
+    assert!(!orphans.is_empty(), "the fixture has orphan reminders");
+    // The rows changed since the classification was carried: a new orphan reminder.
+    conn.execute("INSERT INTO reminders (user_id, note) VALUES (md5('stray')::uuid::text, 'written after the carry')").await.unwrap();
+
+    let again = step(&db, &reusing(&options), Step::Full).await;
+    assert!(again.notes.iter().any(|n| n.contains(REUSED_CLASSIFICATION_NOTE)), "{:#?}", again.notes);
+    assert_eq!(again.outcome, Outcome::ChecksFailed, "validate finds the orphan the carried classification did not know: {again:#?}");
+    let failed: Vec<&str> = again.checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect();
+    assert!(!failed.is_empty(), "{:#?}", again.checks);
+    conn.close().await.unwrap();
+}

@@ -12,6 +12,8 @@
 mod engine_carried_classification;
 #[path = "engine_classify.rs"]
 mod engine_classify;
+#[path = "engine_derived_classes.rs"]
+mod engine_derived_classes;
 #[path = "engine_cli.rs"]
 mod engine_cli;
 #[path = "engine_concurrency.rs"]

@@ -1,6 +1,8 @@
 //! Classifies every value once. One scan per table finds the values the conversion
-//! rejects (`invalid`) and those it accepts but rewrites (`non-canonical`); one anti-join
-//! per unenforced reference finds the `orphan`s. Collisions and dependents are derived
+//! rejects (`invalid`) and those it accepts but rewrites (`non-canonical`), except in a
+//! column a validated foreign key ties to its parent's, which takes its classes from the
+//! parent's ([`super::derived_classes`]); one anti-join per unenforced reference finds the
+//! `orphan`s. Collisions and dependents are derived
 //! from these few rows by index lookups ([`super::preflight`], [`super::quarantine`]).
 //! For a run the result is stored in `pgrehearse_engine.classified`, table by table and
 //! reference by reference, two at a time on two sessions (a resumed run skips what is
@@ -20,11 +22,12 @@ use sqlx::{Connection, Executor, PgConnection};
 use crate::parallel::Job;
 use crate::quote::{quote_ident, quote_literal};
 
+use super::derived_classes::{self, Derived};
 use super::error::EngineError;
 use super::sessions;
 use super::log::{self, LogRecord};
 use super::plan::{Enforcement, Plan, Reference, TablePlan};
-use super::sql::{column_list, pk_json, safe_convert};
+use super::sql::{column_list, matches, pk_json, safe_convert};
 
 /// Where a classification lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +73,11 @@ pub async fn session(conn: &mut PgConnection, plan: &Plan) -> Result<Store, Engi
     let store = Store::Session;
     let sql = format!("CREATE TEMP TABLE IF NOT EXISTS pgr_classified ({COLUMNS}); TRUNCATE pg_temp.pgr_classified");
     conn.execute(sql.as_str()).await.map_err(EngineError::query(&sql))?;
+    let derived = derived_classes::derivable(conn, plan).await?;
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
+    // In plan order: a parent is classified before the children that derive from it.
     for table in &plan.tables {
-        scan_table(&mut tx, store, plan, table).await?;
+        classify_columns(&mut tx, store, plan, table, &derived).await?;
     }
     for reference in unenforced(plan) {
         orphans(&mut tx, store, plan, reference).await?;
@@ -93,21 +98,27 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     }
     ensure_store(conn).await?;
     let sized = sessions::table_rows(conn, plan).await?;
+    let derived = derived_classes::derivable(conn, plan).await?;
     let classified = |schema: &str, name: &str| format!("classified {schema}.{name}");
     let mut jobs = Vec::new();
     for &(table, rows) in &sized {
-        let job = Job::new(format!("classify {}", table.label()), false, rows, Work::Table(table));
-        jobs.push(Job { provides: Some(classified(&table.schema, &table.name)), ..job });
+        let parents: Vec<&Derived> = derived.iter().filter(|d| d.child.label() == table.label()).collect();
+        // A table whose every column comes from its parents reads only the few rows those hold.
+        let cost = if parents.len() == table.columns.len() { 1 } else { rows };
+        let job = Job::new(format!("classify {}", table.label()), false, cost, Work::Table(table));
+        let needs = parents.iter().map(|d| classified(&d.parent.schema, &d.parent.name)).collect();
+        jobs.push(Job { provides: Some(classified(&table.schema, &table.name)), needs, ..job });
     }
     for reference in unenforced(plan) {
         let rows = sized.iter().find(|(t, _)| t.schema == reference.child_schema && t.name == reference.child_table).map_or(0, |(_, rows)| *rows);
         let job = Job::new(format!("orphans {}", reference.label()), false, rows, Work::Orphans(reference));
         jobs.push(Job { needs: vec![classified(&reference.parent_schema, &reference.parent_table)], ..job });
     }
+    let derived = &derived;
     sessions::run(&mut *conn, second, jobs, |conn, work| {
         async move {
             let result = match work {
-                Work::Table(table) => classify_table(&mut *conn, run, plan, table).await,
+                Work::Table(table) => classify_table(&mut *conn, run, plan, table, derived).await,
                 Work::Orphans(reference) => classify_orphans(&mut *conn, run, plan, reference).await,
             };
             (conn, result)
@@ -138,14 +149,18 @@ enum Work<'a> {
 }
 
 /// Classifies `table` in its own transaction with its log record, unless this run did.
-async fn classify_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan) -> Result<(), EngineError> {
+async fn classify_table(conn: &mut PgConnection, run: i64, plan: &Plan, table: &TablePlan, derived: &[Derived<'_>]) -> Result<(), EngineError> {
     let label = table.label();
     if log::is_completed(conn, run, "classify-table", Some(&label)).await? {
         return Ok(());
     }
     let mut tx = conn.begin().await.map_err(EngineError::query("BEGIN"))?;
-    let rows = scan_table(&mut tx, Store::Run(run), plan, table).await?;
-    let record = LogRecord { rows: Some(rows as i64), message: Some("values the conversion rejects or rewrites".into()), ..Default::default() };
+    let (rows, from_parents) = classify_columns(&mut tx, Store::Run(run), plan, table, derived).await?;
+    let mut message = "values the conversion rejects or rewrites".to_string();
+    if !from_parents.is_empty() {
+        message.push_str(&format!("; {} from the parent's classification through a validated foreign key", from_parents.join(", ")));
+    }
+    let record = LogRecord { rows: Some(rows as i64), message: Some(message), ..Default::default() };
     log::record(&mut tx, run, "classify-table", Some(&label), &record).await?;
     tx.commit().await.map_err(EngineError::query("COMMIT"))
 }
@@ -302,6 +317,22 @@ async fn scan_table(tx: &mut PgConnection, store: Store, plan: &Plan, table: &Ta
     checked_scan(tx, store, plan, table, "").await
 }
 
+/// Classifies `table`'s columns: those `derived` names from their parents' classification
+/// (already stored), the others by a scan. Returns the values stored and the derived
+/// columns.
+async fn classify_columns(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan, derived: &[Derived<'_>]) -> Result<(u64, Vec<String>), EngineError> {
+    let from_parents: Vec<&Derived> = derived.iter().filter(|d| d.child.label() == table.label()).collect();
+    let scanned = TablePlan { columns: table.columns.iter().filter(|c| !from_parents.iter().any(|d| d.column == c.name)).cloned().collect(), ..table.clone() };
+    let mut rows = 0;
+    if !scanned.columns.is_empty() {
+        rows += scan_table(tx, store, plan, &scanned).await?;
+    }
+    for d in &from_parents {
+        rows += derived_classes::derive(tx, store, d).await?;
+    }
+    Ok((rows, from_parents.iter().map(|d| d.column.to_string()).collect()))
+}
+
 /// SQLSTATE 22P02 invalid_text_representation: what `::uuid` raises on a rejected value.
 fn rejected_a_value(error: &EngineError) -> bool {
     match error {
@@ -332,8 +363,8 @@ async fn optimistic_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table
     for (i, c) in table.columns.iter().enumerate() {
         let col = format!("t.{}", quote_ident(&c.name));
         let canonical = format!("({})::text", plan.conversion.convert_sql(&col));
-        select.push(format!("{col}::text AS v{i}, {canonical} AS k{i}"));
-        differs.push(format!("{canonical} <> {col}::text"));
+        select.push(format!("{col}::text COLLATE \"C\" AS v{i}, {canonical} AS k{i}"));
+        differs.push(format!("{canonical} <> {col}::text COLLATE \"C\""));
     }
     let inner = format!("SELECT {} FROM {} t WHERE {}", select.join(", "), table.qualified(), differs.join(" OR "));
     let sql = insert_per_value(store, table, &inner, &|i| format!("CASE WHEN s.k{i} <> s.v{i} THEN '{NON_CANONICAL}' END"), "x.kind IS NOT NULL");
@@ -353,8 +384,9 @@ async fn checked_scan(tx: &mut PgConnection, store: Store, plan: &Plan, table: &
             None => suspects.push("true".to_string()),
         }
         select.push(format!(
-            "{col}::text AS v{i}, CASE WHEN {col} IS NULL THEN NULL WHEN NOT ({col} ~ $1) THEN '{INVALID}'
-             WHEN ({})::text <> {col}::text THEN '{NON_CANONICAL}' END AS k{i}",
+            "{col}::text AS v{i}, CASE WHEN {col} IS NULL THEN NULL WHEN NOT {} THEN '{INVALID}'
+             WHEN ({})::text <> {col}::text COLLATE \"C\" THEN '{NON_CANONICAL}' END AS k{i}",
+            matches(&col, "$1"),
             plan.conversion.convert_sql(&col)
         ));
     }
@@ -390,7 +422,7 @@ async fn orphans_where(tx: &mut PgConnection, store: Store, plan: &Plan, referen
         .iter()
         .enumerate()
         .filter(|(_, x)| plan.is_converted(&child.schema, &child.name, x))
-        .map(|(i, _)| format!("r.pgr_c{i} ~ $1"))
+        .map(|(i, _)| matches(&format!("r.pgr_c{i}"), "$1"))
         .collect();
     if ccols.len() == 1 {
         let converted = safe_convert(&plan.conversion, "r.pgr_c0", 1);

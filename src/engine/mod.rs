@@ -55,6 +55,7 @@ mod cleanup;
 pub mod conversion;
 mod convert_method;
 pub mod ddl;
+mod derived_classes;
 mod error;
 pub mod facts;
 mod finding;

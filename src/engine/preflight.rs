@@ -117,7 +117,7 @@ pub async fn collisions(conn: &mut PgConnection, store: Store, plan: &Plan, poli
                 if converted.contains(&c) { format!("({})::text", safe_convert(&plan.conversion, &col, 1)) } else { col }
             })
             .collect();
-        let valid: Vec<String> = converted.iter().map(|c| format!("n.{} ~ $1", quote_ident(c))).collect();
+        let valid: Vec<String> = converted.iter().map(|c| super::sql::matches(&format!("n.{}", quote_ident(c)), "$1")).collect();
         let names: Vec<String> = converted.iter().map(|c| quote_literal(c)).collect();
         let groups: Vec<String> = (0..key.columns.len()).map(|i| format!("pgr_g{i}")).collect();
         let sql = format!(

@@ -31,7 +31,14 @@ pub fn pk_json(alias: &str, table: &TablePlan) -> String {
 /// Converts `expr` only when it matches the validity pattern bound as `$param`, else NULL:
 /// lets joins compare converted values without ever raising on a bad one.
 pub fn safe_convert(conversion: &Conversion, expr: &str, param: usize) -> String {
-    format!("(CASE WHEN ({expr}) ~ ${param} THEN {} END)", conversion.convert_sql(expr))
+    format!("(CASE WHEN {} THEN {} END)", matches(expr, &format!("${param}")), conversion.convert_sql(expr))
+}
+
+/// `expr ~ pattern` on the text's bytes: in the "C" collation, since a regular expression
+/// refuses a nondeterministic one (a case-insensitive ICU column) and the patterns mean
+/// ASCII classes.
+pub fn matches(expr: &str, pattern: &str) -> String {
+    format!("(({expr})::text COLLATE \"C\" ~ {pattern})")
 }
 
 /// `(k.pk ->> 'a')::type_a, ...`: the key a JSON object (as [`pk_json`] builds it) names,
@@ -80,6 +87,6 @@ mod tests {
     #[test]
     fn safe_convert_guards_the_cast() {
         let sql = safe_convert(&Conversion::default(), "c.\"id\"", 1);
-        assert_eq!(sql, "(CASE WHEN (c.\"id\") ~ $1 THEN (c.\"id\")::uuid END)");
+        assert_eq!(sql, "(CASE WHEN ((c.\"id\")::text COLLATE \"C\" ~ $1) THEN (c.\"id\")::uuid END)");
     }
 }

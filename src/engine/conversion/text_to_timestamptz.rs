@@ -47,7 +47,7 @@ impl TextToTimestamptz {
                     Some("epoch") => format!("to_timestamp(({expr})::double precision)"),
                     Some(t) => format!("to_timestamp({expr}, {})", quote_literal(t)),
                 };
-                format!("WHEN ({expr}) ~ {} THEN {parse}", quote_literal(&f.pattern))
+                format!("WHEN ({expr})::text COLLATE \"C\" ~ {} THEN {parse}", quote_literal(&f.pattern))
             })
             .collect();
         format!("(CASE {} END)", arms.join(" "))

@@ -38,7 +38,7 @@ pub fn new_key_from_old_json(plan: &Plan, table: &TablePlan, json: &str) -> Stri
         .map(|(name, ty)| {
             let value = format!("({json} ->> {})::{ty}", quote_literal(name));
             if is_converted(table, name) {
-                format!("(CASE WHEN ({value}) ~ {pattern} THEN {} END)", plan.conversion.convert_sql(&value))
+                format!("(CASE WHEN {} THEN {} END)", super::super::sql::matches(&value, &pattern), plan.conversion.convert_sql(&value))
             } else {
                 value
             }

@@ -1,8 +1,8 @@
 //! A classification carried from one run to the next on the same data: the second run
 //! copies it instead of scanning, finds and migrates exactly what the first did (and what
 //! the oracle says), refuses a copy made for another plan, and, when the caller's promise
-//! that no row changed is broken, is stopped by `validate` rather than migrating a wrong
-//! result.
+//! that no row changed is broken by a new orphan, is stopped by `validate` rather than
+//! migrating a wrong result.
 
 mod engine_support;
 
@@ -24,10 +24,20 @@ fn reusing(options: &EngineOptions) -> EngineOptions {
     EngineOptions { reuse_classification: Some(CARRIED.to_string()), ..options.clone() }
 }
 
+/// What [`migrated_carried_and_rolled_back`] leaves.
+struct RolledBack {
+    /// Stops the server when dropped.
+    _server: Server,
+    db: Database,
+    conn: PgConnection,
+    /// The first run's final rows, its classification and its stored plan.
+    rows: Vec<String>,
+    classified: Vec<String>,
+    plan: serde_json::Value,
+}
+
 /// The fixture, migrated once with `options`, its classification carried, rolled back.
-/// Returns the server (which stops when dropped), the database, a connection, the first
-/// run's final rows and its classification.
-async fn migrated_carried_and_rolled_back(options: &EngineOptions) -> (Server, Database, PgConnection, Vec<String>, Vec<String>) {
+async fn migrated_carried_and_rolled_back(options: &EngineOptions) -> RolledBack {
     let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
     let db = server.create_database().await.unwrap().keep_on_panic();
     let mut conn = db.connect().await.unwrap();
@@ -39,9 +49,10 @@ async fn migrated_carried_and_rolled_back(options: &EngineOptions) -> (Server, D
     let carried = carry_classification(&mut conn, CARRIED).await.unwrap();
     assert_eq!(carried, Some(classified.len() as u64), "every value of the run is carried");
     let rows = snapshot::rows(&mut conn).await;
+    let plan = sqlx::query_scalar("SELECT plan FROM pgrehearse_engine.migration_state WHERE run = 1").fetch_one(&mut conn).await.unwrap();
     let rollback = step(&db, options, Step::Rollback).await;
     assert_eq!(rollback.outcome, Outcome::Completed, "{rollback:#?}");
-    (server, db, conn, rows, classified)
+    RolledBack { _server: server, db, conn, rows, classified, plan }
 }
 
 /// The classified values in `from` (a relation and its filter), as sorted text.
@@ -53,7 +64,7 @@ async fn classification(conn: &mut PgConnection, from: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_run_given_the_carried_classification_reuses_it_and_migrates_as_the_first_did() {
     let options = quarantine();
-    let (_server, db, mut conn, first_rows, first_classified) = migrated_carried_and_rolled_back(&options).await;
+    let RolledBack { _server, db, mut conn, rows: first_rows, classified: first_classified, .. } = migrated_carried_and_rolled_back(&options).await;
     let invalid = fixture::invalid_user_ids(&mut conn).await;
     assert!(!invalid.is_empty(), "the fixture has invalid ids");
 
@@ -77,7 +88,7 @@ async fn a_run_given_the_carried_classification_reuses_it_and_migrates_as_the_fi
 #[tokio::test]
 async fn a_classification_carried_for_another_plan_is_not_used() {
     let options = quarantine();
-    let (_server, db, mut conn, first_rows, _) = migrated_carried_and_rolled_back(&options).await;
+    let RolledBack { _server, db, mut conn, rows: first_rows, .. } = migrated_carried_and_rolled_back(&options).await;
     // Another plan: the declared reference is gone, so its orphans are no longer looked for.
     let other = EngineOptions { relations: Vec::new(), ..reusing(&options) };
     let again = step(&db, &other, Step::Full).await;
@@ -91,7 +102,7 @@ async fn a_classification_carried_for_another_plan_is_not_used() {
 #[tokio::test]
 async fn a_broken_promise_is_caught_by_validate() {
     let options = quarantine();
-    let (_server, db, mut conn, _, _) = migrated_carried_and_rolled_back(&options).await;
+    let RolledBack { _server, db, mut conn, .. } = migrated_carried_and_rolled_back(&options).await;
     let orphans = fixture::orphan_reminder_ids(&mut conn).await;
     assert!(!orphans.is_empty(), "the fixture has orphan reminders");
     // The rows changed since the classification was carried: a new orphan reminder.
@@ -101,6 +112,26 @@ async fn a_broken_promise_is_caught_by_validate() {
     assert!(again.notes.iter().any(|n| n.contains(REUSED_CLASSIFICATION_NOTE)), "{:#?}", again.notes);
     assert_eq!(again.outcome, Outcome::ChecksFailed, "validate finds the orphan the carried classification did not know: {again:#?}");
     let failed: Vec<&str> = again.checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect();
-    assert!(!failed.is_empty(), "{:#?}", again.checks);
+    assert_eq!(failed, ["public.reminders.user_id references resolve in public.users"], "exactly the reference the stray row breaks: {:#?}", again.checks);
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_run_that_had_begun_to_classify_finishes_by_scanning_without_doubling_a_value() {
+    let options = quarantine();
+    let RolledBack { _server, db, mut conn, classified: first_classified, plan, .. } = migrated_carried_and_rolled_back(&options).await;
+    // As a run killed during its classification leaves it: open, one table classified.
+    pgrehearse::engine::ensure_bookkeeping(&mut conn).await.unwrap();
+    sqlx::query("INSERT INTO pgrehearse_engine.migration_state (run, plan) VALUES (1, $1)").bind(&plan).execute(&mut conn).await.unwrap();
+    let done = "CREATE TABLE pgrehearse_engine.classified (run bigint NOT NULL, table_name text NOT NULL, pk jsonb NOT NULL, column_name text NOT NULL, kind text NOT NULL, value text, related_table text);
+        INSERT INTO pgrehearse_engine.classified SELECT 1, table_name, pk, column_name, kind, value, related_table FROM carried.carried_classification WHERE table_name = 'public.users' AND kind <> 'orphan';
+        INSERT INTO pgrehearse_engine.migration_log (run, step, table_name, status, finished_at) VALUES (1, 'classify-table', 'public.users', 'completed', clock_timestamp());";
+    sqlx::raw_sql(done).execute(&mut conn).await.unwrap();
+
+    let again = step(&db, &reusing(&options), Step::Full).await;
+    assert_eq!(again.outcome, Outcome::Completed, "{again:#?}");
+    assert!(again.notes.iter().any(|n| n.contains("had begun to classify its data")), "{:#?}", again.notes);
+    let classified = classification(&mut conn, "pgrehearse_engine.classified WHERE run = 1").await;
+    assert_eq!(classified, first_classified, "the scan finished what was begun, and no value is stored twice");
     conn.close().await.unwrap();
 }

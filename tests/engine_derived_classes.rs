@@ -8,7 +8,7 @@ mod engine_support;
 use std::collections::BTreeSet;
 
 use engine_support::{fixture, options, step};
-use pgrehearse::engine::{EngineOptions, Outcome, Step};
+use pgrehearse::engine::{ConvertMethod, EngineOptions, Outcome, Step};
 use pgrehearse::provision::{self, ProvisionOptions};
 use pgrehearse::vocabulary::{ColumnRef, Policies, Policy};
 use sqlx::{Connection, Executor, PgConnection};
@@ -55,6 +55,67 @@ async fn a_child_under_a_validated_foreign_key_is_classified_from_its_parent_as_
     assert!(!invalid.is_empty() && !rewritten.is_empty(), "the fixture's children hold invalid and non-canonical keys");
     assert_eq!(classified(&mut conn, "journal_entries", "user_id", "invalid").await, invalid);
     assert_eq!(classified(&mut conn, "journal_entries", "user_id", "non-canonical").await, rewritten);
+    conn.close().await.unwrap();
+}
+
+/// A large parent and a small child, so the child's job would start beside the parent's
+/// scan if it did not wait for it.
+const LARGE_PARENT: &str = "
+CREATE TABLE accounts (id varchar(36) PRIMARY KEY, name text NOT NULL);
+CREATE TABLE sessions (id bigint PRIMARY KEY, account_id varchar(36) NOT NULL REFERENCES accounts (id));
+INSERT INTO accounts SELECT CASE WHEN g % 1000 = 0 THEN upper(md5('a' || g)::uuid::text) WHEN g % 1000 = 1 THEN 'account-' || g ELSE md5('a' || g)::uuid::text END, 'a' || g
+FROM generate_series(1, 200000) g;
+INSERT INTO sessions SELECT row_number() OVER (), id FROM accounts WHERE right(name, 3) IN ('000', '001', '500');
+ANALYZE;";
+
+#[tokio::test]
+async fn a_derived_child_waits_for_its_parent_however_small_it_is() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    conn.execute(LARGE_PARENT).await.unwrap();
+    conn.execute(fixture::ORACLE).await.unwrap();
+    let opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), ..options(quarantine(), 5000) };
+    let report = step(&db, &opts, Step::Backup).await;
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let said = message(&mut conn, "sessions").await;
+    assert!(said.contains("account_id from the parent's classification"), "{said}");
+    let invalid = strings(&mut conn, "SELECT jsonb_build_object('id', id)::text || ' ' || account_id FROM sessions WHERE NOT oracle_is_uuid(account_id)").await;
+    let rewritten =
+        strings(&mut conn, "SELECT jsonb_build_object('id', id)::text || ' ' || account_id FROM sessions WHERE CASE WHEN oracle_is_uuid(account_id) THEN account_id::uuid::text <> account_id ELSE false END").await;
+    assert!(!invalid.is_empty() && !rewritten.is_empty());
+    assert_eq!(classified(&mut conn, "sessions", "account_id", "invalid").await, invalid);
+    assert_eq!(classified(&mut conn, "sessions", "account_id", "non-canonical").await, rewritten);
+    conn.close().await.unwrap();
+}
+
+/// A foreign key does not reach a table's inheritance children: `archived_sessions` holds
+/// an upper-case key no account has, which the scan of `sessions` (children included)
+/// must find.
+const INHERITED: &str = "
+CREATE TABLE accounts (id varchar(36) PRIMARY KEY, name text NOT NULL);
+CREATE TABLE sessions (id bigint PRIMARY KEY, account_id varchar(36) NOT NULL REFERENCES accounts (id));
+CREATE TABLE archived_sessions () INHERITS (sessions);
+INSERT INTO accounts SELECT md5('a' || g)::uuid::text, 'a' || g FROM generate_series(1, 40) g;
+INSERT INTO sessions SELECT row_number() OVER (), id FROM accounts;
+INSERT INTO archived_sessions VALUES (1000, upper(md5('gone')::uuid::text));
+ANALYZE;";
+
+#[tokio::test]
+async fn a_child_with_inheritance_children_is_scanned() {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    conn.execute(INHERITED).await.unwrap();
+    // The rebuild refuses inheritance; in place carries it.
+    let convert = ConvertMethod::InPlace.into();
+    let opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), convert, ..options(quarantine(), 50) };
+    let report = step(&db, &opts, Step::Backup).await;
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let said = message(&mut conn, "sessions").await;
+    assert!(!said.contains("from the parent's classification"), "the child is scanned: {said}");
+    let upper: String = sqlx::query_scalar("SELECT upper(md5('gone')::uuid::text)").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(classified(&mut conn, "sessions", "account_id", "non-canonical").await, BTreeSet::from([format!("{{\"id\": 1000}} {upper}")]));
     conn.close().await.unwrap();
 }
 

@@ -62,6 +62,8 @@ pub enum Restored {
     OtherPlan,
     /// This run had classified its data already (a resumed run).
     AlreadyClassified,
+    /// This run had begun to classify its data (a resumed run): it finishes by scanning.
+    Begun,
 }
 
 /// How the note of a reused classification begins.
@@ -76,6 +78,7 @@ impl Restored {
             Restored::Missing => format!("no classification carried in {table}: every table classified"),
             Restored::OtherPlan => format!("the classification carried in {table} is for another plan: every table classified"),
             Restored::AlreadyClassified => "this run had classified its data already".to_string(),
+            Restored::Begun => format!("this run had begun to classify its data: {table} not used, the rest classified"),
         }
     }
 }
@@ -85,6 +88,11 @@ impl Restored {
 pub async fn restore(conn: &mut PgConnection, schema: &str, run: i64, plan: &Plan) -> Result<Restored, EngineError> {
     if log::is_completed(conn, run, "classify", None).await? {
         return Ok(Restored::AlreadyClassified);
+    }
+    let sql = "SELECT EXISTS (SELECT 1 FROM pgrehearse_engine.migration_log WHERE run = $1 AND step IN ('classify-table', 'classify-orphans'))";
+    let begun: bool = sqlx::query_scalar(sql).bind(run).fetch_one(&mut *conn).await.map_err(EngineError::query(sql))?;
+    if begun {
+        return Ok(Restored::Begun);
     }
     let table = quote_qualified(schema, CARRIED_TABLE);
     let sql = "SELECT obj_description(to_regclass($1), 'pg_class')";

@@ -3,7 +3,9 @@
 //! key (text or varchar on both sides, deterministic collations), and a value's class is a
 //! function of its text, so the child's invalid and non-canonical values are exactly the
 //! rows holding one of the few such values the parent's classification found: an index
-//! lookup each, or one hashed pass, instead of a test of every value.
+//! lookup each, or one hashed pass, instead of a test of every value. It trusts the
+//! constraint as Postgres does: rows loaded with its triggers bypassed
+//! (`session_replication_role = replica`) are not checked again.
 
 use sqlx::PgConnection;
 
@@ -23,11 +25,15 @@ pub struct Derived<'a> {
     pub parent_column: &'a str,
 }
 
-/// The constraint as the catalog holds it now: validated, one column each side, text or
-/// varchar, collations that compare bytes.
+/// The constraint as the catalog holds it now: validated and enforced (none of its
+/// triggers disabled), one column each side, text or varchar compared by text's own
+/// equality, collations that compare bytes, and a child table whose every row it covers
+/// (a foreign key does not reach a table's inheritance children; a partitioned table's
+/// partitions have it too).
 const STILL_HOLDS: &str = "
 SELECT EXISTS (
   SELECT 1 FROM pg_constraint k
+  JOIN pg_class c ON c.oid = k.conrelid
   JOIN pg_attribute ca ON ca.attrelid = k.conrelid AND ca.attnum = k.conkey[1]
   JOIN pg_attribute pa ON pa.attrelid = k.confrelid AND pa.attnum = k.confkey[1]
   LEFT JOIN pg_collation cc ON cc.oid = ca.attcollation
@@ -36,7 +42,10 @@ SELECT EXISTS (
     AND k.contype = 'f' AND k.convalidated AND cardinality(k.conkey) = 1
     AND ca.attname = $4 AND pa.attname = $5
     AND ca.atttypid IN ('text'::regtype, 'varchar'::regtype) AND pa.atttypid IN ('text'::regtype, 'varchar'::regtype)
-    AND coalesce(cc.collisdeterministic, true) AND coalesce(pc.collisdeterministic, true))";
+    AND k.conpfeqop[1] = 'pg_catalog.=(text,text)'::regoperator AND k.conffeqop[1] = 'pg_catalog.=(text,text)'::regoperator
+    AND coalesce(cc.collisdeterministic, true) AND coalesce(pc.collisdeterministic, true)
+    AND (c.relkind = 'p' OR NOT c.relhassubclass)
+    AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgconstraint = k.oid AND g.tgenabled = 'D'))";
 
 /// The child columns of `plan` that can take their classes from a parent classified
 /// before them (an earlier table of the plan, so no two tables wait on each other).

@@ -155,16 +155,21 @@ impl MigrationDriver {
                     options.reuse_classification = Some(schema.to_string());
                 }
                 let report = run_engine(db, &options, Step::Full, progress).await?;
+                // The carry below is the rehearsal's work, not the migration's.
+                let duration = started.elapsed();
                 let longest_lock_ms = report.lock_held_ms.iter().map(|(_, ms)| *ms).reduce(f64::max);
                 let notes = report.notes.clone();
                 let failure = engine_failure(report);
                 let mut conn = db.connect().await?;
                 if let (Carry::Keep(schema), None) = (carry, &failure) {
-                    engine::carry_classification(&mut conn, schema).await?;
+                    // Only saves the re-run a scan: without it the re-run classifies again.
+                    if let Err(error) = engine::carry_classification(&mut conn, schema).await {
+                        tracing::warn!("the classification was not kept for the re-run, which classifies again: {error}");
+                    }
                 }
                 let batches = engine::committed_batches(&mut conn).await?;
                 let method = engine::open_method(&mut conn).await?;
-                Ok(UpRun { failure, duration: started.elapsed(), batches, longest_lock_ms, method, notes })
+                Ok(UpRun { failure, duration, batches, longest_lock_ms, method, notes })
             }
         }
     }

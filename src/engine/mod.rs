@@ -6,7 +6,9 @@
 //! `validate-schema` plans from the catalog and runs preflight (read-only: the data is
 //! classified into a temporary table). `backup` stores the plan, starts logging deletes
 //! and changed keys, classifies every value once (one scan per table, stored with the
-//! run; a `fail` policy that meets a finding then undoes the run and changes nothing),
+//! run, a column under a validated foreign key taking its classes from its parent's, or
+//! a classification carried from an earlier run on the same data; a `fail` policy that
+//! meets a finding then undoes the run and changes nothing),
 //! and copies every planned table into `migration_backup` (count and checksum
 //! verified). `convert` brings the classification up to date from the change log (only
 //! the rows written since are checked again), applies the policies,

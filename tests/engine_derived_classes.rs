@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use engine_support::{fixture, options, step};
 use pgrehearse::engine::{ConvertMethod, EngineOptions, Outcome, Step};
-use pgrehearse::provision::{self, ProvisionOptions};
+use pgrehearse::provision::{self, Database, ProvisionOptions, Server};
 use pgrehearse::vocabulary::{ColumnRef, Policies, Policy};
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -58,6 +58,23 @@ async fn a_child_under_a_validated_foreign_key_is_classified_from_its_parent_as_
     conn.close().await.unwrap();
 }
 
+/// `schema` (accounts and their sessions) and the oracle in a new database, then `backup`
+/// with `accounts.id` as the root, batches of `batch` rows, and the options as `adjust`
+/// leaves them. Returns the server (which stops when dropped), the database, the options
+/// and a connection.
+async fn accounts_backed_up(schema: &str, batch: u64, adjust: impl FnOnce(&mut EngineOptions)) -> (Server, Database, EngineOptions, PgConnection) {
+    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
+    let db = server.create_database().await.unwrap().keep_on_panic();
+    let mut conn = db.connect().await.unwrap();
+    conn.execute(schema).await.unwrap();
+    conn.execute(fixture::ORACLE).await.unwrap();
+    let mut opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), ..options(quarantine(), batch) };
+    adjust(&mut opts);
+    let report = step(&db, &opts, Step::Backup).await;
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    (server, db, opts, conn)
+}
+
 /// A large parent and a small child, so the child's job would start beside the parent's
 /// scan if it did not wait for it.
 const LARGE_PARENT: &str = "
@@ -70,14 +87,7 @@ ANALYZE;";
 
 #[tokio::test]
 async fn a_derived_child_waits_for_its_parent_however_small_it_is() {
-    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap().keep_on_panic();
-    let mut conn = db.connect().await.unwrap();
-    conn.execute(LARGE_PARENT).await.unwrap();
-    conn.execute(fixture::ORACLE).await.unwrap();
-    let opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), ..options(quarantine(), 5000) };
-    let report = step(&db, &opts, Step::Backup).await;
-    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let (_server, _db, _, mut conn) = accounts_backed_up(LARGE_PARENT, 5000, |_| {}).await;
     let said = message(&mut conn, "sessions").await;
     assert!(said.contains("account_id from the parent's classification"), "{said}");
     let invalid = strings(&mut conn, "SELECT jsonb_build_object('id', id)::text || ' ' || account_id FROM sessions WHERE NOT oracle_is_uuid(account_id)").await;
@@ -103,15 +113,8 @@ ANALYZE;";
 
 #[tokio::test]
 async fn a_child_with_inheritance_children_is_scanned() {
-    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap().keep_on_panic();
-    let mut conn = db.connect().await.unwrap();
-    conn.execute(INHERITED).await.unwrap();
     // The rebuild refuses inheritance; in place carries it.
-    let convert = ConvertMethod::InPlace.into();
-    let opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), convert, ..options(quarantine(), 50) };
-    let report = step(&db, &opts, Step::Backup).await;
-    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let (_server, _db, _, mut conn) = accounts_backed_up(INHERITED, 50, |o| o.convert = ConvertMethod::InPlace.into()).await;
     let said = message(&mut conn, "sessions").await;
     assert!(!said.contains("from the parent's classification"), "the child is scanned: {said}");
     let upper: String = sqlx::query_scalar("SELECT upper(md5('gone')::uuid::text)").fetch_one(&mut conn).await.unwrap();
@@ -130,14 +133,7 @@ ANALYZE;";
 
 #[tokio::test]
 async fn under_a_nondeterministic_collation_the_child_is_scanned_and_its_case_variants_found() {
-    let server = provision::provision(&ProvisionOptions::native()).await.unwrap();
-    let db = server.create_database().await.unwrap().keep_on_panic();
-    let mut conn = db.connect().await.unwrap();
-    conn.execute(CASE_INSENSITIVE).await.unwrap();
-    conn.execute(fixture::ORACLE).await.unwrap();
-    let opts = EngineOptions { root: ColumnRef::new("public", "accounts", "id"), relations: Vec::new(), ..options(quarantine(), 50) };
-    let report = step(&db, &opts, Step::Backup).await;
-    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let (_server, db, opts, mut conn) = accounts_backed_up(CASE_INSENSITIVE, 50, |_| {}).await;
     let said = message(&mut conn, "sessions").await;
     assert!(!said.contains("from the parent's classification"), "the child is scanned: {said}");
 

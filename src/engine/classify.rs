@@ -102,7 +102,7 @@ pub async fn stored(conn: &mut PgConnection, second: Option<&mut PgConnection>, 
     let classified = |schema: &str, name: &str| format!("classified {schema}.{name}");
     let mut jobs = Vec::new();
     for &(table, rows) in &sized {
-        let parents: Vec<&Derived> = derived.iter().filter(|d| d.child.label() == table.label()).collect();
+        let parents = derived_classes::of(&derived, table);
         // A table whose every column comes from its parents reads only the few rows those hold.
         let cost = if parents.len() == table.columns.len() { 1 } else { rows };
         let job = Job::new(format!("classify {}", table.label()), false, cost, Work::Table(table));
@@ -321,7 +321,7 @@ async fn scan_table(tx: &mut PgConnection, store: Store, plan: &Plan, table: &Ta
 /// (already stored), the others by a scan. Returns the values stored and the derived
 /// columns.
 async fn classify_columns(tx: &mut PgConnection, store: Store, plan: &Plan, table: &TablePlan, derived: &[Derived<'_>]) -> Result<(u64, Vec<String>), EngineError> {
-    let from_parents: Vec<&Derived> = derived.iter().filter(|d| d.child.label() == table.label()).collect();
+    let from_parents = derived_classes::of(derived, table);
     let scanned = TablePlan { columns: table.columns.iter().filter(|c| !from_parents.iter().any(|d| d.column == c.name)).cloned().collect(), ..table.clone() };
     let mut rows = 0;
     if !scanned.columns.is_empty() {

@@ -9,7 +9,7 @@
 
 use sqlx::PgConnection;
 
-use crate::quote::{quote_ident, quote_literal, quote_qualified};
+use crate::quote::{quote_ident, quote_literal};
 
 use super::classify::{Store, INVALID, NON_CANONICAL};
 use super::error::EngineError;
@@ -82,9 +82,14 @@ fn candidate<'a>(plan: &'a Plan, reference: &'a Reference) -> Option<Derived<'a>
     }
     let child = plan.table(&reference.child_schema, &reference.child_table)?;
     let parent = plan.table(&reference.parent_schema, &reference.parent_table)?;
-    let converted = |t: &TablePlan, c: &str| t.columns.iter().any(|k| k.name == c);
     let earlier = plan.table_number(&parent.schema, &parent.name) < plan.table_number(&child.schema, &child.name);
-    (earlier && converted(child, column) && converted(parent, parent_column)).then_some(Derived { child, column, parent, parent_column })
+    let converted = plan.is_converted(&child.schema, &child.name, column) && plan.is_converted(&parent.schema, &parent.name, parent_column);
+    (earlier && converted).then_some(Derived { child, column, parent, parent_column })
+}
+
+/// The columns of `table` that `derived` takes from their parents.
+pub fn of<'d, 'a>(derived: &'d [Derived<'a>], table: &TablePlan) -> Vec<&'d Derived<'a>> {
+    derived.iter().filter(|d| d.child.schema == table.schema && d.child.name == table.name).collect()
 }
 
 /// Stores the classes of `derived`'s child column from its parent's classification in
@@ -100,7 +105,7 @@ pub async fn derive(tx: &mut PgConnection, store: Store, derived: &Derived<'_>) 
         child = quote_literal(&derived.child.label()),
         pk = pk_json("t", derived.child),
         column = quote_literal(derived.column),
-        table = quote_qualified(&derived.child.schema, &derived.child.name),
+        table = derived.child.qualified(),
         parent = quote_literal(&derived.parent.label()),
         parent_column = quote_literal(derived.parent_column),
         col = quote_ident(derived.column),
